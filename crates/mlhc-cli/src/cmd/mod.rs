@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod etl;
+pub mod meds;
+pub mod synth;

@@ -1,0 +1,53 @@
+//! `mlhc`: machine learning for health care from the command line.
+//!
+//! A thin shell over the mlhc library crates: it parses arguments, shows progress, prints results and
+//! turns errors into one clear line and a non-zero exit code.
+
+mod cmd;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Machine learning for health care: MEDS data, tasks, features, models, evaluation.
+#[derive(Debug, Parser)]
+#[command(name = "mlhc", version, about, long_about = None, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  mlhc meds inspect testdata/mimic-iv-demo-meds       summarise a MEDS dataset
+  mlhc meds validate testdata/mimic-iv-demo-meds      check every MEDS invariant
+  mlhc etl --config mimic-iv RAW_DIR OUT_DIR          convert raw MIMIC-IV tables to MEDS
+  mlhc synth --subjects 10000 --seed 1 OUT_DIR        generate a synthetic MEDS dataset";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect and validate MEDS datasets.
+    #[command(subcommand)]
+    Meds(cmd::meds::MedsCommand),
+    /// Convert raw EHR tables (CSV, CSV.gz, Parquet) into a MEDS dataset.
+    Etl(cmd::etl::Args),
+    /// Generate a synthetic MEDS dataset with known risk structure.
+    Synth(cmd::synth::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Meds(c) => cmd::meds::run(c),
+        Command::Etl(a) => cmd::etl::run(a),
+        Command::Synth(a) => cmd::synth::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            ui::print_error(&err);
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! ETL of raw EHR tables into MEDS.
