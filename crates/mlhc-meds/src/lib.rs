@@ -24,10 +24,12 @@
 //! ```
 
 mod error;
+pub mod inspect;
 pub mod etl;
 pub mod read;
 pub mod schema;
 pub mod synth;
+pub mod validate;
 mod shard;
 mod vocab;
 pub mod write;

@@ -9,7 +9,6 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type, Int32Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use mlhc_core::Bitmap;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
@@ -195,6 +194,17 @@ fn is_string(dt: &DataType) -> bool {
 /// optional `text_value` string column. A null `subject_id` or `code`, or a subject whose rows are not
 /// contiguous, is an error naming the file and row.
 pub fn read_shard_file(path: &Path, name: &str, opts: &ReadOptions) -> Result<(Shard, Vocabulary)> {
+    read_shard_impl(path, name, opts, false).map(|(s, v, _)| (s, v))
+}
+
+/// Reads a shard for validation: null subject ids or codes and non-contiguous subjects are returned as
+/// problems instead of stopping the read (a null code reads as the empty string). Schema problems are
+/// still errors.
+pub(crate) fn read_shard_lenient(path: &Path, name: &str) -> Result<(Shard, Vocabulary, Vec<Error>)> {
+    read_shard_impl(path, name, &ReadOptions::default(), true)
+}
+
+fn read_shard_impl(path: &Path, name: &str, opts: &ReadOptions, lenient: bool) -> Result<(Shard, Vocabulary, Vec<Error>)> {
     let probe = open_parquet(path, None)?;
     let schema = probe.schema().clone();
     let find = |col: &str| -> Result<usize> {
@@ -270,6 +280,9 @@ pub fn read_shard_file(path: &Path, name: &str, opts: &ReadOptions) -> Result<(S
     let reader = builder.with_projection(mask).with_batch_size(65_536).build().map_err(|e| Error::parquet(path, e))?;
 
     let mut acc = Accumulator::new(path, name, i_text.is_some());
+    if lenient {
+        acc.problems = Some(Vec::new());
+    }
     let mut extras: Vec<(String, Vec<ArrayRef>)> =
         extra_idx.iter().map(|&i| (schema.field(i).name().clone(), Vec::new())).collect();
     for batch in reader {
@@ -291,9 +304,9 @@ pub fn read_shard_file(path: &Path, name: &str, opts: &ReadOptions) -> Result<(S
         };
         kept.push((name, joined));
     }
-    let (mut shard, vocab) = acc.finish();
+    let (mut shard, vocab, problems) = acc.finish();
     shard.extra = kept;
-    Ok((shard, vocab))
+    Ok((shard, vocab, problems))
 }
 
 struct Accumulator<'p> {
@@ -303,12 +316,34 @@ struct Accumulator<'p> {
     text: Option<TextColumn>,
     seen: HashSet<i64>,
     row: usize,
+    /// `None`: strict, the first problem is the error. `Some`: lenient (validation), problems are
+    /// collected and reading goes on.
+    problems: Option<Vec<Error>>,
 }
 
 impl<'p> Accumulator<'p> {
     fn new(path: &'p Path, name: &str, text: bool) -> Self {
         let shard = Shard { name: name.to_string(), ..Shard::default() };
-        Self { path, shard, vocab: Vocabulary::new(), text: text.then(TextColumn::new), seen: HashSet::new(), row: 0 }
+        Self {
+            path,
+            shard,
+            vocab: Vocabulary::new(),
+            text: text.then(TextColumn::new),
+            seen: HashSet::new(),
+            row: 0,
+            problems: None,
+        }
+    }
+
+    /// Fails in strict mode; records the problem and goes on in lenient mode.
+    fn report(&mut self, err: Error) -> Result<()> {
+        match self.problems.as_mut() {
+            None => Err(err),
+            Some(p) => {
+                p.push(err);
+                Ok(())
+            }
+        }
     }
 
     fn null(&self, offset: usize, column: &str) -> Error {
@@ -321,17 +356,18 @@ impl<'p> Accumulator<'p> {
         let subject = col(SUBJECT_ID).expect("projected column");
         let subject = arrow_cast_i64(subject, self.path)?;
         if subject.null_count() > 0 {
-            let k = (0..n).find(|&k| subject.is_null(k)).unwrap_or(0);
-            return Err(self.null(k, SUBJECT_ID));
+            for k in (0..n).filter(|&k| subject.is_null(k)) {
+                self.report(self.null(k, SUBJECT_ID))?;
+            }
         }
         for (k, &sid) in subject.values().iter().enumerate() {
             if self.shard.subject_ids.last() != Some(&sid) {
                 if !self.seen.insert(sid) {
-                    return Err(Error::SubjectNotContiguous {
+                    self.report(Error::SubjectNotContiguous {
                         path: self.path.to_path_buf(),
                         row: self.row + k,
                         subject_id: sid,
-                    });
+                    })?;
                 }
                 self.shard.subject_ids.push(sid);
                 self.shard.offsets.push(self.row + k);
@@ -395,8 +431,9 @@ impl<'p> Accumulator<'p> {
 
     fn push_codes(&mut self, arr: &ArrayRef) -> Result<()> {
         if arr.null_count() > 0 {
-            let k = (0..arr.len()).find(|&k| arr.is_null(k)).unwrap_or(0);
-            return Err(self.null(k, CODE));
+            for k in (0..arr.len()).filter(|&k| arr.is_null(k)) {
+                self.report(self.null(k, CODE))?;
+            }
         }
         match arr.data_type() {
             DataType::Dictionary(key, _) if **key == DataType::Int32 => {
@@ -446,10 +483,10 @@ impl<'p> Accumulator<'p> {
         Ok(())
     }
 
-    fn finish(mut self) -> (Shard, Vocabulary) {
+    fn finish(mut self) -> (Shard, Vocabulary, Vec<Error>) {
         self.shard.offsets.push(self.row);
         self.shard.text = self.text;
-        (self.shard, self.vocab)
+        (self.shard, self.vocab, self.problems.unwrap_or_default())
     }
 }
 
@@ -606,10 +643,3 @@ pub fn read_splits(path: &Path) -> Result<Vec<(i64, String)>> {
     Ok(out)
 }
 
-/// The validity of `arr` as a [`Bitmap`].
-pub(crate) fn validity(arr: &dyn Array) -> Bitmap {
-    match arr.logical_nulls() {
-        None => Bitmap::new_set(arr.len()),
-        Some(n) => Bitmap::from_bools((0..arr.len()).map(|k| n.is_valid(k))),
-    }
-}
