@@ -179,7 +179,12 @@ fn open_parquet(path: &Path, hint: Option<&Schema>) -> Result<ParquetRecordBatch
 }
 
 fn type_error(path: &Path, column: &str, found: &DataType, expected: &str) -> Error {
-    Error::ColumnType { path: path.to_path_buf(), column: column.into(), found: found.to_string(), expected: expected.into() }
+    Error::ColumnType {
+        path: path.to_path_buf(),
+        column: column.into(),
+        found: found.to_string(),
+        expected: expected.into(),
+    }
 }
 
 fn is_string(dt: &DataType) -> bool {
@@ -204,7 +209,12 @@ pub(crate) fn read_shard_lenient(path: &Path, name: &str) -> Result<(Shard, Voca
     read_shard_impl(path, name, &ReadOptions::default(), true)
 }
 
-fn read_shard_impl(path: &Path, name: &str, opts: &ReadOptions, lenient: bool) -> Result<(Shard, Vocabulary, Vec<Error>)> {
+fn read_shard_impl(
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+    lenient: bool,
+) -> Result<(Shard, Vocabulary, Vec<Error>)> {
     let probe = open_parquet(path, None)?;
     let schema = probe.schema().clone();
     let find = |col: &str| -> Result<usize> {
@@ -250,9 +260,10 @@ fn read_shard_impl(path: &Path, name: &str, opts: &ReadOptions, lenient: bool) -
                 .enumerate()
                 .map(|(i, f)| {
                     if i == i_code {
-                        f.as_ref()
-                            .clone()
-                            .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(code_type.clone())))
+                        f.as_ref().clone().with_data_type(DataType::Dictionary(
+                            Box::new(DataType::Int32),
+                            Box::new(code_type.clone()),
+                        ))
                     } else {
                         f.as_ref().clone()
                     }
@@ -268,9 +279,7 @@ fn read_shard_impl(path: &Path, name: &str, opts: &ReadOptions, lenient: bool) -
     };
     let core: HashSet<usize> = [Some(i_subject), Some(i_time), Some(i_code), i_numeric].into_iter().flatten().collect();
     let extra_idx: Vec<usize> = if opts.extra_columns {
-        (0..schema.fields().len())
-            .filter(|i| !core.contains(i) && schema.field(*i).name() != TEXT_VALUE)
-            .collect()
+        (0..schema.fields().len()).filter(|i| !core.contains(i) && schema.field(*i).name() != TEXT_VALUE).collect()
     } else {
         Vec::new()
     };
@@ -298,7 +307,9 @@ fn read_shard_impl(path: &Path, name: &str, opts: &ReadOptions, lenient: bool) -
     for (name, arrays) in extras {
         let refs: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
         let joined = if refs.is_empty() {
-            arrow_array::new_empty_array(schema.field_with_name(&name).map_err(|e| Error::parquet(path, e))?.data_type())
+            arrow_array::new_empty_array(
+                schema.field_with_name(&name).map_err(|e| Error::parquet(path, e))?.data_type(),
+            )
         } else {
             arrow_select::concat::concat(&refs).map_err(|e| Error::parquet(path, e))?
         };
@@ -361,6 +372,12 @@ impl<'p> Accumulator<'p> {
             }
         }
         for (k, &sid) in subject.values().iter().enumerate() {
+            // A null subject id (lenient mode only; it was reported above) stays with the previous
+            // subject, so that it does not cause further, spurious violations.
+            let sid = match self.shard.subject_ids.last() {
+                Some(&last) if subject.is_null(k) => last,
+                _ => sid,
+            };
             if self.shard.subject_ids.last() != Some(&sid) {
                 if !self.seen.insert(sid) {
                     self.report(Error::SubjectNotContiguous {
@@ -611,7 +628,11 @@ pub fn read_codes(path: &Path) -> Result<Vec<CodeInfo>> {
             _ => vec![Vec::new(); batch.num_rows()],
         };
         for (k, ((code, description), parent_codes)) in codes.into_iter().zip(descriptions).zip(parents).enumerate() {
-            let code = code.ok_or_else(|| Error::NullValue { path: path.to_path_buf(), row: out.len() + k, column: CODE.into() })?;
+            let code = code.ok_or_else(|| Error::NullValue {
+                path: path.to_path_buf(),
+                row: out.len() + k,
+                column: CODE.into(),
+            })?;
             out.push(CodeInfo { code, description, parent_codes });
         }
     }
@@ -636,10 +657,13 @@ pub fn read_splits(path: &Path) -> Result<Vec<(i64, String)>> {
             if sid.is_null(k) {
                 return Err(Error::NullValue { path: path.to_path_buf(), row, column: SUBJECT_ID.into() });
             }
-            let s = splits[k].clone().ok_or_else(|| Error::NullValue { path: path.to_path_buf(), row, column: "split".into() })?;
+            let s = splits[k].clone().ok_or_else(|| Error::NullValue {
+                path: path.to_path_buf(),
+                row,
+                column: "split".into(),
+            })?;
             out.push((sid.value(k), s));
         }
     }
     Ok(out)
 }
-

@@ -139,7 +139,13 @@ impl Collector {
     }
 }
 
-fn v(kind: ViolationKind, file: Option<&Path>, row: Option<usize>, subject_id: Option<i64>, message: String) -> Violation {
+fn v(
+    kind: ViolationKind,
+    file: Option<&Path>,
+    row: Option<usize>,
+    subject_id: Option<i64>,
+    message: String,
+) -> Violation {
     Violation { kind, file: file.map(Path::to_path_buf), row, subject_id, message }
 }
 
@@ -152,6 +158,8 @@ struct ShardSummary {
     /// (code, first row, subject) for each distinct code.
     codes: Vec<(String, usize, i64)>,
     events: usize,
+    /// Whether the file could not be read, so its subjects are unknown.
+    unreadable: bool,
 }
 
 fn is_string(dt: &DataType) -> bool {
@@ -164,8 +172,8 @@ fn check_schema(path: &Path, out: &mut Vec<Violation>) -> Result<()> {
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| Error::parquet(path, e))?;
     let schema = builder.schema();
-    let mut expect = |col: &str, ok: &dyn Fn(&DataType) -> bool, want: &str, required: bool| {
-        match schema.field_with_name(col) {
+    let mut expect =
+        |col: &str, ok: &dyn Fn(&DataType) -> bool, want: &str, required: bool| match schema.field_with_name(col) {
             Ok(f) if !ok(f.data_type()) => out.push(v(
                 ViolationKind::Schema,
                 Some(path),
@@ -178,8 +186,7 @@ fn check_schema(path: &Path, out: &mut Vec<Violation>) -> Result<()> {
                 out.push(v(ViolationKind::Schema, Some(path), None, None, format!("missing column {col:?}")))
             }
             Err(_) => {}
-        }
-    };
+        };
     expect(SUBJECT_ID, &|t| *t == DataType::Int64, "int64", true);
     expect(TIME, &|t| *t == DataType::Timestamp(TimeUnit::Microsecond, None), "timestamp[us]", true);
     expect(CODE, &is_string, "string", true);
@@ -191,11 +198,18 @@ fn check_schema(path: &Path, out: &mut Vec<Violation>) -> Result<()> {
 fn check_shard(file: &ShardFile) -> ShardSummary {
     let path = file.path.as_path();
     let mut violations = Vec::new();
-    let mut summary =
-        ShardSummary { file: file.clone(), violations: Vec::new(), subjects: Vec::new(), codes: Vec::new(), events: 0 };
+    let mut summary = ShardSummary {
+        file: file.clone(),
+        violations: Vec::new(),
+        subjects: Vec::new(),
+        codes: Vec::new(),
+        events: 0,
+        unreadable: false,
+    };
     if let Err(e) = check_schema(path, &mut violations) {
         violations.push(v(ViolationKind::Schema, Some(path), None, None, e.to_string()));
         summary.violations = violations;
+        summary.unreadable = true;
         return summary;
     }
     let (shard, vocab, problems) = match read_shard_lenient(path, &file.name) {
@@ -206,6 +220,7 @@ fn check_shard(file: &ShardFile) -> ShardSummary {
                 violations.push(v(ViolationKind::Schema, Some(path), None, None, e.to_string()));
             }
             summary.violations = violations;
+            summary.unreadable = true;
             return summary;
         }
     };
@@ -337,9 +352,17 @@ fn check_splits(ds: &Dataset, summaries: &[ShardSummary], shard_of: &HashMap<i64
     };
     let mut split_of: HashMap<i64, &str> = HashMap::with_capacity(rows.len());
     let mut nonstandard: HashSet<&str> = HashSet::new();
+    // With an unreadable shard the subjects it holds are unknown, so "no data" would be a guess.
+    let all_read = summaries.iter().all(|s| !s.unreadable);
     for (row, (sid, split)) in rows.iter().enumerate() {
         if split_of.insert(*sid, split).is_some() {
-            c.add(v(ViolationKind::DuplicateSplitRow, Some(&path), Some(row), Some(*sid), "subject listed twice".into()));
+            c.add(v(
+                ViolationKind::DuplicateSplitRow,
+                Some(&path),
+                Some(row),
+                Some(*sid),
+                "subject listed twice".into(),
+            ));
         }
         if !STANDARD_SPLITS.contains(&split.as_str()) && nonstandard.insert(split) {
             c.add(v(
@@ -350,7 +373,7 @@ fn check_splits(ds: &Dataset, summaries: &[ShardSummary], shard_of: &HashMap<i64
                 format!("split {split:?} is not one of train, tuning, held_out"),
             ));
         }
-        if !shard_of.contains_key(sid) {
+        if all_read && !shard_of.contains_key(sid) {
             c.add(v(
                 ViolationKind::SplitSubjectWithoutData,
                 Some(&path),

@@ -8,7 +8,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{Float32Builder, LargeStringBuilder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::builder::{
+    Float32Builder, LargeStringBuilder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::SchemaRef;
 use mlhc_core::CodeId;
@@ -85,7 +87,13 @@ pub fn write_shard(path: &Path, shard: &Shard, vocab: &Vocabulary) -> Result<()>
         }
         RecordBatch::try_new(
             schema.clone(),
-            vec![subject, Arc::new(time.finish()), Arc::new(code.finish()), Arc::new(numeric.finish()), Arc::new(text.finish())],
+            vec![
+                subject,
+                Arc::new(time.finish()),
+                Arc::new(code.finish()),
+                Arc::new(numeric.finish()),
+                Arc::new(text.finish()),
+            ],
         )
         .map_err(|e| Error::parquet(path, e))
     });
@@ -113,9 +121,13 @@ pub fn write_codes(path: &Path, codes: &[CodeInfo]) -> Result<()> {
         _ => unreachable!("codes_schema's parent_codes is a list"),
     };
     let (_, offsets, values, nulls) = parents.into_parts();
-    let parents = arrow_array::ListArray::try_new(item_field, offsets, values, nulls).map_err(|e| Error::parquet(path, e))?;
-    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(code.finish()), Arc::new(description.finish()), Arc::new(parents)])
-        .map_err(|e| Error::parquet(path, e))?;
+    let parents =
+        arrow_array::ListArray::try_new(item_field, offsets, values, nulls).map_err(|e| Error::parquet(path, e))?;
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(code.finish()), Arc::new(description.finish()), Arc::new(parents)],
+    )
+    .map_err(|e| Error::parquet(path, e))?;
     write_batches(path, schema, std::iter::once(Ok(batch)))
 }
 
@@ -124,13 +136,15 @@ pub fn write_splits(path: &Path, rows: &[(i64, String)]) -> Result<()> {
     let sid = Int64Array::from(rows.iter().map(|r| r.0).collect::<Vec<_>>());
     let split = StringArray::from(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>());
     let schema = splits_schema();
-    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(sid), Arc::new(split)]).map_err(|e| Error::parquet(path, e))?;
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(sid), Arc::new(split)])
+        .map_err(|e| Error::parquet(path, e))?;
     write_batches(path, schema, std::iter::once(Ok(batch)))
 }
 
 /// Writes `metadata/dataset.json` (pretty-printed, keys in a fixed order).
 pub fn write_dataset_json(path: &Path, metadata: &DatasetMetadata) -> Result<()> {
-    let text = serde_json::to_string_pretty(metadata).map_err(|e| Error::Metadata { path: path.to_path_buf(), message: e.to_string() })?;
+    let text = serde_json::to_string_pretty(metadata)
+        .map_err(|e| Error::Metadata { path: path.to_path_buf(), message: e.to_string() })?;
     atomic_write(path, |mut f| {
         f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).map_err(|e| Error::io(path, e))
     })
@@ -154,7 +168,11 @@ impl DatasetWriter {
             if !existing.is_empty() {
                 return Err(Error::InvalidArgument {
                     name: "output directory".into(),
-                    message: format!("{} already holds a MEDS dataset ({} shards); choose an empty directory", root.display(), existing.len()),
+                    message: format!(
+                        "{} already holds a MEDS dataset ({} shards); choose an empty directory",
+                        root.display(),
+                        existing.len()
+                    ),
                 });
             }
         }
