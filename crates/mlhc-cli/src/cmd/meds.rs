@@ -73,11 +73,7 @@ fn print_summary(s: &DatasetSummary) {
     println!("subjects       {}", s.subjects);
     println!("events         {} ({} static)", s.events, s.static_events);
     println!("codes          {}", s.codes);
-    println!(
-        "time range     {} .. {}",
-        s.time_min.as_deref().unwrap_or("-"),
-        s.time_max.as_deref().unwrap_or("-")
-    );
+    println!("time range     {} .. {}", s.time_min.as_deref().unwrap_or("-"), s.time_max.as_deref().unwrap_or("-"));
     println!("numeric value  {:.1}% of events", 100.0 * s.numeric_share);
     println!("text value     {:.1}% of events", 100.0 * s.text_share);
     if let Some(q) = &s.events_per_subject {
