@@ -1,1 +1,2 @@
 //! ETL of raw EHR tables into MEDS.
+pub mod expr;
