@@ -652,17 +652,14 @@ pub fn read_splits(path: &Path) -> Result<Vec<(i64, String)>> {
             .ok_or_else(|| Error::MissingColumn { path: path.to_path_buf(), column: "split".into() })?;
         let mut splits = Vec::with_capacity(batch.num_rows());
         push_strings(split.as_ref(), |v| splits.push(v.map(str::to_string)));
-        for k in 0..batch.num_rows() {
+        for (k, split) in splits.into_iter().enumerate() {
             let row = out.len();
             if sid.is_null(k) {
                 return Err(Error::NullValue { path: path.to_path_buf(), row, column: SUBJECT_ID.into() });
             }
-            let s = splits[k].clone().ok_or_else(|| Error::NullValue {
-                path: path.to_path_buf(),
-                row,
-                column: "split".into(),
-            })?;
-            out.push((sid.value(k), s));
+            let split =
+                split.ok_or_else(|| Error::NullValue { path: path.to_path_buf(), row, column: "split".into() })?;
+            out.push((sid.value(k), split));
         }
     }
     Ok(out)
