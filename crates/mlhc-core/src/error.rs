@@ -10,6 +10,12 @@ pub enum Error {
         /// The offending text.
         value: String,
     },
+    /// The parts of a sparse matrix are inconsistent.
+    #[error("invalid sparse matrix: {message}")]
+    InvalidSparse {
+        /// What is wrong.
+        message: String,
+    },
     /// A timestamp lies outside the range representable in microseconds.
     #[error("timestamp {value:?} is out of range")]
     TimestampOutOfRange {

@@ -1,5 +1,5 @@
 //! The shared vocabulary of mlhc: domain newtypes, a validity bitmap, a seeded random number
-//! generator and the errors they raise.
+//! generator, sparse design matrices and the errors they raise.
 //!
 //! Every other mlhc crate builds on these types, so they stay small and free of I/O.
 //!
@@ -24,11 +24,13 @@
 mod bitmap;
 mod error;
 mod rng;
+mod sparse;
 mod time;
 
 pub use bitmap::Bitmap;
 pub use error::{Error, Result};
 pub use rng::Rng;
+pub use sparse::CsrMatrix;
 pub use time::{Timestamp, MICROS_PER_DAY, MICROS_PER_SECOND};
 
 /// A subject (patient) identifier, as in the MEDS `subject_id` column.

@@ -1,0 +1,148 @@
+//! Compressed sparse row (CSR) matrices, the design-matrix format of mlhc features.
+
+use crate::{Error, Result};
+
+/// A sparse matrix in compressed sparse row form, with `f32` values.
+///
+/// Row `i`'s entries are `indices[indptr[i]..indptr[i + 1]]` (column ids, strictly increasing) with
+/// values `data[..]` at the same positions. An absent entry means "not observed"; an observed zero is
+/// stored explicitly, so a learner can tell the two apart. The layout is scipy's `csr_array`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CsrMatrix {
+    n_cols: usize,
+    indptr: Vec<u64>,
+    indices: Vec<u32>,
+    data: Vec<f32>,
+}
+
+impl CsrMatrix {
+    /// An empty matrix with `n_cols` columns and no rows.
+    pub fn new(n_cols: usize) -> Self {
+        Self { n_cols, indptr: vec![0], indices: Vec::new(), data: Vec::new() }
+    }
+
+    /// Builds a matrix from its parts, checking that they are consistent.
+    pub fn from_parts(n_cols: usize, indptr: Vec<u64>, indices: Vec<u32>, data: Vec<f32>) -> Result<Self> {
+        let bad = |message: String| Err(Error::InvalidSparse { message });
+        if indptr.first() != Some(&0) {
+            return bad("indptr must start with 0".into());
+        }
+        if indices.len() != data.len() || indptr.last().copied() != Some(indices.len() as u64) {
+            return bad(format!(
+                "indptr ends at {:?} but there are {} indices and {} values",
+                indptr.last(),
+                indices.len(),
+                data.len()
+            ));
+        }
+        for (r, w) in indptr.windows(2).enumerate() {
+            if w[0] > w[1] {
+                return bad(format!("indptr decreases at row {r}"));
+            }
+            let cols = &indices[w[0] as usize..w[1] as usize];
+            if let Some(&c) = cols.iter().find(|&&c| c as usize >= n_cols) {
+                return bad(format!("row {r} has column {c} >= {n_cols}"));
+            }
+            if cols.windows(2).any(|p| p[0] >= p[1]) {
+                return bad(format!("row {r} has columns out of order or repeated"));
+            }
+        }
+        Ok(Self { n_cols, indptr, indices, data })
+    }
+
+    /// Appends a row from `(column, value)` pairs sorted by strictly increasing column.
+    ///
+    /// Panics if the columns are out of order or out of range: rows are built by mlhc code, and a
+    /// misordered row is a bug, not bad input.
+    pub fn push_row(&mut self, entries: &[(u32, f32)]) {
+        for (k, &(c, v)) in entries.iter().enumerate() {
+            assert!((c as usize) < self.n_cols, "column {c} out of range {}", self.n_cols);
+            assert!(k == 0 || entries[k - 1].0 < c, "row columns must increase");
+            self.indices.push(c);
+            self.data.push(v);
+        }
+        self.indptr.push(self.indices.len() as u64);
+    }
+
+    /// Appends all rows of `other` (same number of columns).
+    pub fn append(&mut self, other: &CsrMatrix) {
+        assert_eq!(self.n_cols, other.n_cols, "appending a matrix with another number of columns");
+        let base = self.indices.len() as u64;
+        self.indices.extend_from_slice(&other.indices);
+        self.data.extend_from_slice(&other.data);
+        self.indptr.extend(other.indptr[1..].iter().map(|p| p + base));
+    }
+
+    /// The number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    /// The number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// The number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Row pointers (length `n_rows + 1`).
+    pub fn indptr(&self) -> &[u64] {
+        &self.indptr
+    }
+
+    /// Column ids of the stored entries.
+    pub fn indices(&self) -> &[u32] {
+        &self.indices
+    }
+
+    /// Values of the stored entries.
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Row `i` as (columns, values).
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.indptr[i] as usize, self.indptr[i + 1] as usize);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+
+    /// The stored value at (`i`, `j`), `None` when absent (not observed).
+    pub fn get(&self, i: usize, j: usize) -> Option<f32> {
+        let (cols, vals) = self.row(i);
+        cols.binary_search(&(j as u32)).ok().map(|k| vals[k])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_round_trip_and_explicit_zero_is_kept() {
+        let mut m = CsrMatrix::new(4);
+        m.push_row(&[(0, 1.0), (3, 0.0)]);
+        m.push_row(&[]);
+        m.push_row(&[(2, -2.5)]);
+        assert_eq!((m.n_rows(), m.nnz()), (3, 3));
+        assert_eq!(m.get(0, 3), Some(0.0));
+        assert_eq!(m.get(0, 1), None);
+        assert_eq!(m.indptr(), &[0, 2, 2, 3]);
+        let again = CsrMatrix::from_parts(4, m.indptr().to_vec(), m.indices().to_vec(), m.data().to_vec()).unwrap();
+        assert_eq!(again, m);
+        let mut twice = m.clone();
+        twice.append(&m);
+        assert_eq!(twice.n_rows(), 6);
+        assert_eq!(twice.row(5), (&[2u32][..], &[-2.5f32][..]));
+    }
+
+    #[test]
+    fn from_parts_rejects_inconsistent_parts() {
+        let e = CsrMatrix::from_parts(2, vec![0, 2], vec![1, 0], vec![1.0, 2.0]).unwrap_err();
+        assert_eq!(e.to_string(), "invalid sparse matrix: row 0 has columns out of order or repeated");
+        assert!(CsrMatrix::from_parts(2, vec![0, 1], vec![5], vec![1.0]).is_err());
+        assert!(CsrMatrix::from_parts(2, vec![0, 3], vec![0], vec![1.0]).is_err());
+    }
+}
