@@ -82,7 +82,7 @@ impl Value<'_> {
     }
 
     /// Appends the text form of a non-null value to `out` (times as `YYYY-MM-DDTHH:MM:SS`).
-    fn write_to(&self, out: &mut String) {
+    pub(crate) fn write_to(&self, out: &mut String) {
         // Writing to a String cannot fail.
         let _ = match self {
             Value::Null => Ok(()),

@@ -1,0 +1,346 @@
+//! Converting one raw table into events: resolve the config's expressions against the table's
+//! columns once, then stream the rows, evaluating every event block on each row.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use csv::StringRecord;
+use mlhc_core::{Bitmap, Timestamp};
+
+use super::config::{EventConfig, TableConfig};
+use super::expr::{parse_float, Expr, Row, Slot, Value};
+use super::join::{JoinTable, KEY_SEP};
+use super::report::{EventReport, Reject};
+use super::table::TableReader;
+use crate::{Error, Result, TextColumn};
+
+/// The events of one table, columnar, in row order.
+#[derive(Debug, Default)]
+pub(crate) struct EventBuf {
+    pub subject: Vec<i64>,
+    pub time: Vec<i64>,
+    pub time_valid: Bitmap,
+    pub code: Vec<u32>,
+    pub numeric: Vec<f32>,
+    pub numeric_valid: Bitmap,
+    pub text: TextColumn,
+    /// The event block that produced each event.
+    pub block: Vec<u16>,
+}
+
+/// The result of converting one table.
+#[derive(Debug)]
+pub(crate) struct TableOutput {
+    pub rows_read: u64,
+    pub events: EventBuf,
+    /// The table's own code vocabulary; `events.code` indexes it.
+    pub codes: Vec<String>,
+    /// The description of each code, when the config gives one.
+    pub descriptions: Vec<Option<String>>,
+    /// Per event block; `written` holds the events produced before duplicates are collapsed.
+    pub counts: Vec<EventReport>,
+    pub rejects: Vec<Reject>,
+}
+
+/// A table's expressions resolved against its file's columns.
+struct Compiled {
+    subject_idx: usize,
+    /// Computed columns needed by join keys, then the rest; each with its index in `cols`.
+    pre_join: Vec<(usize, Expr)>,
+    post_join: Vec<(usize, Expr)>,
+    n_cols: usize,
+    /// Per join: the key parts (slots), the loaded table.
+    join_keys: Vec<Vec<Slot>>,
+    events: Vec<EventConfig>,
+}
+
+fn compile(cfg: &TableConfig, reader: &TableReader) -> Result<Compiled> {
+    let path = reader.path();
+    let headers = reader.headers();
+    let raw: HashMap<&str, usize> = headers.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
+    let missing = |column: &str| Error::MissingColumn { path: path.to_path_buf(), column: column.to_string() };
+    let subject_idx = *raw.get(cfg.subject_id_col.as_str()).ok_or_else(|| missing(&cfg.subject_id_col))?;
+    // Name resolution, highest priority first: computed columns declared earlier, raw columns, joined
+    // columns (a joined column whose name is also a raw column is reachable as `name_right`, as in
+    // polars).
+    let joined_slot = |name: &str| {
+        cfg.joins.iter().enumerate().find_map(|(j, jc)| {
+            jc.cols.iter().position(|(c, _)| c == name || (raw.contains_key(c.as_str()) && format!("{c}_right") == name)).map(
+                |col| Slot::Joined { join: j, col },
+            )
+        })
+    };
+    let key_cols: Vec<&str> = cfg.joins.iter().flat_map(|j| j.left_on.iter().map(String::as_str)).collect();
+    let is_pre = |i: usize| key_cols.contains(&cfg.cols[i].name.as_str());
+    let mut pre_join = Vec::new();
+    let mut post_join = Vec::new();
+    for (i, c) in cfg.cols.iter().enumerate() {
+        let mut e = c.expr.clone();
+        let pre = is_pre(i);
+        e.resolve(&mut |name| {
+            if let Some(k) = cfg.cols[..i].iter().position(|d| d.name == name) {
+                // A column feeding a join key is computed before the join, so it can only read
+                // raw columns and other such columns.
+                return (!pre || is_pre(k)).then_some(Slot::Computed(k));
+            }
+            if let Some(&r) = raw.get(name) {
+                return Some(Slot::Raw(r));
+            }
+            if pre {
+                None
+            } else {
+                joined_slot(name)
+            }
+        })
+        .map_err(|col| missing(&col))?;
+        if pre {
+            pre_join.push((i, e));
+        } else {
+            post_join.push((i, e));
+        }
+    }
+    let mut join_keys = Vec::new();
+    for jc in &cfg.joins {
+        let mut slots = Vec::new();
+        for k in &jc.left_on {
+            let slot = match cfg.cols.iter().position(|c| &c.name == k) {
+                Some(i) => Slot::Computed(i),
+                None => Slot::Raw(*raw.get(k.as_str()).ok_or_else(|| missing(k))?),
+            };
+            slots.push(slot);
+        }
+        join_keys.push(slots);
+    }
+    let mut events = cfg.events.clone();
+    for ev in &mut events {
+        let exprs = [Some(&mut ev.code), ev.time.as_mut(), ev.numeric_value.as_mut(), ev.text_value.as_mut(), ev.description.as_mut()];
+        for e in exprs.into_iter().flatten() {
+            e.resolve(&mut |name| {
+                cfg.cols.iter().position(|c| c.name == name).map(Slot::Computed).or_else(|| raw.get(name).map(|&r| Slot::Raw(r))).or_else(|| joined_slot(name))
+            })
+            .map_err(|col| missing(&col))?;
+        }
+    }
+    Ok(Compiled { subject_idx, pre_join, post_join, n_cols: cfg.cols.len(), join_keys, events })
+}
+
+/// The values of one row as the expressions see them.
+struct RowCtx<'a> {
+    record: &'a StringRecord,
+    computed: &'a [std::result::Result<Value<'static>, String>],
+    matched: &'a [Option<u32>],
+    joins: &'a [&'a JoinTable],
+}
+
+impl Row for RowCtx<'_> {
+    fn get(&self, slot: Slot) -> std::result::Result<Value<'_>, String> {
+        match slot {
+            Slot::Raw(i) => Ok(self.record.get(i).map_or(Value::Null, |s| Value::Str(Cow::Borrowed(s)))),
+            Slot::Computed(i) => match self.computed.get(i) {
+                Some(Ok(Value::Str(s))) => Ok(Value::Str(Cow::Borrowed(s.as_ref()))),
+                Some(Ok(v)) => Ok(v.clone()),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err(format!("computed column {i} is not available here")),
+            },
+            Slot::Joined { join, col } => Ok(self.matched[join]
+                .and_then(|slot| self.joins[join].value(slot, col))
+                .map_or(Value::Null, |s| Value::Str(Cow::Borrowed(s)))),
+            Slot::Unresolved => Err("unresolved column".into()),
+        }
+    }
+}
+
+/// Converts one table. `joins[j]` is the loaded right-hand table of `cfg.joins[j]`.
+pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &[&JoinTable]) -> Result<TableOutput> {
+    let c = compile(cfg, &reader)?;
+    let n_blocks = c.events.len();
+    let mut out = TableOutput {
+        rows_read: 0,
+        events: EventBuf { text: TextColumn::new(), ..EventBuf::default() },
+        codes: Vec::new(),
+        descriptions: Vec::new(),
+        counts: c.events.iter().map(|e| EventReport { event: e.name.clone(), ..EventReport::default() }).collect(),
+        rejects: Vec::new(),
+    };
+    let mut vocab: HashMap<Box<str>, u32> = HashMap::new();
+    let mut record = StringRecord::new();
+    let mut computed: Vec<std::result::Result<Value<'static>, String>> = Vec::with_capacity(c.n_cols);
+    let mut matched: Vec<Option<u32>> = vec![None; joins.len()];
+    let mut key = String::new();
+    let mut code = String::new();
+    let mut text = String::new();
+    // Placeholder for computed columns not yet evaluated in this row.
+    let pending = || Err::<Value<'static>, String>("column used before it is computed".into());
+    while reader.read_row(&mut record)? {
+        out.rows_read += 1;
+        let row = out.rows_read;
+        let reject = |out: &mut TableOutput, b: usize, reason: String| {
+            out.counts[b].rejected += 1;
+            out.rejects.push(Reject { table: cfg.name.clone(), row, event: c.events[b].name.clone(), reason });
+        };
+        let sid_text = record.get(c.subject_idx).unwrap_or("");
+        let Ok(subject) = sid_text.trim().parse::<i64>() else {
+            for b in 0..n_blocks {
+                reject(&mut out, b, format!("subject id {sid_text:?} in column {} is not an integer", cfg.subject_id_col));
+            }
+            continue;
+        };
+        computed.clear();
+        computed.resize_with(c.n_cols, pending);
+        for (i, e) in &c.pre_join {
+            let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+            let v = e.eval(&ctx).map(Value::into_owned);
+            computed[*i] = v;
+        }
+        for (j, slots) in c.join_keys.iter().enumerate() {
+            let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+            key.clear();
+            let mut complete = true;
+            for (n, &slot) in slots.iter().enumerate() {
+                if n > 0 {
+                    key.push(KEY_SEP);
+                }
+                match ctx.get(slot) {
+                    // A null or failed key part never matches, as in SQL and polars joins.
+                    Ok(Value::Null) | Err(_) => complete = false,
+                    Ok(Value::Str(x)) if x.is_empty() => complete = false,
+                    Ok(v) => v.write_to(&mut key),
+                }
+            }
+            let found = if complete { joins[j].find(&key) } else { None };
+            matched[j] = found;
+        }
+        for (i, e) in &c.post_join {
+            let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+            let v = e.eval(&ctx).map(Value::into_owned);
+            computed[*i] = v;
+        }
+        let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+        for (b, ev) in c.events.iter().enumerate() {
+            // Time first, then code, numeric and text value: the first that fails decides the outcome.
+            let time = match &ev.time {
+                None => None,
+                Some(e) => match e.eval(&ctx) {
+                    Ok(Value::Null) => {
+                        out.counts[b].no_time += 1;
+                        continue;
+                    }
+                    Ok(Value::Time(t)) => Some(t),
+                    Ok(Value::Str(s)) => match Timestamp::parse(&s) {
+                        Ok(t) => Some(t.0),
+                        Err(_) => {
+                            reject(&mut out, b, format!("time {s:?} is not a datetime (give a format: $col::\"%Y-%m-%d\")"));
+                            continue;
+                        }
+                    },
+                    Ok(other) => {
+                        reject(&mut out, b, format!("time {other:?} is not a datetime"));
+                        continue;
+                    }
+                    Err(reason) => {
+                        reject(&mut out, b, reason);
+                        continue;
+                    }
+                },
+            };
+            code.clear();
+            match ev.code.eval_text(&ctx, &mut code) {
+                Ok(true) if !code.is_empty() => {}
+                Ok(_) => {
+                    out.counts[b].no_code += 1;
+                    continue;
+                }
+                Err(reason) => {
+                    reject(&mut out, b, reason);
+                    continue;
+                }
+            }
+            let numeric = match &ev.numeric_value {
+                None => None,
+                Some(e) => match e.eval(&ctx) {
+                    Ok(v) => match to_f32(&v) {
+                        Ok(x) => x,
+                        Err(reason) => {
+                            reject(&mut out, b, reason);
+                            continue;
+                        }
+                    },
+                    Err(reason) => {
+                        reject(&mut out, b, reason);
+                        continue;
+                    }
+                },
+            };
+            text.clear();
+            let has_text = match &ev.text_value {
+                None => false,
+                Some(e) => match e.eval_text(&ctx, &mut text) {
+                    Ok(t) => t,
+                    Err(reason) => {
+                        reject(&mut out, b, reason);
+                        continue;
+                    }
+                },
+            };
+            let id = match vocab.get(code.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = out.codes.len() as u32;
+                    vocab.insert(code.as_str().into(), id);
+                    out.codes.push(code.clone());
+                    // The description is evaluated once per new code, not per row.
+                    let desc = ev.description.as_ref().and_then(|d| {
+                        let mut s = String::new();
+                        matches!(d.eval_text(&ctx, &mut s), Ok(true)).then_some(s)
+                    });
+                    out.descriptions.push(desc);
+                    id
+                }
+            };
+            if out.descriptions[id as usize].is_none() {
+                if let Some(d) = &ev.description {
+                    let mut s = String::new();
+                    if matches!(d.eval_text(&ctx, &mut s), Ok(true)) {
+                        out.descriptions[id as usize] = Some(s);
+                    }
+                }
+            }
+            let e = &mut out.events;
+            e.subject.push(subject);
+            e.time.push(time.unwrap_or(0));
+            e.time_valid.push(time.is_some());
+            e.code.push(id);
+            e.numeric.push(numeric.unwrap_or(0.0));
+            e.numeric_valid.push(numeric.is_some());
+            e.text.push(has_text.then_some(text.as_str()));
+            e.block.push(b as u16);
+            out.counts[b].written += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// A numeric value as float32: null and empty text are `None`; text that is not a finite number, or
+/// a number outside the float32 range, is an error.
+fn to_f32(v: &Value<'_>) -> std::result::Result<Option<f32>, String> {
+    let x = match v {
+        Value::Null => return Ok(None),
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Time(_) => return Err("numeric_value is a datetime".into()),
+        Value::Str(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            parse_float(t).ok_or_else(|| format!("unparseable number {s:?} in numeric_value"))?
+        }
+    };
+    let f = x as f32;
+    if f.is_finite() {
+        Ok(Some(f))
+    } else {
+        Err(format!("number {x} is outside the float32 range"))
+    }
+}
