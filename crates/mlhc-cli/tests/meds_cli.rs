@@ -1,5 +1,7 @@
 //! The `mlhc meds` commands, run as a user would.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

@@ -159,6 +159,17 @@ impl Dataset {
         R: Send,
         F: Fn(&ShardFile, &Shard, &Vocabulary) -> Result<R> + Sync,
     {
+        self.try_map_shards(opts, f)
+    }
+
+    /// [`Dataset::map_shards`] for callers with their own error type (one that a read error converts
+    /// into).
+    pub fn try_map_shards<R, E, F>(&self, opts: &ReadOptions, f: F) -> std::result::Result<Vec<R>, E>
+    where
+        R: Send,
+        E: From<Error> + Send,
+        F: Fn(&ShardFile, &Shard, &Vocabulary) -> std::result::Result<R, E> + Sync,
+    {
         self.shards
             .par_iter()
             .map(|file| {

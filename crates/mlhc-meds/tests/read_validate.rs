@@ -1,6 +1,8 @@
 //! Reading and validating MEDS datasets: the accepted input variants, and one corrupt fixture per failure
 //! mode with its exact error or violation.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
 use std::path::Path;
 use std::sync::Arc;
 

@@ -1,0 +1,267 @@
+//! NumPy `.npz` archives: the on-disk format of mlhc feature matrices.
+//!
+//! A feature matrix is written exactly as scipy's `save_npz` writes a CSR matrix (arrays `data` f4,
+//! `indices` i4, `indptr` i8, `shape` i8, `format` = `b"csr"`), so Python loads it with
+//! `scipy.sparse.load_npz`, and row metadata is a plain `.npz` for `numpy.load`. Archives are
+//! uncompressed ZIP files (as `numpy.savez`); the reader also accepts deflate (`numpy.savez_compressed`).
+//! Archives larger than 4 GiB (ZIP64) are rejected with an error.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use mlhc_core::CsrMatrix;
+
+use crate::{Error, Result};
+
+/// A typed 1-d (or 0-d bytes) array to store in an archive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NpyArray {
+    /// `<f4`.
+    F32(Vec<f32>),
+    /// `<f8`.
+    F64(Vec<f64>),
+    /// `<i4`.
+    I32(Vec<i32>),
+    /// `<i8`.
+    I64(Vec<i64>),
+    /// `|b1`.
+    Bool(Vec<bool>),
+    /// A 0-d byte string (`|S<n>`).
+    Bytes(Vec<u8>),
+}
+
+impl NpyArray {
+    fn encode(&self) -> Vec<u8> {
+        let (descr, shape, body): (String, String, Vec<u8>) = match self {
+            Self::F32(v) => ("<f4".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Self::F64(v) => ("<f8".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Self::I32(v) => ("<i4".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Self::I64(v) => ("<i8".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Self::Bool(v) => ("|b1".into(), format!("({},)", v.len()), v.iter().map(|&b| b as u8).collect()),
+            Self::Bytes(v) => {
+                (format!("|S{}", v.len().max(1)), "()".into(), if v.is_empty() { vec![0] } else { v.clone() })
+            }
+        };
+        let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64
+        // and ended by a newline, as the NPY 1.0 format asks.
+        let unpadded = 10 + header.len() + 1;
+        header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
+        header.push('\n');
+        let mut out = Vec::with_capacity(10 + header.len() + body.len());
+        out.extend_from_slice(b"\x93NUMPY\x01\x00");
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    fn decode(bytes: &[u8], name: &str, path: &Path) -> Result<Self> {
+        let bad = |m: &str| Error::File { path: path.to_path_buf(), message: format!("{name}.npy: {m}") };
+        if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+            return Err(bad("not an NPY array"));
+        }
+        let (hlen, start) = match bytes[6] {
+            1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+            2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+            _ => return Err(bad("unsupported NPY version")),
+        };
+        let header = bytes.get(start..start + hlen).ok_or_else(|| bad("truncated header"))?;
+        let header = std::str::from_utf8(header).map_err(|_| bad("header is not text"))?;
+        if header.contains("'fortran_order': True") {
+            return Err(bad("Fortran-ordered arrays are not supported"));
+        }
+        let descr = header
+            .split("'descr':")
+            .nth(1)
+            .and_then(|s| s.split('\'').nth(1))
+            .ok_or_else(|| bad("header has no descr"))?;
+        let body = &bytes[start + hlen..];
+        fn chunks<const N: usize, T>(b: &[u8], f: fn([u8; N]) -> T) -> Vec<T> {
+            b.chunks_exact(N).map(|c| f(c.try_into().expect("chunks_exact yields N bytes"))).collect()
+        }
+        Ok(match descr {
+            "<f4" => Self::F32(chunks(body, f32::from_le_bytes)),
+            "<f8" => Self::F64(chunks(body, f64::from_le_bytes)),
+            "<i4" => Self::I32(chunks(body, i32::from_le_bytes)),
+            "<i8" => Self::I64(chunks(body, i64::from_le_bytes)),
+            "|b1" => Self::Bool(body.iter().map(|&b| b != 0).collect()),
+            d if d.starts_with("|S") => Self::Bytes(body.iter().copied().take_while(|&b| b != 0).collect()),
+            other => return Err(bad(&format!("unsupported dtype {other}"))),
+        })
+    }
+}
+
+/// Writes `arrays` as an `.npz` archive (written to a temporary file, then renamed into place).
+pub fn write_npz(path: &Path, arrays: &[(&str, NpyArray)]) -> Result<()> {
+    let err = |e: std::io::Error| Error::File { path: path.to_path_buf(), message: e.to_string() };
+    let mut buf: Vec<u8> = Vec::new();
+    let mut central: Vec<u8> = Vec::new();
+    for (name, array) in arrays {
+        let data = array.encode();
+        let fname = format!("{name}.npy");
+        let mut crc = flate2::Crc::new();
+        crc.update(&data);
+        let offset = buf.len();
+        if data.len() > u32::MAX as usize || offset > u32::MAX as usize {
+            return Err(Error::File {
+                path: path.to_path_buf(),
+                message: "archive larger than 4 GiB (ZIP64 is not supported)".into(),
+            });
+        }
+        let fixed = |sig: u32, out: &mut Vec<u8>, central: bool| {
+            out.extend_from_slice(&sig.to_le_bytes());
+            if central {
+                out.extend_from_slice(&20u16.to_le_bytes()); // version made by
+            }
+            out.extend_from_slice(&20u16.to_le_bytes()); // version needed
+            out.extend_from_slice(&0u16.to_le_bytes()); // flags
+            out.extend_from_slice(&0u16.to_le_bytes()); // method: stored
+            out.extend_from_slice(&0u16.to_le_bytes()); // time
+            out.extend_from_slice(&0x21u16.to_le_bytes()); // date: 1980-01-01, fixed for reproducible bytes
+            out.extend_from_slice(&crc.sum().to_le_bytes());
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(fname.len() as u16).to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes()); // extra length
+        };
+        fixed(0x0403_4b50, &mut buf, false);
+        buf.extend_from_slice(fname.as_bytes());
+        buf.extend_from_slice(&data);
+        fixed(0x0201_4b50, &mut central, true);
+        central.extend_from_slice(&[0u8; 8]); // comment length, disk, internal and external attributes (part)
+        central.extend_from_slice(&[0u8; 4]);
+        central.extend_from_slice(&(offset as u32).to_le_bytes());
+        central.extend_from_slice(fname.as_bytes());
+    }
+    let cd_offset = buf.len() as u32;
+    let cd_size = central.len() as u32;
+    buf.extend_from_slice(&central);
+    buf.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    buf.extend_from_slice(&[0u8; 4]);
+    buf.extend_from_slice(&(arrays.len() as u16).to_le_bytes());
+    buf.extend_from_slice(&(arrays.len() as u16).to_le_bytes());
+    buf.extend_from_slice(&cd_size.to_le_bytes());
+    buf.extend_from_slice(&cd_offset.to_le_bytes());
+    buf.extend_from_slice(&0u16.to_le_bytes());
+
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let tmp = path.with_extension("npz.tmp");
+    std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&buf)).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Reads every array of an `.npz` archive, in archive order.
+pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::File { path: path.to_path_buf(), message: e.to_string() })?;
+    let bad = |m: String| Error::File { path: path.to_path_buf(), message: m };
+    let u16_at = |b: &[u8], i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let u32_at = |b: &[u8], i: usize| b.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    while u32_at(&bytes, pos) == Some(0x0403_4b50) {
+        let truncated = || bad(format!("truncated zip entry at byte {pos}"));
+        let method = u16_at(&bytes, pos + 8).ok_or_else(truncated)?;
+        let flags = u16_at(&bytes, pos + 6).ok_or_else(truncated)?;
+        let csize = u32_at(&bytes, pos + 18).ok_or_else(truncated)? as usize;
+        let name_len = u16_at(&bytes, pos + 26).ok_or_else(truncated)? as usize;
+        let extra_len = u16_at(&bytes, pos + 28).ok_or_else(truncated)? as usize;
+        if flags & 0x08 != 0 {
+            return Err(bad("zip entries with data descriptors are not supported".into()));
+        }
+        let name_start = pos + 30;
+        let name = bytes.get(name_start..name_start + name_len).ok_or_else(truncated)?;
+        let name = String::from_utf8_lossy(name).into_owned();
+        let data_start = name_start + name_len + extra_len;
+        let raw = bytes.get(data_start..data_start + csize).ok_or_else(truncated)?;
+        let data = match method {
+            0 => raw.to_vec(),
+            8 => {
+                let mut v = Vec::new();
+                flate2::read::DeflateDecoder::new(raw).read_to_end(&mut v).map_err(|e| bad(format!("{name}: {e}")))?;
+                v
+            }
+            m => return Err(bad(format!("{name}: unsupported zip compression method {m}"))),
+        };
+        let stem = name.strip_suffix(".npy").unwrap_or(&name).to_string();
+        out.push((stem.clone(), NpyArray::decode(&data, &stem, path)?));
+        pos = data_start + csize;
+    }
+    if out.is_empty() {
+        return Err(bad("not an npz archive".into()));
+    }
+    Ok(out)
+}
+
+/// Writes a CSR matrix as scipy's `save_npz` does.
+pub fn write_csr(path: &Path, m: &CsrMatrix) -> Result<()> {
+    write_npz(
+        path,
+        &[
+            ("indices", NpyArray::I32(m.indices().iter().map(|&c| c as i32).collect())),
+            ("indptr", NpyArray::I64(m.indptr().iter().map(|&p| p as i64).collect())),
+            ("format", NpyArray::Bytes(b"csr".to_vec())),
+            ("shape", NpyArray::I64(vec![m.n_rows() as i64, m.n_cols() as i64])),
+            ("data", NpyArray::F32(m.data().to_vec())),
+        ],
+    )
+}
+
+/// Reads a CSR matrix written by [`write_csr`] or scipy's `save_npz` (float32 or float64 data).
+pub fn read_csr(path: &Path) -> Result<CsrMatrix> {
+    let arrays = read_npz(path)?;
+    let bad = |m: &str| Error::File { path: path.to_path_buf(), message: m.to_string() };
+    let get = |n: &str| {
+        arrays.iter().find(|(k, _)| k == n).map(|(_, a)| a).ok_or_else(|| bad(&format!("missing array {n:?}")))
+    };
+    if get("format")? != &NpyArray::Bytes(b"csr".to_vec()) {
+        return Err(bad("not a CSR matrix (format is not 'csr')"));
+    }
+    let as_i64 = |a: &NpyArray| -> Option<Vec<i64>> {
+        match a {
+            NpyArray::I64(v) => Some(v.clone()),
+            NpyArray::I32(v) => Some(v.iter().map(|&x| x as i64).collect()),
+            _ => None,
+        }
+    };
+    let shape = as_i64(get("shape")?).filter(|s| s.len() == 2).ok_or_else(|| bad("shape must be 2 integers"))?;
+    let indptr: Vec<u64> =
+        as_i64(get("indptr")?).ok_or_else(|| bad("indptr must be integers"))?.into_iter().map(|p| p as u64).collect();
+    let indices: Vec<u32> =
+        as_i64(get("indices")?).ok_or_else(|| bad("indices must be integers"))?.into_iter().map(|c| c as u32).collect();
+    let data = match get("data")? {
+        NpyArray::F32(v) => v.clone(),
+        NpyArray::F64(v) => v.iter().map(|&x| x as f32).collect(),
+        _ => return Err(bad("data must be float32 or float64")),
+    };
+    if indptr.len() != shape[0] as usize + 1 {
+        return Err(bad("indptr length does not match the number of rows"));
+    }
+    CsrMatrix::from_parts(shape[1] as usize, indptr, indices, data).map_err(|e| bad(&e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_headers_are_64_byte_aligned_and_arrays_round_trip() {
+        let a = NpyArray::F32(vec![1.0, -0.0, 2.5]);
+        let enc = a.encode();
+        let hlen = u16::from_le_bytes([enc[8], enc[9]]) as usize;
+        assert_eq!((10 + hlen) % 64, 0);
+        assert_eq!(NpyArray::decode(&enc, "a", Path::new("x")).unwrap(), a);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.npz");
+        let mut m = CsrMatrix::new(3);
+        m.push_row(&[(1, 0.0), (2, 4.0)]);
+        m.push_row(&[]);
+        write_csr(&p, &m).unwrap();
+        assert_eq!(read_csr(&p).unwrap(), m);
+        assert!(read_npz(&dir.path().join("missing.npz")).is_err());
+        std::fs::write(&p, b"PK\x03\x04short").unwrap();
+        assert!(read_csr(&p).unwrap_err().to_string().contains("truncated zip entry"));
+    }
+}
