@@ -41,11 +41,13 @@
 mod error;
 mod kernel;
 pub mod npz;
+pub mod output;
 mod params;
 mod space;
 mod tabularize;
 
 pub use error::{Error, Result};
+pub use output::{read_features, write_features};
 pub use params::{Aggregation, Anchor, TabParams, Window};
 pub use space::{CodeStats, FeatureCode, FeatureSpace};
 pub use tabularize::{tabularize, train_code_stats, PredictionRow, SplitFeatures, TabSummary, Tabularized};

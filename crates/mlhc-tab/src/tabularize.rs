@@ -34,7 +34,7 @@ pub struct SplitFeatures {
 }
 
 /// Counts that describe a run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct TabSummary {
     /// Prediction rows tabularized.
     pub rows: usize,

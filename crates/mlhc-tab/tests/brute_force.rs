@@ -236,3 +236,27 @@ fn code_inclusion_counts_the_train_split_only() {
     assert_eq!(out.splits[0].matrix.nnz(), 0);
     assert_eq!(out.splits[1].matrix.get(0, 0), Some(6.0));
 }
+
+#[test]
+fn features_round_trip_through_the_on_disk_format() {
+    let mut rng = Rng::seed_from_u64(7);
+    let events = random_events(&mut rng, 5);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &events, 5);
+    let rows = random_rows(&mut rng, 5);
+    let params = TabParams { min_code_inclusion_count: 1, ..TabParams::default() };
+    let t = tabularize(&Dataset::open(dir.path()).unwrap(), &rows, &params).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    mlhc_tab::write_features(out.path(), &t).unwrap();
+    let back = mlhc_tab::read_features(out.path()).unwrap();
+    assert_eq!(back.space, t.space);
+    assert_eq!(back.splits, t.splits);
+    assert_eq!(back.summary, t.summary);
+
+    // A newer format version is refused with a clear message.
+    let p = out.path().join("feature_space.json");
+    let text = std::fs::read_to_string(&p).unwrap().replace("\"version\": 1", "\"version\": 99");
+    std::fs::write(&p, text).unwrap();
+    let err = mlhc_tab::read_features(out.path()).unwrap_err().to_string();
+    assert!(err.ends_with("format version 99 is newer than this mlhc reads (1); upgrade mlhc"), "{err}");
+}
