@@ -370,7 +370,7 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
                             i += 1;
                         }
                         if i >= b.len() {
-                            return Err(err(start, "unterminated string inside format string"));
+                            return Err(err(start, "unclosed '{' or string in format string"));
                         }
                     }
                     _ => {}
