@@ -150,6 +150,10 @@ pub struct EventConfig {
 struct Ctx<'a> {
     origin: &'a Path,
     notes: Vec<String>,
+    /// Per table, the extra (non-MEDS) column keys of its event blocks.
+    extras: Vec<(String, Vec<String>)>,
+    /// Tables with `_metadata` blocks.
+    metadata: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -214,7 +218,7 @@ impl EtlConfig {
 
     /// Parses and validates YAML text; `origin` names it in errors.
     pub fn from_yaml(text: &str, origin: &Path) -> Result<Self> {
-        let mut ctx = Ctx { origin, notes: Vec::new() };
+        let mut ctx = Ctx { origin, notes: Vec::new(), extras: Vec::new(), metadata: Vec::new() };
         let root: Yaml = serde_norway::from_str(text).map_err(|e| ctx.err("(file)", e.to_string()))?;
         let root = mapping(&ctx, "(file)", &root)?;
         let mut cfg = EtlConfig {
@@ -259,6 +263,16 @@ impl EtlConfig {
         if cfg.tables.is_empty() {
             return Err(ctx.err("(file)", "no tables: every top-level key other than etl, sources and subject_id_col names a raw table"));
         }
+        if !ctx.extras.is_empty() {
+            let list: Vec<String> = ctx.extras.iter().map(|(t, c)| format!("{t} ({})", c.join(", "))).collect();
+            ctx.notes.push(format!("extra columns are not written (mlhc writes the MEDS columns only): {}", list.join("; ")));
+        }
+        if !ctx.metadata.is_empty() {
+            ctx.notes.push(format!(
+                "`_metadata` blocks are ignored (codes.parquet descriptions come from `description:` keys): {}",
+                ctx.metadata.join(", ")
+            ));
+        }
         cfg.notes = ctx.notes;
         Ok(cfg)
     }
@@ -279,6 +293,7 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
         events: Vec::new(),
     };
     let mut metadata_ignored = false;
+    let mut extras: Vec<String> = Vec::new();
     for (k, v) in mapping(ctx, name, v)? {
         let key = key_str(ctx, name, k)?;
         if key == "_table" {
@@ -298,7 +313,6 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
             text_value: None,
             description: None,
         };
-        let mut extras = Vec::new();
         for (bk, bv) in block {
             let bk = key_str(ctx, &path, bk)?;
             let bpath = format!("{path}.{bk}");
@@ -318,7 +332,9 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
                 _ => {
                     // Extra columns (hadm_id, …): parse them so a typo is caught, but do not write them.
                     ctx.expr(&bpath, bv)?;
-                    extras.push(bk);
+                    if !extras.contains(&bk) {
+                        extras.push(bk);
+                    }
                 }
             }
         }
@@ -327,13 +343,13 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
             return Err(ctx.err(&path, "missing key time (write time: null for a static event)"));
         }
         ev.time = time;
-        if !extras.is_empty() {
-            ctx.notes.push(format!("{path}: extra columns {} are not written (mlhc writes the MEDS columns)", extras.join(", ")));
-        }
         t.events.push(ev);
     }
     if metadata_ignored {
-        ctx.notes.push(format!("{name}: `_metadata` blocks are ignored (descriptions come from `description:` keys)"));
+        ctx.metadata.push(name.to_string());
+    }
+    if !extras.is_empty() {
+        ctx.extras.push((name.to_string(), extras));
     }
     if t.events.is_empty() {
         return Err(ctx.err(name, "no event blocks"));
