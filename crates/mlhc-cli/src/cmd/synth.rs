@@ -17,7 +17,7 @@ Examples:
   mlhc synth --subjects 1000 --seed 1 out/synth-1k
   mlhc synth --subjects 60000 --seed 7 --shards 8 --json out/synth-20m")]
 pub struct Args {
-    /// Number of subjects (about 330 events each on average).
+    /// Number of subjects (about 370 events each on average).
     #[arg(long)]
     pub subjects: usize,
     /// Random seed; the same seed and options write byte-identical files.

@@ -125,8 +125,8 @@ impl Synth {
             .map(|p| SUBJECT_ID_BASE + self.plan.permutation.index(p as u64) as i64)
             .collect();
         ids.sort_unstable();
-        // About 330 events per subject on average; reserving avoids repeated regrowth of big columns.
-        let guess = ids.len() * 360;
+        // About 370 events per subject on average; reserving avoids repeated regrowth of big columns.
+        let guess = ids.len() * 400;
         let mut shard = Shard {
             name: spec.name.clone(),
             subject_ids: Vec::with_capacity(ids.len()),
