@@ -23,7 +23,8 @@ Examples:
   mlhc meds inspect testdata/mimic-iv-demo-meds       summarise a MEDS dataset
   mlhc meds validate testdata/mimic-iv-demo-meds      check every MEDS invariant
   mlhc etl --config mimic-iv RAW_DIR OUT_DIR          convert raw MIMIC-IV tables to MEDS
-  mlhc synth --subjects 10000 --seed 1 OUT_DIR        generate a synthetic MEDS dataset";
+  mlhc synth --subjects 10000 --seed 1 OUT_DIR        generate a synthetic MEDS dataset
+  mlhc cohort --config TASK.yaml MEDS_DIR -o labels.parquet   extract task labels (ACES configs)";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -34,6 +35,8 @@ enum Command {
     Etl(cmd::etl::Args),
     /// Generate a synthetic MEDS dataset with known risk structure.
     Synth(cmd::synth::Args),
+    /// Extract labels for a prediction task (ACES config) from a MEDS dataset.
+    Cohort(cmd::cohort::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Meds(c) => cmd::meds::run(c),
         Command::Etl(a) => cmd::etl::run(a),
         Command::Synth(a) => cmd::synth::run(a),
+        Command::Cohort(a) => cmd::cohort::run(a),
     };
     match result {
         Ok(code) => code,

@@ -25,6 +25,7 @@
 
 mod error;
 pub mod inspect;
+pub mod labels;
 pub mod etl;
 pub mod read;
 pub mod schema;

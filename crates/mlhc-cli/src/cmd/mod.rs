@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod cohort;
 pub mod etl;
 pub mod meds;
 pub mod synth;
