@@ -92,7 +92,10 @@ fn config_errors_name_the_key() {
     let err = EtlConfig::from_yaml("t:\n  e:\n    code: f\"X//{$a\"\n    time: null\n", Path::new("c.yaml"))
         .map(|_| ())
         .map_err(|e| e.to_string());
-    assert_eq!(err, Err("c.yaml: t.e.code: unclosed '{' or string in format string at offset 0 in \"f\\\"X//{$a\\\"\"".into()));
+    assert_eq!(
+        err,
+        Err("c.yaml: t.e.code: unclosed '{' or string in format string at offset 0 in \"f\\\"X//{$a\\\"\"".into())
+    );
     let err = EtlConfig::load("no-such-config").map(|_| ()).map_err(|e| e.to_string());
     assert_eq!(
         err,

@@ -125,6 +125,10 @@ fn official_config_constructs_run_end_to_end() {
     // Subject 3's gender is null: f"GENDER//{$gender}" is null, so no event (no `??` here).
     assert_eq!((patients.events[0].written, patients.events[0].no_code), (2, 1));
     assert_eq!((patients.events[2].written, patients.events[2].no_time), (1, 2));
-    assert!(report.notes.iter().any(|n| n == "join prescriptions on pharmacy_id, drug_type: 1 rows repeat a key; the first row per key was used"));
+    assert!(report
+        .notes
+        .iter()
+        .any(|n| n
+            == "join prescriptions on pharmacy_id, drug_type: 1 rows repeat a key; the first row per key was used"));
     assert!(report.notes.iter().any(|n| n.contains("`_metadata` blocks are ignored") && n.contains("pharmacy")));
 }

@@ -15,7 +15,11 @@ fn mimic_iii_demo_converts_and_reconciles() {
     let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/mimic-iii-demo-1.4");
     let out = tempfile::tempdir().expect("tempdir");
     let config = EtlConfig::load("mimic-iii").expect("shipped config parses");
-    let options = EtlOptions { split: SplitFractions::new(0.6, 0.2, 0.2).expect("valid"), seed: 3, n_subjects_per_shard: Some(40) };
+    let options = EtlOptions {
+        split: SplitFractions::new(0.6, 0.2, 0.2).expect("valid"),
+        seed: 3,
+        n_subjects_per_shard: Some(40),
+    };
     let report = run_etl(&config, &raw, out.path(), &options, &|_| {}).expect("ETL runs");
     assert!(report.balances());
     assert_eq!(report.rejected, 0);

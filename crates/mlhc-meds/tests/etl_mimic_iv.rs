@@ -28,7 +28,9 @@ fn families(root: &Path) -> HashMap<String, HashMap<Key, u64>> {
                 let code = loaded.vocab.code(subject.code(k)).to_string();
                 let family = code.split("//").next().unwrap_or_default().to_string();
                 // LAB in the reference also holds chartevents (itemids ≥ 100000), absent from the raw demo.
-                if family == "LAB" && code.split("//").nth(1).and_then(|i| i.parse::<u64>().ok()).is_none_or(|i| i >= 100_000) {
+                if family == "LAB"
+                    && code.split("//").nth(1).and_then(|i| i.parse::<u64>().ok()).is_none_or(|i| i >= 100_000)
+                {
                     continue;
                 }
                 let key = (subject.id().0, subject.time(k).map(|t| t.0), code, subject.numeric(k).map(f32::to_bits));

@@ -65,7 +65,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ui::print_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<26} {:>9} {:<22} {:>9} {:>6} {:>8} {:>9} {:>8}", "table", "rows", "event", "written", "dup", "rejected", "no_time", "no_code");
+    println!(
+        "{:<26} {:>9} {:<22} {:>9} {:>6} {:>8} {:>9} {:>8}",
+        "table", "rows", "event", "written", "dup", "rejected", "no_time", "no_code"
+    );
     for t in &report.tables {
         if t.status == TableStatus::Missing {
             println!("{:<26} {:>9} (missing: skipped)", t.table, "-");

@@ -246,7 +246,10 @@ impl EtlConfig {
                             "dataset_name" => cfg.dataset_name = ctx.scalar(&key, ev)?,
                             "dataset_version" => cfg.dataset_version = ctx.scalar(&key, ev)?,
                             "n_subjects_per_shard" => {
-                                let n = ev.as_u64().filter(|&n| n > 0).ok_or_else(|| ctx.err(&key, "expected a positive integer"))?;
+                                let n = ev
+                                    .as_u64()
+                                    .filter(|&n| n > 0)
+                                    .ok_or_else(|| ctx.err(&key, "expected a positive integer"))?;
                                 cfg.n_subjects_per_shard = Some(n as usize);
                             }
                             _ => ctx.notes.push(format!("`{key}` is not used by mlhc etl")),
@@ -261,11 +264,17 @@ impl EtlConfig {
             }
         }
         if cfg.tables.is_empty() {
-            return Err(ctx.err("(file)", "no tables: every top-level key other than etl, sources and subject_id_col names a raw table"));
+            return Err(ctx.err(
+                "(file)",
+                "no tables: every top-level key other than etl, sources and subject_id_col names a raw table",
+            ));
         }
         if !ctx.extras.is_empty() {
             let list: Vec<String> = ctx.extras.iter().map(|(t, c)| format!("{t} ({})", c.join(", "))).collect();
-            ctx.notes.push(format!("extra columns are not written (mlhc writes the MEDS columns only): {}", list.join("; ")));
+            ctx.notes.push(format!(
+                "extra columns are not written (mlhc writes the MEDS columns only): {}",
+                list.join("; ")
+            ));
         }
         if !ctx.metadata.is_empty() {
             ctx.notes.push(format!(
@@ -326,7 +335,9 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
                 "text_value" => ev.text_value = ctx.expr(&bpath, bv)?,
                 "description" => ev.description = ctx.expr(&bpath, bv)?,
                 "time_format" => {
-                    return Err(ctx.err(&bpath, "time_format is the pre-0.7 syntax; write time: '$col::\"%Y-%m-%d %H:%M:%S\"'"))
+                    return Err(
+                        ctx.err(&bpath, "time_format is the pre-0.7 syntax; write time: '$col::\"%Y-%m-%d %H:%M:%S\"'")
+                    )
                 }
                 "_metadata" => metadata_ignored = true,
                 _ => {
@@ -407,7 +418,10 @@ fn parse_join(ctx: &Ctx<'_>, path: &str, table: String, v: &Yaml) -> Result<Join
                         let name = key_str(ctx, &kpath, ck)?;
                         let agg = ctx.scalar(&kpath, cv)?.unwrap_or_default();
                         let agg = Aggregation::parse(&agg).ok_or_else(|| {
-                            ctx.err(&format!("{kpath}.{name}"), format!("unknown aggregation {agg:?} (expected min, max, first or last)"))
+                            ctx.err(
+                                &format!("{kpath}.{name}"),
+                                format!("unknown aggregation {agg:?} (expected min, max, first or last)"),
+                            )
                         })?;
                         j.cols.push((name, agg));
                     }
@@ -448,12 +462,17 @@ mod tests {
         assert_eq!(e, Err("test.yaml: t.ev.code: unexpected end of expression at offset 5 in \"$a ??\"".into()));
         let e = parse("t:\n  ev:\n    code: X\n").map(|_| ()).map_err(|e| e.to_string());
         assert_eq!(e, Err("test.yaml: t.ev: missing key time (write time: null for a static event)".into()));
-        let e = parse("t:\n  ev:\n    code: [LAB, col(itemid)]\n    time: null\n").map(|_| ()).map_err(|e| e.to_string());
+        let e =
+            parse("t:\n  ev:\n    code: [LAB, col(itemid)]\n    time: null\n").map(|_| ()).map_err(|e| e.to_string());
         assert!(e.is_err_and(|m| m.contains("pre-0.7")));
         let e = parse("t:\n  _table:\n    join:\n      u: {key: k, cols: {x: median}}\n  ev: {code: X, time: null}\n")
             .map(|_| ())
             .map_err(|e| e.to_string());
-        assert_eq!(e, Err("test.yaml: t._table.join.u.cols.x: unknown aggregation \"median\" (expected min, max, first or last)".into()));
+        assert_eq!(
+            e,
+            Err("test.yaml: t._table.join.u.cols.x: unknown aggregation \"median\" (expected min, max, first or last)"
+                .into())
+        );
     }
 
     #[test]

@@ -65,9 +65,10 @@ fn compile(cfg: &TableConfig, reader: &TableReader) -> Result<Compiled> {
     // polars).
     let joined_slot = |name: &str| {
         cfg.joins.iter().enumerate().find_map(|(j, jc)| {
-            jc.cols.iter().position(|(c, _)| c == name || (raw.contains_key(c.as_str()) && format!("{c}_right") == name)).map(
-                |col| Slot::Joined { join: j, col },
-            )
+            jc.cols
+                .iter()
+                .position(|(c, _)| c == name || (raw.contains_key(c.as_str()) && format!("{c}_right") == name))
+                .map(|col| Slot::Joined { join: j, col })
         })
     };
     let key_cols: Vec<&str> = cfg.joins.iter().flat_map(|j| j.left_on.iter().map(String::as_str)).collect();
@@ -113,10 +114,21 @@ fn compile(cfg: &TableConfig, reader: &TableReader) -> Result<Compiled> {
     }
     let mut events = cfg.events.clone();
     for ev in &mut events {
-        let exprs = [Some(&mut ev.code), ev.time.as_mut(), ev.numeric_value.as_mut(), ev.text_value.as_mut(), ev.description.as_mut()];
+        let exprs = [
+            Some(&mut ev.code),
+            ev.time.as_mut(),
+            ev.numeric_value.as_mut(),
+            ev.text_value.as_mut(),
+            ev.description.as_mut(),
+        ];
         for e in exprs.into_iter().flatten() {
             e.resolve(&mut |name| {
-                cfg.cols.iter().position(|c| c.name == name).map(Slot::Computed).or_else(|| raw.get(name).map(|&r| Slot::Raw(r))).or_else(|| joined_slot(name))
+                cfg.cols
+                    .iter()
+                    .position(|c| c.name == name)
+                    .map(Slot::Computed)
+                    .or_else(|| raw.get(name).map(|&r| Slot::Raw(r)))
+                    .or_else(|| joined_slot(name))
             })
             .map_err(|col| missing(&col))?;
         }
@@ -181,7 +193,11 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
         let sid_text = record.get(c.subject_idx).unwrap_or("");
         let Ok(subject) = sid_text.trim().parse::<i64>() else {
             for b in 0..n_blocks {
-                reject(&mut out, b, format!("subject id {sid_text:?} in column {} is not an integer", cfg.subject_id_col));
+                reject(
+                    &mut out,
+                    b,
+                    format!("subject id {sid_text:?} in column {} is not an integer", cfg.subject_id_col),
+                );
             }
             continue;
         };
@@ -229,7 +245,11 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
                     Ok(Value::Str(s)) => match Timestamp::parse(&s) {
                         Ok(t) => Some(t.0),
                         Err(_) => {
-                            reject(&mut out, b, format!("time {s:?} is not a datetime (give a format: $col::\"%Y-%m-%d\")"));
+                            reject(
+                                &mut out,
+                                b,
+                                format!("time {s:?} is not a datetime (give a format: $col::\"%Y-%m-%d\")"),
+                            );
                             continue;
                         }
                     },

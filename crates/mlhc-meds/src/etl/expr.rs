@@ -414,14 +414,17 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
             out.push((start, Tok::Ident(src[start..i].to_string())));
             continue;
         }
-        const PUNCT: [&str; 20] =
-            ["::?", "::", "??", "==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ":", ",", "+", "-", "*", "/", "?"];
+        const PUNCT: [&str; 20] = [
+            "::?", "::", "??", "==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ":", ",", "+", "-", "*", "/", "?",
+        ];
         match PUNCT.iter().find(|p| src[i..].starts_with(**p)) {
             Some(p) => {
                 out.push((start, Tok::Punct(p)));
                 i += p.len();
             }
-            None => return Err(err(start, &format!("unexpected character {:?}", src[i..].chars().next().unwrap_or('?')))),
+            None => {
+                return Err(err(start, &format!("unexpected character {:?}", src[i..].chars().next().unwrap_or('?'))))
+            }
         }
     }
     Ok(out)
@@ -676,7 +679,8 @@ fn parse_format(body: &str) -> Result<Expr, ParseError> {
                         _ => {}
                     }
                 }
-                let end = end.ok_or_else(|| ParseError { message: format!("unclosed '{{' in format string {body:?}") })?;
+                let end =
+                    end.ok_or_else(|| ParseError { message: format!("unclosed '{{' in format string {body:?}") })?;
                 if !text.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut text)));
                 }
@@ -798,7 +802,9 @@ impl Expr {
                     e.visit_mut(f)?;
                 }
             }
-            Expr::Cast(e, _) | Expr::Not(e) | Expr::Neg(e) | Expr::Slice(e, _, _) | Expr::LenChars(e) => e.visit_mut(f)?,
+            Expr::Cast(e, _) | Expr::Not(e) | Expr::Neg(e) | Expr::Slice(e, _, _) | Expr::LenChars(e) => {
+                e.visit_mut(f)?
+            }
             Expr::Bin(a, _, b) => {
                 a.visit_mut(f)?;
                 b.visit_mut(f)?;
@@ -1144,10 +1150,7 @@ mod tests {
         assert_eq!(eval("$a::\"%Y-%m-%d %H:%M:%S\"", &cells), Ok(t("2180-07-23 12:35:00")));
         assert_eq!(eval("$d::\"%Y-%m-%d\"", &cells), Ok(t("2180-07-23")));
         assert_eq!(eval("$d::?\"%Y-%m-%d %H:%M:%S\"", &cells), Ok(Value::Null));
-        assert_eq!(
-            eval("coalesce($d::?\"%Y-%m-%d %H:%M:%S\", $d::?\"%Y-%m-%d\")", &cells),
-            Ok(t("2180-07-23"))
-        );
+        assert_eq!(eval("coalesce($d::?\"%Y-%m-%d %H:%M:%S\", $d::?\"%Y-%m-%d\")", &cells), Ok(t("2180-07-23")));
         assert_eq!(
             eval("$x::\"%Y-%m-%d %H:%M:%S\"", &cells),
             Err("bad time \"tomorrow\" in column x: expected format %Y-%m-%d %H:%M:%S".into())

@@ -50,10 +50,11 @@ impl JoinTable {
         })?;
         let mut reader = TableReader::open(&path, format)?;
         let index = |name: &str| {
-            reader.headers().iter().position(|h| h == name).ok_or_else(|| Error::MissingColumn {
-                path: path.clone(),
-                column: name.to_string(),
-            })
+            reader
+                .headers()
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| Error::MissingColumn { path: path.clone(), column: name.to_string() })
         };
         let key_idx: Vec<usize> = spec.right_on.iter().map(|c| index(c)).collect::<Result<_>>()?;
         let col_idx: Vec<usize> = spec.cols.iter().map(|(c, _)| index(c)).collect::<Result<_>>()?;

@@ -128,8 +128,11 @@ impl EtlReport {
     /// Writes `etl_report.json` and `etl_rejects.csv` into `dir`.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let json = dir.join("etl_report.json");
-        let text = serde_json::to_string_pretty(self).map_err(|e| Error::Metadata { path: json.clone(), message: e.to_string() })?;
-        atomic_write(&json, |mut f| f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).map_err(|e| Error::io(&json, e)))?;
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Metadata { path: json.clone(), message: e.to_string() })?;
+        atomic_write(&json, |mut f| {
+            f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).map_err(|e| Error::io(&json, e))
+        })?;
         let csv_path = dir.join("etl_rejects.csv");
         atomic_write(&csv_path, |f| {
             let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));

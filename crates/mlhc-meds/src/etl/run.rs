@@ -52,7 +52,8 @@ pub fn run_etl(
     progress: &(dyn Fn(EtlStep<'_>) + Sync),
 ) -> Result<EtlReport> {
     let writer = DatasetWriter::create(out_dir)?;
-    let per_shard = options.n_subjects_per_shard.or(config.n_subjects_per_shard).unwrap_or(DEFAULT_SUBJECTS_PER_SHARD).max(1);
+    let per_shard =
+        options.n_subjects_per_shard.or(config.n_subjects_per_shard).unwrap_or(DEFAULT_SUBJECTS_PER_SHARD).max(1);
     let mut notes = config.notes.clone();
 
     // Locate tables; a missing table is reported and skipped.
@@ -90,8 +91,11 @@ pub fn run_etl(
                 None => None,
                 Some((path, format)) => {
                     let reader = TableReader::open(path, *format)?;
-                    let joins: Vec<&JoinTable> =
-                        t.joins.iter().map(|j| &loaded[specs.iter().position(|s| *s == JoinSpec::of(j)).unwrap_or(0)]).collect();
+                    let joins: Vec<&JoinTable> = t
+                        .joins
+                        .iter()
+                        .map(|j| &loaded[specs.iter().position(|s| *s == JoinSpec::of(j)).unwrap_or(0)])
+                        .collect();
                     Some(convert_table(t, reader, &joins)?)
                 }
             };
@@ -140,7 +144,8 @@ pub fn run_etl(
     let mut split_rows = Vec::with_capacity(subjects.len());
     let mut per_split = Vec::new();
     for split in Split::ALL {
-        let members: Vec<i64> = subjects.iter().copied().filter(|&s| options.split.assign(s, options.seed) == split).collect();
+        let members: Vec<i64> =
+            subjects.iter().copied().filter(|&s| options.split.assign(s, options.seed) == split).collect();
         per_split.push((split.name().to_string(), members.len() as u64));
         for (k, chunk) in members.chunks(per_shard).enumerate() {
             let idx = shard_names.len() as u32;

@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type,
-    UInt8Type,
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
@@ -80,8 +79,9 @@ impl TableReader {
                 Inner::Csv(reader)
             }
             TableFormat::Parquet => {
-                let builder =
-                    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::parquet(path, e))?.with_batch_size(8192);
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| Error::parquet(path, e))?
+                    .with_batch_size(8192);
                 let reader = builder.build().map_err(|e| Error::parquet(path, e))?;
                 Inner::Parquet { reader, batch: None, next: 0 }
             }
@@ -173,8 +173,23 @@ fn csv_error(path: &Path, row: usize, e: csv::Error) -> Error {
 fn check_type(path: &Path, column: &str, t: &DataType) -> Result<()> {
     use DataType::*;
     match t {
-        Utf8 | LargeUtf8 | Utf8View | Boolean | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64
-        | Float32 | Float64 | Date32 | Timestamp(_, _) | Null => Ok(()),
+        Utf8
+        | LargeUtf8
+        | Utf8View
+        | Boolean
+        | Int8
+        | Int16
+        | Int32
+        | Int64
+        | UInt8
+        | UInt16
+        | UInt32
+        | UInt64
+        | Float32
+        | Float64
+        | Date32
+        | Timestamp(_, _)
+        | Null => Ok(()),
         other => Err(Error::ColumnType {
             path: path.to_path_buf(),
             column: column.to_string(),
