@@ -37,6 +37,8 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Extract labels for a prediction task (ACES config) from a MEDS dataset.
     Cohort(cmd::cohort::Args),
+    /// Turn each subject's history at each prediction time into sparse features (MEDS-Tab semantics).
+    Tabularize(cmd::tabularize::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Etl(a) => cmd::etl::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Cohort(a) => cmd::cohort::run(a),
+        Command::Tabularize(a) => cmd::tabularize::run(a),
     };
     match result {
         Ok(code) => code,

@@ -7,12 +7,14 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum Error {
     /// A file or directory could not be read or written.
-    #[error("{path}: {source}")]
+    // The I/O error is part of the message, not a `source`, so that a printed error chain does not
+    // repeat it.
+    #[error("{path}: {error}")]
     Io {
         /// The path at fault.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A Parquet file could not be decoded or encoded.
     #[error("{path}: parquet: {message}")]
@@ -110,7 +112,7 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io { path: path.into(), error: source }
     }
 
     pub(crate) fn parquet(path: impl Into<PathBuf>, message: impl std::fmt::Display) -> Self {

@@ -419,40 +419,10 @@ impl<'p> Accumulator<'p> {
     }
 
     fn push_time(&mut self, arr: &ArrayRef) -> Result<()> {
-        let n = arr.len();
-        let (values, scale): (Vec<i64>, i64) = match arr.data_type() {
-            DataType::Timestamp(unit, _) => {
-                let values = arr.to_data().buffers()[0].typed_data::<i64>()[arr.offset()..arr.offset() + n].to_vec();
-                let scale = match unit {
-                    TimeUnit::Second => 1_000_000,
-                    TimeUnit::Millisecond => 1_000,
-                    TimeUnit::Microsecond => 1,
-                    TimeUnit::Nanosecond => -1_000,
-                };
-                (values, scale)
-            }
-            DataType::Date32 => {
-                let a = arr.as_primitive::<arrow_array::types::Date32Type>();
-                (a.values().iter().map(|&d| d as i64).collect(), mlhc_core::MICROS_PER_DAY)
-            }
-            DataType::Date64 => (arr.as_primitive::<arrow_array::types::Date64Type>().values().to_vec(), 1_000),
-            other => return Err(type_error(self.path, TIME, other, "timestamp[us]")),
-        };
-        for (k, v) in values.into_iter().enumerate() {
-            let valid = arr.is_valid(k);
-            let us = if !valid {
-                0
-            } else if scale > 0 {
-                v.checked_mul(scale).ok_or_else(|| Error::Table {
-                    path: self.path.to_path_buf(),
-                    row: self.row + k,
-                    message: format!("time {v} overflows microseconds"),
-                })?
-            } else {
-                v.div_euclid(-scale)
-            };
-            self.shard.time.push(us);
-            self.shard.time_valid.push(valid);
+        let values = timestamps_us(arr, self.path, TIME, self.row)?;
+        for v in values {
+            self.shard.time.push(v.unwrap_or(0));
+            self.shard.time_valid.push(v.is_some());
         }
         Ok(())
     }
@@ -518,7 +488,48 @@ impl<'p> Accumulator<'p> {
     }
 }
 
-fn push_strings(arr: &dyn Array, mut f: impl FnMut(Option<&str>)) {
+/// A timestamp or date column as microseconds since the epoch (`None` where null). `first_row` is the
+/// file row of `arr[0]`, for error messages.
+pub(crate) fn timestamps_us(arr: &ArrayRef, path: &Path, column: &str, first_row: usize) -> Result<Vec<Option<i64>>> {
+    let n = arr.len();
+    let (values, scale): (Vec<i64>, i64) = match arr.data_type() {
+        DataType::Timestamp(unit, _) => {
+            let values = arr.to_data().buffers()[0].typed_data::<i64>()[arr.offset()..arr.offset() + n].to_vec();
+            let scale = match unit {
+                TimeUnit::Second => 1_000_000,
+                TimeUnit::Millisecond => 1_000,
+                TimeUnit::Microsecond => 1,
+                TimeUnit::Nanosecond => -1_000,
+            };
+            (values, scale)
+        }
+        DataType::Date32 => {
+            let a = arr.as_primitive::<arrow_array::types::Date32Type>();
+            (a.values().iter().map(|&d| d as i64).collect(), mlhc_core::MICROS_PER_DAY)
+        }
+        DataType::Date64 => (arr.as_primitive::<arrow_array::types::Date64Type>().values().to_vec(), 1_000),
+        other => return Err(type_error(path, column, other, "timestamp[us]")),
+    };
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| {
+            if !arr.is_valid(k) {
+                Ok(None)
+            } else if scale > 0 {
+                v.checked_mul(scale).map(Some).ok_or_else(|| Error::Table {
+                    path: path.to_path_buf(),
+                    row: first_row + k,
+                    message: format!("{column} {v} overflows microseconds"),
+                })
+            } else {
+                Ok(Some(v.div_euclid(-scale)))
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn push_strings(arr: &dyn Array, mut f: impl FnMut(Option<&str>)) {
     match arr.data_type() {
         DataType::Utf8 => arr.as_string::<i32>().iter().for_each(&mut f),
         DataType::LargeUtf8 => arr.as_string::<i64>().iter().for_each(&mut f),
@@ -527,7 +538,7 @@ fn push_strings(arr: &dyn Array, mut f: impl FnMut(Option<&str>)) {
     }
 }
 
-fn arrow_cast_i64(arr: &ArrayRef, path: &Path) -> Result<arrow_array::Int64Array> {
+pub(crate) fn arrow_cast_i64(arr: &ArrayRef, path: &Path) -> Result<arrow_array::Int64Array> {
     use arrow_array::types::*;
     let n = arr.len();
     let nulls = arr.logical_nulls();

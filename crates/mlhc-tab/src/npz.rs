@@ -129,8 +129,8 @@ pub fn write_npz(path: &Path, arrays: &[(&str, NpyArray)]) -> Result<()> {
         buf.extend_from_slice(fname.as_bytes());
         buf.extend_from_slice(&data);
         fixed(0x0201_4b50, &mut central, true);
-        central.extend_from_slice(&[0u8; 8]); // comment length, disk, internal and external attributes (part)
-        central.extend_from_slice(&[0u8; 4]);
+        // Comment length (2), disk number (2), internal attributes (2), external attributes (4).
+        central.extend_from_slice(&[0u8; 10]);
         central.extend_from_slice(&(offset as u32).to_le_bytes());
         central.extend_from_slice(fname.as_bytes());
     }
@@ -261,6 +261,21 @@ mod tests {
         write_csr(&p, &m).unwrap();
         assert_eq!(read_csr(&p).unwrap(), m);
         assert!(read_npz(&dir.path().join("missing.npz")).is_err());
+
+        // The central directory, which Python's zipfile reads first: the end record points at it, and its
+        // entries (46 fixed bytes + name) chain from one signature to the next.
+        let bytes = std::fs::read(&p).unwrap();
+        let eocd = bytes.len() - 22;
+        assert_eq!(bytes[eocd..eocd + 4], 0x0605_4b50u32.to_le_bytes());
+        let n = u16::from_le_bytes([bytes[eocd + 10], bytes[eocd + 11]]) as usize;
+        let mut pos = u32::from_le_bytes(bytes[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
+        for _ in 0..n {
+            assert_eq!(bytes[pos..pos + 4], 0x0201_4b50u32.to_le_bytes(), "central entry at {pos}");
+            let local = u32::from_le_bytes(bytes[pos + 42..pos + 46].try_into().unwrap()) as usize;
+            assert_eq!(bytes[local..local + 4], 0x0403_4b50u32.to_le_bytes());
+            pos += 46 + u16::from_le_bytes([bytes[pos + 28], bytes[pos + 29]]) as usize;
+        }
+        assert_eq!(pos, eocd);
         std::fs::write(&p, b"PK\x03\x04short").unwrap();
         assert!(read_csr(&p).unwrap_err().to_string().contains("truncated zip entry"));
     }

@@ -4,3 +4,4 @@ pub mod cohort;
 pub mod etl;
 pub mod meds;
 pub mod synth;
+pub mod tabularize;
