@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use csv::StringRecord;
 use mlhc_core::{Bitmap, Timestamp};
+use rayon::prelude::*;
 
 use super::config::{EventConfig, TableConfig};
 use super::expr::{parse_float, Expr, Row, Slot, Value};
@@ -162,20 +163,136 @@ impl Row for RowCtx<'_> {
     }
 }
 
+/// Rows per batch of the conversion pipeline: large enough to amortise the hand-off, small enough
+/// that a batch of text stays in cache-friendly sizes.
+const BATCH_ROWS: usize = 8192;
+
 /// Converts one table. `joins[j]` is the loaded right-hand table of `cfg.joins[j]`.
+///
+/// One thread reads and parses the file (CSV parsing and gzip inflation are sequential by nature)
+/// and hands batches of rows to rayon workers, which evaluate the event blocks; the batches' results
+/// are merged in row order, so the output does not depend on scheduling.
 pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &[&JoinTable]) -> Result<TableOutput> {
     let c = compile(cfg, &reader)?;
-    let n_blocks = c.events.len();
-    let mut out = TableOutput {
+    let path = reader.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<StringRecord>, usize)>(4);
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<StringRecord>>();
+    let (read, mut parts) = std::thread::scope(|scope| {
+        let producer = scope.spawn(move || -> Result<u64> {
+            let mut rows = 0u64;
+            for seq in 0.. {
+                // Reuse the records of converted batches: no allocation per row in the steady state.
+                let mut batch = free_rx.try_recv().unwrap_or_default();
+                let mut n = 0;
+                while n < BATCH_ROWS {
+                    if batch.len() == n {
+                        batch.push(StringRecord::new());
+                    }
+                    if !reader.read_row(&mut batch[n])? {
+                        break;
+                    }
+                    n += 1;
+                }
+                if n == 0 || tx.send((seq, rows, batch, n)).is_err() {
+                    break;
+                }
+                rows += n as u64;
+                if n < BATCH_ROWS {
+                    break;
+                }
+            }
+            Ok(rows)
+        });
+        let parts: Vec<(usize, TableOutput)> = rx
+            .into_iter()
+            .par_bridge()
+            .map(|(seq, first, batch, n)| {
+                let part = convert_rows(cfg, &c, &batch[..n], first, joins);
+                // The producer may have finished; then the batch is simply dropped.
+                let _ = free_tx.send(batch);
+                (seq, part)
+            })
+            .collect();
+        let read = producer.join().unwrap_or_else(|_| {
+            Err(Error::Table { path: path.clone(), row: 0, message: "the table reader thread panicked".into() })
+        });
+        (read, parts)
+    });
+    read?;
+    parts.sort_unstable_by_key(|p| p.0);
+    let mut out = empty_output(&c);
+    let mut vocab: HashMap<String, u32> = HashMap::new();
+    for (_, part) in parts {
+        merge(&mut out, &mut vocab, part);
+    }
+    Ok(out)
+}
+
+fn empty_output(c: &Compiled) -> TableOutput {
+    TableOutput {
         rows_read: 0,
         events: EventBuf { text: TextColumn::new(), ..EventBuf::default() },
         codes: Vec::new(),
         descriptions: Vec::new(),
         counts: c.events.iter().map(|e| EventReport { event: e.name.clone(), ..EventReport::default() }).collect(),
         rejects: Vec::new(),
-    };
+    }
+}
+
+/// Appends a batch's output to the table's, moving its codes onto the table's vocabulary.
+fn merge(out: &mut TableOutput, vocab: &mut HashMap<String, u32>, part: TableOutput) {
+    let map: Vec<u32> = part
+        .codes
+        .into_iter()
+        .zip(part.descriptions)
+        .map(|(code, desc)| match vocab.get(&code) {
+            Some(&id) => {
+                if out.descriptions[id as usize].is_none() {
+                    out.descriptions[id as usize] = desc;
+                }
+                id
+            }
+            None => {
+                let id = out.codes.len() as u32;
+                out.codes.push(code.clone());
+                out.descriptions.push(desc);
+                vocab.insert(code, id);
+                id
+            }
+        })
+        .collect();
+    let (e, p) = (&mut out.events, &part.events);
+    e.subject.extend_from_slice(&p.subject);
+    e.time.extend_from_slice(&p.time);
+    e.code.extend(p.code.iter().map(|&c| map[c as usize]));
+    e.numeric.extend_from_slice(&p.numeric);
+    e.block.extend_from_slice(&p.block);
+    for i in 0..p.subject.len() {
+        e.time_valid.push(p.time_valid.get(i));
+        e.numeric_valid.push(p.numeric_valid.get(i));
+        e.text.push(p.text.get(i));
+    }
+    out.rows_read += part.rows_read;
+    for (a, b) in out.counts.iter_mut().zip(part.counts) {
+        a.written += b.written;
+        a.rejected += b.rejected;
+        a.no_time += b.no_time;
+        a.no_code += b.no_code;
+    }
+    out.rejects.extend(part.rejects);
+}
+
+/// Converts a batch of rows whose first has the one-based number `first + 1`.
+fn convert_rows(
+    cfg: &TableConfig,
+    c: &Compiled,
+    rows: &[StringRecord],
+    first: u64,
+    joins: &[&JoinTable],
+) -> TableOutput {
+    let n_blocks = c.events.len();
+    let mut out = empty_output(c);
     let mut vocab: HashMap<Box<str>, u32> = HashMap::new();
-    let mut record = StringRecord::new();
     let mut computed: Vec<std::result::Result<Value<'static>, String>> = Vec::with_capacity(c.n_cols);
     let mut matched: Vec<Option<u32>> = vec![None; joins.len()];
     let mut key = String::new();
@@ -183,9 +300,9 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
     let mut text = String::new();
     // Placeholder for computed columns not yet evaluated in this row.
     let pending = || Err::<Value<'static>, String>("column used before it is computed".into());
-    while reader.read_row(&mut record)? {
+    for (k, record) in rows.iter().enumerate() {
         out.rows_read += 1;
-        let row = out.rows_read;
+        let row = first + k as u64 + 1;
         let reject = |out: &mut TableOutput, b: usize, reason: String| {
             out.counts[b].rejected += 1;
             out.rejects.push(Reject { table: cfg.name.clone(), row, event: c.events[b].name.clone(), reason });
@@ -204,12 +321,12 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
         computed.clear();
         computed.resize_with(c.n_cols, pending);
         for (i, e) in &c.pre_join {
-            let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+            let ctx = RowCtx { record, computed: &computed, matched: &matched, joins };
             let v = e.eval(&ctx).map(Value::into_owned);
             computed[*i] = v;
         }
         for (j, slots) in c.join_keys.iter().enumerate() {
-            let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+            let ctx = RowCtx { record, computed: &computed, matched: &matched, joins };
             key.clear();
             let mut complete = true;
             for (n, &slot) in slots.iter().enumerate() {
@@ -227,11 +344,11 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
             matched[j] = found;
         }
         for (i, e) in &c.post_join {
-            let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+            let ctx = RowCtx { record, computed: &computed, matched: &matched, joins };
             let v = e.eval(&ctx).map(Value::into_owned);
             computed[*i] = v;
         }
-        let ctx = RowCtx { record: &record, computed: &computed, matched: &matched, joins };
+        let ctx = RowCtx { record, computed: &computed, matched: &matched, joins };
         for (b, ev) in c.events.iter().enumerate() {
             // Time first, then code, numeric and text value: the first that fails decides the outcome.
             let time = match &ev.time {
@@ -337,7 +454,7 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
             out.counts[b].written += 1;
         }
     }
-    Ok(out)
+    out
 }
 
 /// A numeric value as float32: null and empty text are `None`; text that is not a finite number, or
