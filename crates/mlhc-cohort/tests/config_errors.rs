@@ -1,5 +1,7 @@
 //! Invalid task configs: one per failure mode, each rejected with the key at fault and the reason.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
 use mlhc_cohort::{Error, TaskConfig};
 
 fn err(task: &str) -> String {

@@ -6,6 +6,8 @@
 //! `testdata/aces-expected/README.md`. Rows are compared as sorted multisets of
 //! (subject_id, prediction_time, boolean_value).
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
 use std::path::{Path, PathBuf};
 
 use mlhc_cohort::{extract_shard, ExtractOptions, TaskConfig};
