@@ -30,7 +30,7 @@ mod time;
 pub use bitmap::Bitmap;
 pub use error::{Error, Result};
 pub use rng::Rng;
-pub use sparse::CsrMatrix;
+pub use sparse::{CscMatrix, CsrMatrix};
 pub use time::{Timestamp, MICROS_PER_DAY, MICROS_PER_SECOND};
 
 /// A subject (patient) identifier, as in the MEDS `subject_id` column.

@@ -116,6 +116,60 @@ impl CsrMatrix {
     }
 }
 
+/// A sparse matrix in compressed sparse column form: column `j`'s entries are rows
+/// `indices[indptr[j]..indptr[j + 1]]` (increasing) with values `data[..]`. Built from a
+/// [`CsrMatrix`] for algorithms that sweep columns (coordinate descent).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CscMatrix {
+    n_rows: usize,
+    indptr: Vec<u64>,
+    indices: Vec<u32>,
+    data: Vec<f32>,
+}
+
+impl CscMatrix {
+    /// The column-major copy of `m` (a counting sort by column; O(nnz)).
+    pub fn from_csr(m: &CsrMatrix) -> Self {
+        let mut counts = vec![0u64; m.n_cols + 1];
+        for &c in &m.indices {
+            counts[c as usize + 1] += 1;
+        }
+        for j in 0..m.n_cols {
+            counts[j + 1] += counts[j];
+        }
+        let indptr = counts.clone();
+        let mut next = counts;
+        let mut indices = vec![0u32; m.nnz()];
+        let mut data = vec![0f32; m.nnz()];
+        for i in 0..m.n_rows() {
+            let (cols, vals) = m.row(i);
+            for (&c, &v) in cols.iter().zip(vals) {
+                let k = next[c as usize] as usize;
+                indices[k] = i as u32;
+                data[k] = v;
+                next[c as usize] += 1;
+            }
+        }
+        Self { n_rows: m.n_rows(), indptr, indices, data }
+    }
+
+    /// The number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// The number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    /// Column `j` as (rows, values).
+    pub fn col(&self, j: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.indptr[j] as usize, self.indptr[j + 1] as usize);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +190,19 @@ mod tests {
         twice.append(&m);
         assert_eq!(twice.n_rows(), 6);
         assert_eq!(twice.row(5), (&[2u32][..], &[-2.5f32][..]));
+    }
+
+    #[test]
+    fn csc_holds_the_same_entries_by_column() {
+        let mut m = CsrMatrix::new(3);
+        m.push_row(&[(0, 1.0), (2, 2.0)]);
+        m.push_row(&[(2, 3.0)]);
+        m.push_row(&[(0, 4.0), (1, 0.0)]);
+        let c = CscMatrix::from_csr(&m);
+        assert_eq!((c.n_rows(), c.n_cols()), (3, 3));
+        assert_eq!(c.col(0), (&[0u32, 2][..], &[1.0f32, 4.0][..]));
+        assert_eq!(c.col(1), (&[2u32][..], &[0.0f32][..]));
+        assert_eq!(c.col(2), (&[0u32, 1][..], &[2.0f32, 3.0][..]));
     }
 
     #[test]
