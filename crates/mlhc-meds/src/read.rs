@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, Float64Type, Int32Type};
+use arrow_array::types::{Float32Type, Float64Type, Int32Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
@@ -419,6 +419,27 @@ impl<'p> Accumulator<'p> {
     }
 
     fn push_time(&mut self, arr: &ArrayRef) -> Result<()> {
+        // MEDS's own unit needs no conversion: copy values and validity in bulk. Every read of an mlhc- or
+        // MEDS-Extract-written dataset takes this path; the general one below costs about a quarter of
+        // the whole read (an `Option` per row and a dynamic `is_valid` call per row).
+        if let DataType::Timestamp(TimeUnit::Microsecond, _) = arr.data_type() {
+            let a = arr.as_primitive::<TimestampMicrosecondType>();
+            let start = self.shard.time.len();
+            self.shard.time.extend_from_slice(a.values());
+            match a.nulls() {
+                None => self.shard.time_valid.extend_constant(a.len(), true),
+                Some(nulls) => {
+                    for (k, valid) in nulls.iter().enumerate() {
+                        self.shard.time_valid.push(valid);
+                        if !valid {
+                            // Arrow leaves null slots unspecified; static rows read as 0, as on the general path.
+                            self.shard.time[start + k] = 0;
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
         let values = timestamps_us(arr, self.path, TIME, self.row)?;
         for v in values {
             self.shard.time.push(v.unwrap_or(0));
