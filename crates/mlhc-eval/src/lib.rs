@@ -22,6 +22,7 @@
 //! ```
 
 mod bootstrap;
+pub mod curves;
 mod error;
 mod evaluate;
 mod fairness;

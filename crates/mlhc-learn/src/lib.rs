@@ -20,6 +20,7 @@
 //! assert!(p[39] > p[0]);
 //! ```
 
+pub mod cv;
 mod error;
 pub mod logistic;
 

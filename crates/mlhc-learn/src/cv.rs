@@ -1,0 +1,180 @@
+//! Subject-grouped cross-validation: fold assignment, out-of-fold predictions and penalty selection.
+//!
+//! Folds are assigned to subjects, never to rows, so that no subject's rows are on both sides of a
+//! split (several predictions per patient would otherwise leak).
+
+use std::collections::BTreeMap;
+
+use mlhc_core::{CsrMatrix, Rng};
+use serde::{Deserialize, Serialize};
+
+use crate::logistic::{fit, LogisticModel, LogisticParams};
+use crate::{Error, Result};
+
+/// Assigns each row a fold in `0..k` by its subject: subjects (sorted) are shuffled with `seed` and dealt
+/// round-robin, so fold sizes differ by at most one subject.
+pub fn subject_folds(subjects: &[i64], k: usize, seed: u64) -> Result<Vec<usize>> {
+    let mut ids: Vec<i64> = subjects.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if k < 2 || k > ids.len() {
+        return Err(Error::InvalidParam {
+            name: "folds",
+            message: format!("{k} folds need between 2 and the number of subjects ({})", ids.len()),
+        });
+    }
+    Rng::seed_from_u64(seed).shuffle(&mut ids);
+    let fold_of: BTreeMap<i64, usize> = ids.iter().enumerate().map(|(i, &s)| (s, i % k)).collect();
+    Ok(subjects.iter().map(|s| fold_of[s]).collect())
+}
+
+/// The rows of `x` selected by `rows`, as a new matrix.
+pub fn select_rows(x: &CsrMatrix, rows: &[usize]) -> CsrMatrix {
+    let mut out = CsrMatrix::new(x.n_cols());
+    let mut buf = Vec::new();
+    for &i in rows {
+        let (c, v) = x.row(i);
+        buf.clear();
+        buf.extend(c.iter().copied().zip(v.iter().copied()));
+        out.push_row(&buf);
+    }
+    out
+}
+
+/// Penalty selection by inner cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridResult {
+    /// The λ values tried.
+    pub lambdas: Vec<f64>,
+    /// Mean inner-fold log loss per λ.
+    pub mean_log_loss: Vec<f64>,
+    /// The λ chosen (lowest mean log loss).
+    pub best_lambda: f64,
+}
+
+fn mean_log_loss(y: &[f64], p: &[f64]) -> f64 {
+    y.iter()
+        .zip(p)
+        .map(|(&y, &p)| {
+            let p = p.clamp(1e-15, 1.0 - 1e-15);
+            -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+        })
+        .sum::<f64>()
+        / y.len().max(1) as f64
+}
+
+/// Chooses λ from `lambdas` by `k`-fold subject-grouped cross-validation on (x, y), scoring the mean
+/// held-out log loss. Folds in which the training part has one class are skipped.
+pub fn select_lambda(
+    x: &CsrMatrix,
+    y: &[f64],
+    subjects: &[i64],
+    params: &LogisticParams,
+    lambdas: &[f64],
+    k: usize,
+    seed: u64,
+) -> Result<GridResult> {
+    let folds = subject_folds(subjects, k, seed)?;
+    let mut losses = Vec::with_capacity(lambdas.len());
+    for &lambda in lambdas {
+        let p = LogisticParams { lambda, ..params.clone() };
+        let (mut total, mut count) = (0.0, 0usize);
+        for f in 0..k {
+            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+            let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+            let model = match fit(&select_rows(x, &train), &ytr, &p) {
+                Ok(m) => m,
+                Err(Error::OneClass { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let pt = model.predict_proba(&select_rows(x, &test));
+            let yt: Vec<f64> = test.iter().map(|&i| y[i]).collect();
+            total += mean_log_loss(&yt, &pt) * yt.len() as f64;
+            count += yt.len();
+        }
+        losses.push(if count > 0 { total / count as f64 } else { f64::INFINITY });
+    }
+    let best = losses
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+        .ok_or(Error::InvalidParam { name: "lambdas", message: "at least one value is needed".into() })?;
+    Ok(GridResult { lambdas: lambdas.to_vec(), mean_log_loss: losses, best_lambda: lambdas[best] })
+}
+
+/// Out-of-fold predictions of one fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldFit {
+    /// The fold.
+    pub fold: usize,
+    /// The λ chosen inside the fold.
+    pub grid: GridResult,
+    /// The model fitted on the other folds.
+    pub model: LogisticModel,
+}
+
+/// Nested cross-validation: for each of `k` subject-grouped outer folds, λ is chosen by inner
+/// `k − 1`-fold CV on the training subjects and the model refitted there; every row gets a prediction
+/// from the model that never saw its subject. Returns the out-of-fold probabilities and each fold's fit.
+pub fn out_of_fold(
+    x: &CsrMatrix,
+    y: &[f64],
+    subjects: &[i64],
+    params: &LogisticParams,
+    lambdas: &[f64],
+    k: usize,
+    seed: u64,
+) -> Result<(Vec<f64>, Vec<FoldFit>)> {
+    let folds = subject_folds(subjects, k, seed)?;
+    let mut oof = vec![f64::NAN; y.len()];
+    let mut fits = Vec::with_capacity(k);
+    for f in 0..k {
+        let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
+        let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+        let xtr = select_rows(x, &train);
+        let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+        let str_: Vec<i64> = train.iter().map(|&i| subjects[i]).collect();
+        let inner_k = (k - 1).clamp(2, 5);
+        let grid = select_lambda(&xtr, &ytr, &str_, params, lambdas, inner_k, seed.wrapping_add(f as u64 + 1))?;
+        let model = fit(&xtr, &ytr, &LogisticParams { lambda: grid.best_lambda, ..params.clone() })?;
+        for (&i, p) in test.iter().zip(model.predict_proba(&select_rows(x, &test))) {
+            oof[i] = p;
+        }
+        fits.push(FoldFit { fold: f, grid, model });
+    }
+    Ok((oof, fits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_never_split_a_subject_and_are_balanced() {
+        let subjects: Vec<i64> = (0..100).map(|i| i / 3).collect(); // 34 subjects, ~3 rows each
+        let folds = subject_folds(&subjects, 5, 1).expect("valid folds");
+        for (i, s) in subjects.iter().enumerate() {
+            for (j, t) in subjects.iter().enumerate() {
+                if s == t {
+                    assert_eq!(folds[i], folds[j]);
+                }
+            }
+        }
+        let mut per_fold = [
+            std::collections::BTreeSet::new(),
+            Default::default(),
+            Default::default(),
+            Default::default(),
+            Default::default(),
+        ];
+        for (i, &f) in folds.iter().enumerate() {
+            per_fold[f].insert(subjects[i]);
+        }
+        let sizes: Vec<usize> = per_fold.iter().map(|s| s.len()).collect();
+        assert!(sizes.iter().max().expect("5 folds") - sizes.iter().min().expect("5 folds") <= 1, "{sizes:?}");
+        assert_eq!(subject_folds(&subjects, 5, 1).expect("valid folds"), folds, "seeded");
+        assert!(subject_folds(&subjects, 1, 1).is_err());
+    }
+}
