@@ -308,7 +308,7 @@ fn convert_rows(
             out.rejects.push(Reject { table: cfg.name.clone(), row, event: c.events[b].name.clone(), reason });
         };
         let sid_text = record.get(c.subject_idx).unwrap_or("");
-        let Ok(subject) = sid_text.trim().parse::<i64>() else {
+        let Ok(subject) = trim(sid_text).parse::<i64>() else {
             for b in 0..n_blocks {
                 reject(
                     &mut out,
@@ -457,6 +457,15 @@ fn convert_rows(
     out
 }
 
+/// `s` without surrounding whitespace; skips the general trim in the common case of none.
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if f.is_ascii_whitespace() || l.is_ascii_whitespace() => s.trim(),
+        _ => s,
+    }
+}
+
 /// A numeric value as float32: null and empty text are `None`; text that is not a finite number, or
 /// a number outside the float32 range, is an error.
 fn to_f32(v: &Value<'_>) -> std::result::Result<Option<f32>, String> {
@@ -467,7 +476,7 @@ fn to_f32(v: &Value<'_>) -> std::result::Result<Option<f32>, String> {
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::Time(_) => return Err("numeric_value is a datetime".into()),
         Value::Str(s) => {
-            let t = s.trim();
+            let t = trim(s);
             if t.is_empty() {
                 return Ok(None);
             }

@@ -278,42 +278,47 @@ pub fn run_etl(
 /// order), so that `ShardBuilder`'s stable sort keeps config order among events at the same time.
 #[allow(clippy::type_complexity)]
 fn collapse_duplicates(
-    mut refs: Vec<(u32, u32)>,
+    refs: Vec<(u32, u32)>,
     outputs: &[Option<TableOutput>],
     remaps: &[Vec<u32>],
     n_blocks: &[usize],
 ) -> (Vec<Vec<u64>>, Vec<(u32, u32)>) {
     let mut dups: Vec<Vec<u64>> = n_blocks.iter().map(|&n| vec![0; n]).collect();
-    let key = |&(t, i): &(u32, u32)| {
-        let (t, i) = (t as usize, i as usize);
-        // Every reference was made from a present table.
-        let e = &outputs[t].as_ref().expect("references point at converted tables").events;
-        let tv = e.time_valid.get(i);
-        let nv = e.numeric_valid.get(i);
-        (
-            e.subject[i],
-            tv,
-            if tv { e.time[i] } else { 0 },
-            remaps[t][e.code[i] as usize],
-            nv,
-            if nv { e.numeric[i].to_bits() } else { 0 },
-            e.text.get(i),
-        )
+    let events = |t: u32| -> &super::convert::EventBuf {
+        &outputs[t as usize].as_ref().expect("references point at converted tables").events
     };
-    refs.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(a.cmp(b)));
-    let mut survivors = Vec::with_capacity(refs.len());
-    let mut prev: Option<(u32, u32)> = None;
-    for r in refs {
-        if let Some(p) = prev {
-            if key(&p) == key(&r) {
-                let block = outputs[r.0 as usize].as_ref().map_or(0, |o| o.events.block[r.1 as usize] as usize);
-                dups[r.0 as usize][block] += 1;
-                continue;
-            }
+    // A packed key of the fixed-width fields, computed once per event: (subject, time with static
+    // first, code and numeric value); text values are compared only within runs of equal keys.
+    let mut keyed: Vec<(i64, i64, u64, u32, u32)> = refs
+        .into_iter()
+        .map(|(t, i)| {
+            let (e, k) = (events(t), i as usize);
+            let time = if e.time_valid.get(k) { e.time[k] } else { i64::MIN };
+            let numeric = if e.numeric_valid.get(k) { (1u64 << 32) | u64::from(e.numeric[k].to_bits()) } else { 0 };
+            let code = u64::from(remaps[t as usize][e.code[k] as usize]);
+            (e.subject[k], time, (code << 33) | numeric, t, i)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let text = |r: &(i64, i64, u64, u32, u32)| events(r.3).text.get(r.4 as usize);
+    let mut survivors = Vec::with_capacity(keyed.len());
+    let mut run_start = 0;
+    for k in 0..keyed.len() {
+        let r = &keyed[k];
+        let p = &keyed[k.saturating_sub(1)];
+        if k > 0 && (p.0, p.1, p.2) != (r.0, r.1, r.2) {
+            run_start = survivors.len();
         }
-        prev = Some(r);
-        survivors.push(r);
+        // Within a run of equal keys, the earliest inserted event with the same text is kept.
+        let t = text(r);
+        if survivors[run_start..].iter().any(|s: &(i64, i64, u64, u32, u32)| text(s) == t) {
+            let block = events(r.3).block[r.4 as usize] as usize;
+            dups[r.3 as usize][block] += 1;
+            continue;
+        }
+        survivors.push(*r);
     }
-    survivors.sort_unstable();
-    (dups, survivors)
+    let mut order: Vec<(u32, u32)> = survivors.into_iter().map(|r| (r.3, r.4)).collect();
+    order.sort_unstable();
+    (dups, order)
 }
