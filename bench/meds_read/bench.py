@@ -68,7 +68,7 @@ def worker(tool, root):
 
 
 def run_once(cmd):
-    """Runs `cmd`, returns (parsed JSON stdout, wall seconds, peak RSS in MiB)."""
+    """Runs `cmd`, returns (parsed JSON stdout, wall seconds, peak RSS in MiB, CPU seconds)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     stdout = proc.stdout.read()
@@ -76,7 +76,9 @@ def run_once(cmd):
     wall = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with status {status}")
-    return json.loads(stdout), wall, usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
+    # ru_maxrss is in KiB on Linux. CPU seconds (user + system) count the work of all threads; unlike wall
+    # time they barely move when other processes share the machine.
+    return json.loads(stdout), wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -110,23 +112,30 @@ def main():
             "read_seconds": statistics.median(r[0]["seconds"] for r in runs),
             "process_seconds": statistics.median(r[1] for r in runs),
             "peak_rss_mib": max(r[2] for r in runs),
+            "process_cpu_seconds": statistics.median(r[3] for r in runs),
         }
     for lib in ("pyarrow", "polars"):
-        _, _, rss = run_once(me + [f"{lib}-import", args.dataset])
+        _, _, rss, _ = run_once(me + [f"{lib}-import", args.dataset])
         results[lib]["import_only_rss_mib"] = rss
 
     m = results["mlhc"]
     print(f"dataset {args.dataset}: {m['events']:,} events, {len(files)} shards, {size_mb:.0f} MiB of Parquet")
-    print(f"machine: {os.cpu_count()} cores; median of {args.repeats} runs, each in a fresh process")
-    print(f"{'reader':<9}{'read s':>9}{'process s':>11}{'peak RSS MiB':>14}{'  (import only)':>16}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} at the end (times are only comparable on an")
+    print(f"otherwise idle machine); median of {args.repeats} runs, each in a fresh process")
+    print(f"{'reader':<9}{'read s':>9}{'process s':>11}{'CPU s':>8}{'peak RSS MiB':>14}{'  (import only)':>16}")
     for name, r in results.items():
         base = f"{r['import_only_rss_mib']:>14.0f}" if "import_only_rss_mib" in r else f"{'':>14}"
-        print(f"{name:<9}{r['read_seconds']:>9.3f}{r['process_seconds']:>11.3f}{r['peak_rss_mib']:>14.0f}  {base}")
+        print(
+            f"{name:<9}{r['read_seconds']:>9.3f}{r['process_seconds']:>11.3f}{r['process_cpu_seconds']:>8.2f}"
+            f"{r['peak_rss_mib']:>14.0f}  {base}"
+        )
     for name in ("pyarrow", "polars"):
         r = results[name]
         print(
             f"{name}/mlhc: read time {r['read_seconds'] / m['read_seconds']:.2f}x, "
             f"process time {r['process_seconds'] / m['process_seconds']:.2f}x, "
+            f"CPU time {r['process_cpu_seconds'] / m['process_cpu_seconds']:.2f}x, "
             f"peak RSS {r['peak_rss_mib'] / m['peak_rss_mib']:.2f}x"
         )
 
