@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long)]
     pub config: String,
     /// Split fractions train,tuning,held_out (summing to 1) [default: 0.8,0.1,0.1].
-    #[arg(long, value_delimiter = ',', num_args = 3)]
+    #[arg(long, value_delimiter = ',')]
     pub split: Option<Vec<f64>>,
     /// Seed of the subject split (a hash of subject id and seed).
     #[arg(long, default_value_t = 0)]
@@ -45,9 +45,10 @@ pub struct Args {
 /// Runs `mlhc etl`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = EtlConfig::load(&args.config).with_context(|| format!("loading ETL config {}", args.config))?;
-    let split = match &args.split {
+    let split = match args.split.as_deref() {
         None => SplitFractions::default(),
-        Some(f) => SplitFractions::new(f[0], f[1], f[2])?,
+        Some(&[train, tuning, held_out]) => SplitFractions::new(train, tuning, held_out)?,
+        Some(f) => anyhow::bail!("--split takes three fractions train,tuning,held_out, got {}", f.len()),
     };
     let options = EtlOptions { split, seed: args.seed, n_subjects_per_shard: args.subjects_per_shard };
     anyhow::ensure!(args.raw_dir.is_dir(), "raw folder {} does not exist", args.raw_dir.display());

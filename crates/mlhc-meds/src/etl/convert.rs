@@ -12,6 +12,7 @@ use super::config::{EventConfig, TableConfig};
 use super::expr::{parse_float, Expr, Row, Slot, Value};
 use super::join::{JoinTable, KEY_SEP};
 use super::report::{EventReport, Reject};
+use super::spill::Sink;
 use super::table::TableReader;
 use crate::{Error, Result, TextColumn};
 
@@ -27,17 +28,30 @@ pub(crate) struct EventBuf {
     pub text: TextColumn,
     /// The event block that produced each event.
     pub block: Vec<u16>,
+    /// The one-based row that produced each event.
+    pub row: Vec<u64>,
 }
 
-/// The result of converting one table.
+/// The events of a batch of rows, with the batch's own code vocabulary.
 #[derive(Debug)]
-pub(crate) struct TableOutput {
+pub(crate) struct Batch {
     pub rows_read: u64,
     pub events: EventBuf,
-    /// The table's own code vocabulary; `events.code` indexes it.
+    /// The batch's own code vocabulary; `events.code` indexes it.
     pub codes: Vec<String>,
-    /// The description of each code, when the config gives one.
-    pub descriptions: Vec<Option<String>>,
+    /// The description of each code with the row it came from, when the config gives one.
+    pub descriptions: Vec<Option<(u64, String)>>,
+    /// Per event block; `written` holds the events produced before duplicates are collapsed.
+    pub counts: Vec<EventReport>,
+    pub rejects: Vec<Reject>,
+}
+
+/// The counts of one converted table (its events went to the [`Sink`]).
+#[derive(Debug)]
+pub(crate) struct TableOutput {
+    /// The file read.
+    pub file: String,
+    pub rows_read: u64,
     /// Per event block; `written` holds the events produced before duplicates are collapsed.
     pub counts: Vec<EventReport>,
     pub rejects: Vec<Reject>,
@@ -167,17 +181,24 @@ impl Row for RowCtx<'_> {
 /// that a batch of text stays in cache-friendly sizes.
 const BATCH_ROWS: usize = 8192;
 
-/// Converts one table. `joins[j]` is the loaded right-hand table of `cfg.joins[j]`.
+/// Converts one table (number `table` in the config) into `sink`. `joins[j]` is the loaded
+/// right-hand table of `cfg.joins[j]`.
 ///
 /// One thread reads and parses the file (CSV parsing and gzip inflation are sequential by nature)
-/// and hands batches of rows to rayon workers, which evaluate the event blocks; the batches' results
-/// are merged in row order, so the output does not depend on scheduling.
-pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &[&JoinTable]) -> Result<TableOutput> {
+/// and hands batches of rows to rayon workers, which evaluate the event blocks and spill the events;
+/// counts and rejects are combined in row order, so the report does not depend on scheduling.
+pub(crate) fn convert_table(
+    cfg: &TableConfig,
+    table: u16,
+    mut reader: TableReader,
+    joins: &[&JoinTable],
+    sink: &Sink,
+) -> Result<TableOutput> {
     let c = compile(cfg, &reader)?;
     let path = reader.path().to_path_buf();
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<StringRecord>, usize)>(4);
     let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<StringRecord>>();
-    let (read, mut parts) = std::thread::scope(|scope| {
+    let (read, parts) = std::thread::scope(|scope| {
         let producer = scope.spawn(move || -> Result<u64> {
             let mut rows = 0u64;
             for seq in 0.. {
@@ -203,14 +224,16 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
             }
             Ok(rows)
         });
-        let parts: Vec<(usize, TableOutput)> = rx
+        let parts: Result<Vec<(usize, Batch)>> = rx
             .into_iter()
             .par_bridge()
-            .map(|(seq, first, batch, n)| {
-                let part = convert_rows(cfg, &c, &batch[..n], first, joins);
-                // The producer may have finished; then the batch is simply dropped.
-                let _ = free_tx.send(batch);
-                (seq, part)
+            .map(|(seq, first, records, n)| {
+                let mut batch = convert_rows(cfg, &c, &records[..n], first, joins);
+                // The producer may have finished; then the records are simply dropped.
+                let _ = free_tx.send(records);
+                sink.accept(table, &batch)?;
+                batch.events = EventBuf::default();
+                Ok((seq, batch))
             })
             .collect();
         let read = producer.join().unwrap_or_else(|_| {
@@ -219,79 +242,38 @@ pub(crate) fn convert_table(cfg: &TableConfig, mut reader: TableReader, joins: &
         (read, parts)
     });
     read?;
+    let mut parts = parts?;
     parts.sort_unstable_by_key(|p| p.0);
-    let mut out = empty_output(&c);
-    let mut vocab: HashMap<String, u32> = HashMap::new();
+    let mut out =
+        TableOutput { file: path.display().to_string(), rows_read: 0, counts: empty_counts(&c), rejects: Vec::new() };
     for (_, part) in parts {
-        merge(&mut out, &mut vocab, part);
+        out.rows_read += part.rows_read;
+        for (a, b) in out.counts.iter_mut().zip(part.counts) {
+            a.written += b.written;
+            a.rejected += b.rejected;
+            a.no_time += b.no_time;
+            a.no_code += b.no_code;
+        }
+        out.rejects.extend(part.rejects);
     }
     Ok(out)
 }
 
-fn empty_output(c: &Compiled) -> TableOutput {
-    TableOutput {
+fn empty_counts(c: &Compiled) -> Vec<EventReport> {
+    c.events.iter().map(|e| EventReport { event: e.name.clone(), ..EventReport::default() }).collect()
+}
+
+/// Converts a batch of rows whose first has the one-based number `first + 1`.
+fn convert_rows(cfg: &TableConfig, c: &Compiled, rows: &[StringRecord], first: u64, joins: &[&JoinTable]) -> Batch {
+    let n_blocks = c.events.len();
+    let mut out = Batch {
         rows_read: 0,
         events: EventBuf { text: TextColumn::new(), ..EventBuf::default() },
         codes: Vec::new(),
         descriptions: Vec::new(),
-        counts: c.events.iter().map(|e| EventReport { event: e.name.clone(), ..EventReport::default() }).collect(),
+        counts: empty_counts(c),
         rejects: Vec::new(),
-    }
-}
-
-/// Appends a batch's output to the table's, moving its codes onto the table's vocabulary.
-fn merge(out: &mut TableOutput, vocab: &mut HashMap<String, u32>, part: TableOutput) {
-    let map: Vec<u32> = part
-        .codes
-        .into_iter()
-        .zip(part.descriptions)
-        .map(|(code, desc)| match vocab.get(&code) {
-            Some(&id) => {
-                if out.descriptions[id as usize].is_none() {
-                    out.descriptions[id as usize] = desc;
-                }
-                id
-            }
-            None => {
-                let id = out.codes.len() as u32;
-                out.codes.push(code.clone());
-                out.descriptions.push(desc);
-                vocab.insert(code, id);
-                id
-            }
-        })
-        .collect();
-    let (e, p) = (&mut out.events, &part.events);
-    e.subject.extend_from_slice(&p.subject);
-    e.time.extend_from_slice(&p.time);
-    e.code.extend(p.code.iter().map(|&c| map[c as usize]));
-    e.numeric.extend_from_slice(&p.numeric);
-    e.block.extend_from_slice(&p.block);
-    for i in 0..p.subject.len() {
-        e.time_valid.push(p.time_valid.get(i));
-        e.numeric_valid.push(p.numeric_valid.get(i));
-        e.text.push(p.text.get(i));
-    }
-    out.rows_read += part.rows_read;
-    for (a, b) in out.counts.iter_mut().zip(part.counts) {
-        a.written += b.written;
-        a.rejected += b.rejected;
-        a.no_time += b.no_time;
-        a.no_code += b.no_code;
-    }
-    out.rejects.extend(part.rejects);
-}
-
-/// Converts a batch of rows whose first has the one-based number `first + 1`.
-fn convert_rows(
-    cfg: &TableConfig,
-    c: &Compiled,
-    rows: &[StringRecord],
-    first: u64,
-    joins: &[&JoinTable],
-) -> TableOutput {
-    let n_blocks = c.events.len();
-    let mut out = empty_output(c);
+    };
     let mut vocab: HashMap<Box<str>, u32> = HashMap::new();
     let mut computed: Vec<std::result::Result<Value<'static>, String>> = Vec::with_capacity(c.n_cols);
     let mut matched: Vec<Option<u32>> = vec![None; joins.len()];
@@ -303,7 +285,7 @@ fn convert_rows(
     for (k, record) in rows.iter().enumerate() {
         out.rows_read += 1;
         let row = first + k as u64 + 1;
-        let reject = |out: &mut TableOutput, b: usize, reason: String| {
+        let reject = |out: &mut Batch, b: usize, reason: String| {
             out.counts[b].rejected += 1;
             out.rejects.push(Reject { table: cfg.name.clone(), row, event: c.events[b].name.clone(), reason });
         };
@@ -428,7 +410,7 @@ fn convert_rows(
                     // The description is evaluated once per new code, not per row.
                     let desc = ev.description.as_ref().and_then(|d| {
                         let mut s = String::new();
-                        matches!(d.eval_text(&ctx, &mut s), Ok(true)).then_some(s)
+                        matches!(d.eval_text(&ctx, &mut s), Ok(true)).then_some((row, s))
                     });
                     out.descriptions.push(desc);
                     id
@@ -438,7 +420,7 @@ fn convert_rows(
                 if let Some(d) = &ev.description {
                     let mut s = String::new();
                     if matches!(d.eval_text(&ctx, &mut s), Ok(true)) {
-                        out.descriptions[id as usize] = Some(s);
+                        out.descriptions[id as usize] = Some((row, s));
                     }
                 }
             }
@@ -451,6 +433,7 @@ fn convert_rows(
             e.numeric_valid.push(numeric.is_some());
             e.text.push(has_text.then_some(text.as_str()));
             e.block.push(b as u16);
+            e.row.push(row);
             out.counts[b].written += 1;
         }
     }

@@ -27,6 +27,7 @@ pub mod expr;
 mod join;
 pub mod report;
 mod run;
+mod spill;
 pub mod split;
 pub mod table;
 

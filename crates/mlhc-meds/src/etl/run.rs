@@ -1,7 +1,6 @@
 //! Running an ETL: load join tables, convert the configured tables in parallel, split subjects, collapse
 //! exact duplicates, and write the MEDS dataset with its reconciliation report.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -10,10 +9,14 @@ use super::config::EtlConfig;
 use super::convert::{convert_table, TableOutput};
 use super::join::{JoinSpec, JoinTable};
 use super::report::{EtlReport, TableReport, TableStatus};
+use super::spill::{Sink, Spilled, SpilledEvents, N_BUCKETS};
 use super::split::{Split, SplitFractions};
 use super::table::{find_table, TableReader};
 use crate::schema::{CodeInfo, DatasetMetadata, MEDS_VERSION};
-use crate::{DatasetWriter, Result, ShardBuilder, Vocabulary};
+use crate::{DatasetWriter, Result, ShardBuilder};
+
+/// The temporary folder, inside the output folder, that holds spilled events during a run.
+const SPILL_DIR: &str = ".mlhc-etl-spill";
 
 /// Subjects per shard when neither the options nor the config say.
 pub const DEFAULT_SUBJECTS_PER_SHARD: usize = 50_000;
@@ -42,8 +45,9 @@ pub enum EtlStep<'a> {
 /// already hold one), plus `etl_report.json` and `etl_rejects.csv`. `progress` is called after each
 /// step, from any thread.
 ///
-/// The events of all tables are held in memory (columnar, about 40 bytes per event plus text values)
-/// until the shards are written.
+/// Memory stays bounded: converted events are spilled to bucket files under `out_dir` (removed at
+/// the end) and read back one shard at a time per worker; the spill takes about 37 bytes per event
+/// plus text values on disk.
 pub fn run_etl(
     config: &EtlConfig,
     raw_dir: &Path,
@@ -83,118 +87,107 @@ pub fn run_etl(
         }
     }
 
-    // Convert tables in parallel; results come back in config order.
-    let outputs: Vec<Option<TableOutput>> = located
+    // Phase 1: convert tables in parallel into the spill; counts come back in config order.
+    let spill_dir = out_dir.join(SPILL_DIR);
+    let sink = Sink::new(&spill_dir, options.split, options.seed)?;
+    let converted: Result<Vec<Option<TableOutput>>> = located
         .par_iter()
-        .map(|(t, found)| {
+        .enumerate()
+        .map(|(t, (cfg, found))| {
             let out = match found {
                 None => None,
                 Some((path, format)) => {
                     let reader = TableReader::open(path, *format)?;
-                    let joins: Vec<&JoinTable> = t
+                    let joins: Vec<&JoinTable> = cfg
                         .joins
                         .iter()
                         .map(|j| &loaded[specs.iter().position(|s| *s == JoinSpec::of(j)).unwrap_or(0)])
                         .collect();
-                    Some(convert_table(t, reader, &joins)?)
+                    Some(convert_table(cfg, t as u16, reader, &joins, &sink)?)
                 }
             };
-            progress(EtlStep::Table(&t.name));
+            progress(EtlStep::Table(&cfg.name));
             Ok(out)
         })
-        .collect::<Result<_>>()?;
+        .collect();
     drop(loaded);
-
-    // One vocabulary for the dataset; per-table code ids map into it.
-    let mut vocab = Vocabulary::new();
-    let mut descriptions: Vec<Option<String>> = Vec::new();
-    let mut remaps: Vec<Vec<u32>> = Vec::new();
-    for out in outputs.iter() {
-        let mut map = Vec::new();
-        if let Some(o) = out {
-            for (code, desc) in o.codes.iter().zip(&o.descriptions) {
-                let id = vocab.intern(code).0;
-                if descriptions.len() <= id as usize {
-                    descriptions.resize(id as usize + 1, None);
-                }
-                if descriptions[id as usize].is_none() {
-                    descriptions[id as usize].clone_from(desc);
-                }
-                map.push(id);
-            }
+    let spilled = sink.finish();
+    let (outputs, spilled) = match (converted, spilled) {
+        (Ok(o), Ok(s)) => (o, s),
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = std::fs::remove_dir_all(&spill_dir);
+            return Err(e);
         }
-        remaps.push(map);
-    }
+    };
+    let result = write_dataset(config, &writer, &spilled, outputs, per_shard, options, progress, notes);
+    spilled.remove();
+    let report = result?;
+    report.write(out_dir)?;
+    Ok(report)
+}
 
-    // Subjects → split → shard. Shards hold consecutive subject ids of one split.
-    let mut subjects: HashSet<i64> = HashSet::new();
-    for o in outputs.iter().flatten() {
-        let mut last = None;
-        for &s in &o.events.subject {
-            if last != Some(s) {
-                subjects.insert(s);
-                last = Some(s);
-            }
-        }
-    }
-    let mut subjects: Vec<i64> = subjects.into_iter().collect();
-    subjects.sort_unstable();
-    let mut shard_names = Vec::new();
-    let mut shard_of: HashMap<i64, u32> = HashMap::with_capacity(subjects.len());
-    let mut split_rows = Vec::with_capacity(subjects.len());
+/// Phase 2: splits and shards from the spilled events, then metadata and the report.
+#[allow(clippy::too_many_arguments)]
+fn write_dataset(
+    config: &EtlConfig,
+    writer: &DatasetWriter,
+    spilled: &Spilled,
+    outputs: Vec<Option<TableOutput>>,
+    per_shard: usize,
+    options: &EtlOptions,
+    progress: &(dyn Fn(EtlStep<'_>) + Sync),
+    notes: Vec<String>,
+) -> Result<EtlReport> {
+    // A split with n subjects gets ceil(n / per_shard) shards (at most N_BUCKETS); shard j of a split
+    // holds the bucket files b with b % shards == j, so shard sizes are close to, not exactly,
+    // per_shard subjects.
+    let mut split_rows = Vec::with_capacity(spilled.subjects.len());
     let mut per_split = Vec::new();
+    let mut shards: Vec<(String, Vec<usize>)> = Vec::new();
     for split in Split::ALL {
-        let members: Vec<i64> =
-            subjects.iter().copied().filter(|&s| options.split.assign(s, options.seed) == split).collect();
-        per_split.push((split.name().to_string(), members.len() as u64));
-        for (k, chunk) in members.chunks(per_shard).enumerate() {
-            let idx = shard_names.len() as u32;
-            shard_names.push(format!("{}/{k}", split.name()));
-            for &s in chunk {
-                shard_of.insert(s, idx);
+        let n = spilled.subjects.iter().filter(|&&s| options.split.assign(s, options.seed) == split).count();
+        per_split.push((split.name().to_string(), n as u64));
+        if n == 0 {
+            continue;
+        }
+        let k = n.div_ceil(per_shard).clamp(1, N_BUCKETS);
+        let buckets = spilled.buckets(split);
+        for j in 0..k {
+            let mine: Vec<usize> = buckets.iter().copied().filter(|b| (b % N_BUCKETS) % k == j).collect();
+            if !mine.is_empty() {
+                shards.push((
+                    format!("{}/{}", split.name(), shards.iter().filter(|s| s.0.starts_with(split.name())).count()),
+                    mine,
+                ));
             }
         }
     }
-    for &s in &subjects {
+    for &s in &spilled.subjects {
         split_rows.push((s, options.split.assign(s, options.seed).name().to_string()));
     }
 
-    // Bucket event references by shard: (table, event index).
-    let mut buckets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); shard_names.len()];
-    for (t, o) in outputs.iter().enumerate() {
-        if let Some(o) = o {
-            for (i, s) in o.events.subject.iter().enumerate() {
-                if let Some(&b) = shard_of.get(s) {
-                    buckets[b as usize].push((t as u32, i as u32));
-                }
-            }
-        }
-    }
-
-    // Per shard, in parallel: find exact duplicates (attributing each to its table and block), then
-    // build and write the shard from the survivors in insertion order.
+    // Per shard, in parallel: read its buckets, collapse exact duplicates (attributing each to its
+    // table and block), and write the survivors in insertion order.
     let n_blocks: Vec<usize> = outputs.iter().map(|o| o.as_ref().map_or(0, |o| o.counts.len())).collect();
-    let dup_counts: Vec<Vec<Vec<u64>>> = buckets
-        .into_par_iter()
-        .enumerate()
-        .map(|(k, refs)| {
-            let name = &shard_names[k];
-            let (dups, survivors) = collapse_duplicates(refs, &outputs, &remaps, &n_blocks);
+    let dup_counts: Vec<Vec<Vec<u64>>> = shards
+        .par_iter()
+        .map(|(name, files)| {
+            let events = spilled.read(files)?;
+            let (dups, survivors) = collapse_duplicates(&events, &n_blocks);
             let mut builder = ShardBuilder::new(name.clone());
-            let mut local: Vec<u32> = vec![u32::MAX; vocab.len()];
-            for (t, i) in survivors {
-                let (Some(o), i) = (&outputs[t as usize], i as usize) else { continue };
-                let e = &o.events;
-                let g = remaps[t as usize][e.code[i] as usize] as usize;
+            let mut local: Vec<u32> = vec![u32::MAX; spilled.vocab.len()];
+            for i in survivors {
+                let g = events.code[i] as usize;
                 if local[g] == u32::MAX {
-                    local[g] = builder.intern(&vocab.codes()[g]);
+                    local[g] = builder.intern(&spilled.vocab.codes()[g]);
                 }
+                let time = events.time[i];
                 builder.push_id(
-                    e.subject[i],
-                    e.time_valid.get(i).then_some(e.time[i]),
+                    events.subject[i],
+                    (time != i64::MIN).then_some(time),
                     local[g],
-                    e.numeric_valid.get(i).then_some(e.numeric[i]),
-                    e.text.get(i),
+                    (events.flags[i] & 1 != 0).then(|| f32::from_bits(events.numeric[i])),
+                    events.text.get(i),
                 );
             }
             // Duplicates were removed above, so this collapses nothing more.
@@ -204,7 +197,8 @@ pub fn run_etl(
             Ok(dups)
         })
         .collect::<Result<_>>()?;
-
+    let vocab = &spilled.vocab;
+    let descriptions = &spilled.descriptions;
     // Metadata.
     let mut codes: Vec<CodeInfo> = vocab
         .codes()
@@ -229,7 +223,7 @@ pub fn run_etl(
     let mut tables = Vec::new();
     let mut rejects = Vec::new();
     let mut events_total = 0u64;
-    for (t, ((cfg, found), out)) in located.iter().zip(outputs).enumerate() {
+    for (t, (cfg, out)) in config.tables.iter().zip(outputs).enumerate() {
         match out {
             None => tables.push(TableReport {
                 table: cfg.name.clone(),
@@ -250,7 +244,7 @@ pub fn run_etl(
                 tables.push(TableReport {
                     table: cfg.name.clone(),
                     status: TableStatus::Converted,
-                    file: found.as_ref().map(|(p, _)| p.display().to_string()),
+                    file: Some(o.file),
                     rows_read: o.rows_read,
                     events,
                 });
@@ -259,49 +253,37 @@ pub fn run_etl(
     }
     let report = EtlReport {
         dataset_name: config.dataset_name.clone(),
-        subjects: subjects.len() as u64,
+        subjects: spilled.subjects.len() as u64,
         events: events_total,
         codes: vocab.len() as u64,
-        shards: shard_names,
+        shards: shards.into_iter().map(|s| s.0).collect(),
         subjects_per_split: per_split,
         tables,
         rejected: rejects.len() as u64,
         notes,
         rejects,
     };
-    report.write(out_dir)?;
     Ok(report)
 }
 
-/// Sorts one shard's event references by content and finds exact duplicates. Returns the duplicate
-/// count per (table, block) and the surviving references in insertion order (table order, then row
-/// order), so that `ShardBuilder`'s stable sort keeps config order among events at the same time.
-#[allow(clippy::type_complexity)]
-fn collapse_duplicates(
-    refs: Vec<(u32, u32)>,
-    outputs: &[Option<TableOutput>],
-    remaps: &[Vec<u32>],
-    n_blocks: &[usize],
-) -> (Vec<Vec<u64>>, Vec<(u32, u32)>) {
+/// Sorts one shard's events by content and finds exact duplicates. Returns the duplicate count per
+/// (table, block) and the surviving event indices in insertion order (table order, then row order,
+/// then block order), so that `ShardBuilder`'s stable sort keeps config order among events at the
+/// same time.
+fn collapse_duplicates(e: &SpilledEvents, n_blocks: &[usize]) -> (Vec<Vec<u64>>, Vec<usize>) {
     let mut dups: Vec<Vec<u64>> = n_blocks.iter().map(|&n| vec![0; n]).collect();
-    let events = |t: u32| -> &super::convert::EventBuf {
-        &outputs[t as usize].as_ref().expect("references point at converted tables").events
-    };
     // A packed key of the fixed-width fields, computed once per event: (subject, time with static
-    // first, code and numeric value); text values are compared only within runs of equal keys.
-    let mut keyed: Vec<(i64, i64, u64, u32, u32)> = refs
-        .into_iter()
-        .map(|(t, i)| {
-            let (e, k) = (events(t), i as usize);
-            let time = if e.time_valid.get(k) { e.time[k] } else { i64::MIN };
-            let numeric = if e.numeric_valid.get(k) { (1u64 << 32) | u64::from(e.numeric[k].to_bits()) } else { 0 };
-            let code = u64::from(remaps[t as usize][e.code[k] as usize]);
-            (e.subject[k], time, (code << 33) | numeric, t, i)
+    // first, code and numeric value), then the insertion order; text values are compared only within
+    // runs of equal keys.
+    let mut keyed: Vec<(i64, i64, u64, (u16, u64, u16), u32)> = (0..e.subject.len())
+        .map(|i| {
+            let numeric = if e.flags[i] & 1 != 0 { (1u64 << 32) | u64::from(e.numeric[i]) } else { 0 };
+            let code = u64::from(e.code[i]);
+            (e.subject[i], e.time[i], (code << 33) | numeric, (e.table[i], e.row[i], e.block[i]), i as u32)
         })
         .collect();
     keyed.sort_unstable();
-    let text = |r: &(i64, i64, u64, u32, u32)| events(r.3).text.get(r.4 as usize);
-    let mut survivors = Vec::with_capacity(keyed.len());
+    let mut survivors: Vec<((u16, u64, u16), usize)> = Vec::with_capacity(keyed.len());
     let mut run_start = 0;
     for k in 0..keyed.len() {
         let r = &keyed[k];
@@ -310,15 +292,13 @@ fn collapse_duplicates(
             run_start = survivors.len();
         }
         // Within a run of equal keys, the earliest inserted event with the same text is kept.
-        let t = text(r);
-        if survivors[run_start..].iter().any(|s: &(i64, i64, u64, u32, u32)| text(s) == t) {
-            let block = events(r.3).block[r.4 as usize] as usize;
-            dups[r.3 as usize][block] += 1;
+        let t = e.text.get(r.4 as usize);
+        if survivors[run_start..].iter().any(|s| e.text.get(s.1) == t) {
+            dups[r.3 .0 as usize][r.3 .2 as usize] += 1;
             continue;
         }
-        survivors.push(*r);
+        survivors.push((r.3, r.4 as usize));
     }
-    let mut order: Vec<(u32, u32)> = survivors.into_iter().map(|r| (r.3, r.4)).collect();
-    order.sort_unstable();
-    (dups, order)
+    survivors.sort_unstable();
+    (dups, survivors.into_iter().map(|s| s.1).collect())
 }
