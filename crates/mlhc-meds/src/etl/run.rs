@@ -270,12 +270,19 @@ fn write_dataset(
 /// (table, block) and the surviving event indices in insertion order (table order, then row order,
 /// then block order), so that `ShardBuilder`'s stable sort keeps config order among events at the
 /// same time.
+/// Where an event came from: (table, row, block), which is also its insertion order.
+type Origin = (u16, u64, u16);
+
+/// The sort key of an event: subject, time (`i64::MIN` = static), code and numeric value packed,
+/// origin, index.
+type SortKey = (i64, i64, u64, Origin, u32);
+
 fn collapse_duplicates(e: &SpilledEvents, n_blocks: &[usize]) -> (Vec<Vec<u64>>, Vec<usize>) {
     let mut dups: Vec<Vec<u64>> = n_blocks.iter().map(|&n| vec![0; n]).collect();
     // A packed key of the fixed-width fields, computed once per event: (subject, time with static
     // first, code and numeric value), then the insertion order; text values are compared only within
     // runs of equal keys.
-    let mut keyed: Vec<(i64, i64, u64, (u16, u64, u16), u32)> = (0..e.subject.len())
+    let mut keyed: Vec<SortKey> = (0..e.subject.len())
         .map(|i| {
             let numeric = if e.flags[i] & 1 != 0 { (1u64 << 32) | u64::from(e.numeric[i]) } else { 0 };
             let code = u64::from(e.code[i]);
@@ -283,7 +290,7 @@ fn collapse_duplicates(e: &SpilledEvents, n_blocks: &[usize]) -> (Vec<Vec<u64>>,
         })
         .collect();
     keyed.sort_unstable();
-    let mut survivors: Vec<((u16, u64, u16), usize)> = Vec::with_capacity(keyed.len());
+    let mut survivors: Vec<(Origin, usize)> = Vec::with_capacity(keyed.len());
     let mut run_start = 0;
     for k in 0..keyed.len() {
         let r = &keyed[k];
