@@ -47,6 +47,8 @@ pub(crate) struct UnsortedAt(pub usize);
 struct CodeState {
     count: u32,
     vcount: u32,
+    /// Values in the window that are not zero: when none is left, the sums are exactly 0.
+    nonzero: u32,
     sum: f64,
     sumsq: f64,
     min: VecDeque<(u32, f32)>,
@@ -171,6 +173,7 @@ pub(crate) fn subject_rows(
                         s.run_max = v;
                     }
                     s.vcount += 1;
+                    s.nonzero += u32::from(v != 0.0);
                     s.sum += v as f64;
                     s.sumsq += v as f64 * v as f64;
                     if full {
@@ -194,8 +197,10 @@ pub(crate) fn subject_rows(
                 s.count -= 1;
                 if let Some(v) = view.value(s0 + k) {
                     s.vcount -= 1;
-                    if s.vcount == 0 {
-                        // Exactly empty again: no rounding residue from add-then-subtract.
+                    s.nonzero -= u32::from(v != 0.0);
+                    if s.nonzero == 0 {
+                        // Empty, or only zeros left: exactly 0, with no rounding residue from
+                        // add-then-subtract (which once gave a sum of squares of -2.2e-16).
                         s.sum = 0.0;
                         s.sumsq = 0.0;
                     } else {
@@ -244,7 +249,8 @@ pub(crate) fn subject_rows(
                     let v = match a {
                         Aggregation::ValueCount => s.vcount as f32,
                         Aggregation::ValueSum => s.sum as f32,
-                        Aggregation::ValueSumSqd => s.sumsq as f32,
+                        // Residue from sliding can never make a sum of squares negative.
+                        Aggregation::ValueSumSqd => s.sumsq.max(0.0) as f32,
                         Aggregation::ValueMin if full => s.run_min,
                         Aggregation::ValueMax if full => s.run_max,
                         Aggregation::ValueMin => s.min.front().map_or(f32::NAN, |x| x.1),

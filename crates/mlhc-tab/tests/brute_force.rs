@@ -260,3 +260,35 @@ fn features_round_trip_through_the_on_disk_format() {
     let err = mlhc_tab::read_features(out.path()).unwrap_err().to_string();
     assert!(err.ends_with("format version 99 is newer than this mlhc reads (1); upgrade mlhc"), "{err}");
 }
+
+#[test]
+fn sliding_sums_are_exactly_zero_when_only_zeros_remain() {
+    // Values added to and later removed from a sliding window must leave no rounding residue: with
+    // only observed zeros left in the window, value/sum and value/sum_sqd are exactly 0 (a negative
+    // sum of squares such as -4.4e-16 was seen on the MIMIC-IV demo before this was fixed).
+    let dir = tempfile::tempdir().unwrap();
+    let mut events = Vec::new();
+    let values = [1.54f32, 2.79, 0.2, 2.52, 0.2, 0.0];
+    for (i, v) in values.iter().enumerate() {
+        events.push(Ev { subject: 1, time: Some(i as i64 * 2 * HOUR), code: "LAB//1", value: Some(*v) });
+    }
+    write(dir.path(), &events, 1);
+    let last = (values.len() as i64 - 1) * 2 * HOUR;
+    // Every prediction time, so the window slides over every event before the last one.
+    let rows: Vec<PredictionRow> = (0..values.len() as i64)
+        .map(|i| PredictionRow { subject_id: 1, prediction_time: i * 2 * HOUR, label: None })
+        .collect();
+    let params = TabParams {
+        windows: vec![Window::parse("1h").unwrap()],
+        min_code_inclusion_count: 1,
+        ..TabParams::default()
+    };
+    let out = tabularize(&Dataset::open(dir.path()).unwrap(), &rows, &params).unwrap();
+    let train = &out.splits[0];
+    let col = |n: &str| out.space.names.iter().position(|x| x == n).unwrap() as usize;
+    let i = train.rows.iter().position(|r| r.prediction_time == last).unwrap();
+    assert_eq!(train.matrix.get(i, col("LAB//1/value/count/1h")), Some(1.0));
+    assert_eq!(train.matrix.get(i, col("LAB//1/value/sum/1h")), Some(0.0));
+    assert_eq!(train.matrix.get(i, col("LAB//1/value/sum_sqd/1h")), Some(0.0));
+    assert_eq!(train.matrix.get(i, col("LAB//1/value/min/1h")), Some(0.0));
+}
