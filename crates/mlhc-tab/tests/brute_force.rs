@@ -278,11 +278,8 @@ fn sliding_sums_are_exactly_zero_when_only_zeros_remain() {
     let rows: Vec<PredictionRow> = (0..values.len() as i64)
         .map(|i| PredictionRow { subject_id: 1, prediction_time: i * 2 * HOUR, label: None })
         .collect();
-    let params = TabParams {
-        windows: vec![Window::parse("1h").unwrap()],
-        min_code_inclusion_count: 1,
-        ..TabParams::default()
-    };
+    let params =
+        TabParams { windows: vec![Window::parse("1h").unwrap()], min_code_inclusion_count: 1, ..TabParams::default() };
     let out = tabularize(&Dataset::open(dir.path()).unwrap(), &rows, &params).unwrap();
     let train = &out.splits[0];
     let col = |n: &str| out.space.names.iter().position(|x| x == n).unwrap() as usize;
