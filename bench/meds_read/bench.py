@@ -102,9 +102,13 @@ def main():
     }
     # One untimed read first, so every tool meets the same warm page cache.
     run_once(tools["mlhc"])
+    # Round-robin, so that a busy spell on a shared machine hits every tool alike.
+    all_runs = {name: [] for name in tools}
+    for _ in range(args.repeats):
+        for name, cmd in tools.items():
+            all_runs[name].append(run_once(cmd))
     results = {}
-    for name, cmd in tools.items():
-        runs = [run_once(cmd) for _ in range(args.repeats)]
+    for name, runs in all_runs.items():
         results[name] = {
             "events": runs[0][0]["events"],
             "numeric_count": runs[0][0]["numeric_count"],

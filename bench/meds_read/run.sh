@@ -3,13 +3,13 @@
 # mlhc, pyarrow and polars; check that they agree; print wall time (median of 3) and peak RSS of each, and
 # the ratios. Never run by the test suite.
 #
-# Usage: bench/meds_read/run.sh            (SUBJECTS=60000 SEED=1 REPEATS=3 by default, ~22M events)
+# Usage: bench/meds_read/run.sh            (SUBJECTS=60000 SEED=1 REPEATS=5 by default, ~22M events)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 subjects=${SUBJECTS:-60000}
 seed=${SEED:-1}
-repeats=${REPEATS:-3}
+repeats=${REPEATS:-5}
 venv="$root/bench/.venv"
 data="$root/bench/out/synth-${subjects}-seed${seed}"
 
