@@ -1,16 +1,7 @@
 //! One subject's record: hospital admissions, ED visits, ICU stays, labs, vitals, diagnoses,
 //! medications and death.
 //!
-//! The risk structure, which tests and benchmarks rely on, is:
-//! - each admission has an acute severity `a = 0.8·s + 0.6·N(0,1)` (minus 0.5 when elective), `s` being
-//!   the subject's latent severity, so `a` is about standard normal;
-//! - P(ICU) = logistic(−1.3 + 1.1·a); P(in-hospital death) = logistic(−4.4 + 1.5·a + 0.04·(age − 65) + 0.3·ICU);
-//! - labs and vitals move with `a` (see [`crate::synth::labs`]), and with a ramp of +2 over the 48 hours
-//!   before an in-hospital death, so the last day before death is visibly worse;
-//! - critical-illness diagnoses and medications become likelier with `a`;
-//! - admissions number `1 + Poisson(0.9·e^{0.5·s})` and are `Exp(mean 300 d · e^{−0.6·s})` apart, so
-//!   sicker subjects are readmitted sooner (30-day readmission has signal);
-//! - survivors of their last admission die later with probability logistic(−3 + 0.9·s + 0.045·(age − 65)).
+//! The risk model is documented in the module docs of [`crate::synth`].
 
 use mlhc_core::{Rng, MICROS_PER_DAY};
 

@@ -4,8 +4,25 @@
 //! first admission), hospital admissions (with ED visits for emergencies) and discharges, ICU stays with
 //! hourly vitals, lab panels with MIMIC-IV itemids and units, ICD-10-CM diagnoses with real codes,
 //! medications, and deaths. A latent severity per subject drives admissions, labs, vitals, diagnoses and
-//! the hazard of death, so that mortality and readmission tasks have real signal; the exact model is
-//! documented in `encounters.rs`, and [`Synth::latent_severity`] returns the latent value of any subject.
+//! the hazard of death, so that mortality and readmission tasks have real signal;
+//! [`Synth::latent_severity`] returns the latent value of any subject.
+//!
+//! # Risk model
+//!
+//! The structure that tests and benchmarks rely on (`s` is the subject's latent severity, standard
+//! normal across subjects):
+//! - each admission has an acute severity `a = 0.8·s + 0.6·N(0,1)` (minus 0.5 when elective), so `a` is
+//!   about standard normal;
+//! - P(ICU) = logistic(−1.3 + 1.1·a);
+//!   P(in-hospital death) = logistic(−4.4 + 1.5·a + 0.04·(age − 65) + 0.3·ICU);
+//! - labs and vitals move with `a` (creatinine, urea, lactate, WBC, potassium, heart rate, respiratory
+//!   rate and temperature up; bicarbonate, sodium, haemoglobin, platelets, blood pressure and SpO2
+//!   down), and with a ramp of +2 over the 48 hours before an in-hospital death, so the last day before
+//!   death is visibly worse;
+//! - critical-illness diagnoses and medications become likelier with `a`;
+//! - admissions number `1 + Poisson(0.9·e^{0.5·s})` and are `Exp(mean 300 d · e^{−0.6·s})` apart, so
+//!   sicker subjects are readmitted sooner (30-day readmission has signal);
+//! - survivors of their last admission die later with probability logistic(−3 + 0.9·s + 0.045·(age − 65)).
 //!
 //! Every subject is generated from its own random stream, `Rng::for_stream(seed, subject_id)`, so the
 //! output depends only on the seed, the number of subjects and the sharding, never on thread scheduling:
