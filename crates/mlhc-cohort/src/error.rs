@@ -44,7 +44,11 @@ pub enum Error {
     },
     /// The MEDS data could not be read, or the labels could not be written.
     #[error(transparent)]
-    Meds(#[from] mlhc_meds::Error),
+    Meds {
+        /// The error from mlhc-meds.
+        #[from]
+        source: mlhc_meds::Error,
+    },
 }
 
 /// The result type of mlhc-cohort.
