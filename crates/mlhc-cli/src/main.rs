@@ -4,6 +4,7 @@
 //! turns errors into one clear line and a non-zero exit code.
 
 mod cmd;
+mod pipeline;
 mod ui;
 
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
+  mlhc quickstart                                     task -> features -> model -> report on the bundled demo
   mlhc meds inspect testdata/mimic-iv-demo-meds       summarise a MEDS dataset
   mlhc meds validate testdata/mimic-iv-demo-meds      check every MEDS invariant
   mlhc etl --config mimic-iv RAW_DIR OUT_DIR          convert raw MIMIC-IV tables to MEDS
@@ -28,6 +30,8 @@ Examples:
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the whole risk pipeline on the bundled MIMIC-IV demo and write an HTML report.
+    Quickstart(cmd::quickstart::Args),
     /// Inspect and validate MEDS datasets.
     #[command(subcommand)]
     Meds(cmd::meds::MedsCommand),
@@ -44,6 +48,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Quickstart(a) => cmd::quickstart::run_quickstart(a),
         Command::Meds(c) => cmd::meds::run(c),
         Command::Etl(a) => cmd::etl::run(a),
         Command::Synth(a) => cmd::synth::run(a),

@@ -41,15 +41,20 @@ pub fn select_rows(x: &CsrMatrix, rows: &[usize]) -> CsrMatrix {
     out
 }
 
-/// Penalty selection by inner cross-validation.
+/// Penalty selection by inner cross-validation over scikit-learn-style `C` values; each fit uses
+/// `λ = 1/(C · n)` with `n` its own number of training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridResult {
-    /// The λ values tried.
-    pub lambdas: Vec<f64>,
-    /// Mean inner-fold log loss per λ.
+    /// The C values tried.
+    pub cs: Vec<f64>,
+    /// Mean inner-fold log loss per C.
     pub mean_log_loss: Vec<f64>,
-    /// The λ chosen (lowest mean log loss).
-    pub best_lambda: f64,
+    /// The C chosen (lowest mean log loss; the smaller C, i.e. more penalty, on ties).
+    pub best_c: f64,
+}
+
+fn lambda_for(c: f64, n: usize) -> f64 {
+    1.0 / (c * n as f64)
 }
 
 fn mean_log_loss(y: &[f64], p: &[f64]) -> f64 {
@@ -63,26 +68,29 @@ fn mean_log_loss(y: &[f64], p: &[f64]) -> f64 {
         / y.len().max(1) as f64
 }
 
-/// Chooses λ from `lambdas` by `k`-fold subject-grouped cross-validation on (x, y), scoring the mean
+/// Chooses C from `cs` by `k`-fold subject-grouped cross-validation on (x, y), scoring the mean
 /// held-out log loss. Folds in which the training part has one class are skipped.
-pub fn select_lambda(
+pub fn select_c(
     x: &CsrMatrix,
     y: &[f64],
     subjects: &[i64],
     params: &LogisticParams,
-    lambdas: &[f64],
+    cs: &[f64],
     k: usize,
     seed: u64,
 ) -> Result<GridResult> {
+    if let Some(&c) = cs.iter().find(|&&c| !(c.is_finite() && c > 0.0)) {
+        return Err(Error::InvalidParam { name: "C", message: format!("{c} must be positive") });
+    }
     let folds = subject_folds(subjects, k, seed)?;
-    let mut losses = Vec::with_capacity(lambdas.len());
-    for &lambda in lambdas {
-        let p = LogisticParams { lambda, ..params.clone() };
+    let mut losses = Vec::with_capacity(cs.len());
+    for &c in cs {
         let (mut total, mut count) = (0.0, 0usize);
         for f in 0..k {
             let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
             let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
             let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+            let p = LogisticParams { lambda: lambda_for(c, train.len()), ..params.clone() };
             let model = match fit(&select_rows(x, &train), &ytr, &p) {
                 Ok(m) => m,
                 Err(Error::OneClass { .. }) => continue,
@@ -95,13 +103,18 @@ pub fn select_lambda(
         }
         losses.push(if count > 0 { total / count as f64 } else { f64::INFINITY });
     }
-    let best = losses
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, _)| i)
-        .ok_or(Error::InvalidParam { name: "lambdas", message: "at least one value is needed".into() })?;
-    Ok(GridResult { lambdas: lambdas.to_vec(), mean_log_loss: losses, best_lambda: lambdas[best] })
+    let mut best: Option<usize> = None;
+    for (i, l) in losses.iter().enumerate() {
+        let better = match best {
+            None => true,
+            Some(b) => *l < losses[b] || (*l == losses[b] && cs[i] < cs[b]),
+        };
+        if better {
+            best = Some(i);
+        }
+    }
+    let best = best.ok_or(Error::InvalidParam { name: "C", message: "at least one value is needed".into() })?;
+    Ok(GridResult { cs: cs.to_vec(), mean_log_loss: losses, best_c: cs[best] })
 }
 
 /// Out-of-fold predictions of one fold.
@@ -109,21 +122,22 @@ pub fn select_lambda(
 pub struct FoldFit {
     /// The fold.
     pub fold: usize,
-    /// The λ chosen inside the fold.
+    /// The C chosen inside the fold.
     pub grid: GridResult,
     /// The model fitted on the other folds.
     pub model: LogisticModel,
 }
 
-/// Nested cross-validation: for each of `k` subject-grouped outer folds, λ is chosen by inner
-/// `k − 1`-fold CV on the training subjects and the model refitted there; every row gets a prediction
-/// from the model that never saw its subject. Returns the out-of-fold probabilities and each fold's fit.
+/// Nested cross-validation: for each of `k` subject-grouped outer folds, C is chosen by inner
+/// `k − 1`-fold CV (at most 5) on the training subjects and the model refitted there; every row gets a
+/// prediction from a model that never saw its subject. Returns the out-of-fold probabilities and each
+/// fold's fit.
 pub fn out_of_fold(
     x: &CsrMatrix,
     y: &[f64],
     subjects: &[i64],
     params: &LogisticParams,
-    lambdas: &[f64],
+    cs: &[f64],
     k: usize,
     seed: u64,
 ) -> Result<(Vec<f64>, Vec<FoldFit>)> {
@@ -137,8 +151,9 @@ pub fn out_of_fold(
         let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
         let str_: Vec<i64> = train.iter().map(|&i| subjects[i]).collect();
         let inner_k = (k - 1).clamp(2, 5);
-        let grid = select_lambda(&xtr, &ytr, &str_, params, lambdas, inner_k, seed.wrapping_add(f as u64 + 1))?;
-        let model = fit(&xtr, &ytr, &LogisticParams { lambda: grid.best_lambda, ..params.clone() })?;
+        let grid = select_c(&xtr, &ytr, &str_, params, cs, inner_k, seed.wrapping_add(f as u64 + 1))?;
+        let model =
+            fit(&xtr, &ytr, &LogisticParams { lambda: lambda_for(grid.best_c, train.len()), ..params.clone() })?;
         for (&i, p) in test.iter().zip(model.predict_proba(&select_rows(x, &test))) {
             oof[i] = p;
         }

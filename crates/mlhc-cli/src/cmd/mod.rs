@@ -3,5 +3,6 @@
 pub mod cohort;
 pub mod etl;
 pub mod meds;
+pub mod quickstart;
 pub mod synth;
 pub mod tabularize;
