@@ -130,5 +130,65 @@ fn official_config_constructs_run_end_to_end() {
         .iter()
         .any(|n| n
             == "join prescriptions on pharmacy_id, drug_type: 1 rows repeat a key; the first row per key was used"));
-    assert!(report.notes.iter().any(|n| n.contains("`_metadata` blocks are ignored") && n.contains("pharmacy")));
+    assert!(report
+        .notes
+        .iter()
+        .any(|n| n == "pharmacy.medication_start._metadata._self: skipped (`_self` metadata is not supported)"));
+}
+
+/// A `_metadata` block of the official config (hosp/diagnoses_icd → hosp/d_icd_diagnoses), with its
+/// ICD dot-normalisation program for parent codes.
+#[test]
+fn metadata_blocks_fill_descriptions_and_parent_codes() {
+    let raw = tempfile::tempdir().expect("tempdir");
+    let w = |name: &str, text: &str| std::fs::write(raw.path().join(name), text).expect("write fixture");
+    w(
+        "dx.csv",
+        "subject_id,icd_version,icd_code,time\n1,10,I509,2150-01-01\n1,9,E8497,2150-01-01\n2,9,042,2150-01-02\n",
+    );
+    w(
+        "d_icd.csv",
+        "icd_code,icd_version,long_title\nI509,10,\"Heart failure, unspecified\"\nE8497,9,Accidents occurring in residential institution\n\
+         042,9,Human immunodeficiency virus [HIV] disease\nZ999,10,Unused code\n",
+    );
+    let config = r#"
+dx:
+  diagnosis:
+    code: 'f"DIAGNOSIS//ICD//{$icd_version}//{$icd_code}"'
+    time: '$time::"%Y-%m-%d"'
+    _metadata:
+      d_icd:
+        icd_version: $icd_version
+        icd_code: $icd_code
+        description: $long_title
+        parent_codes: >-
+          f"ICD{$icd_version}CM/{$icd_code[0:4]}.{$icd_code[4:]}"
+          if $icd_version == "9" and $icd_code[0:1] == "E" and len_chars($icd_code) > 4
+          else f"ICD{$icd_version}CM/{$icd_code}"
+          if $icd_version == "9" and $icd_code[0:1] == "E"
+          else f"ICD{$icd_version}CM/{$icd_code[0:3]}.{$icd_code[3:]}"
+          if len_chars($icd_code) > 3
+          else f"ICD{$icd_version}CM/{$icd_code}"
+      d_missing:
+        icd_code: $icd_code
+        description: $x
+"#;
+    let config = EtlConfig::from_yaml(config, Path::new("metadata.yaml")).expect("config parses");
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run_etl(&config, raw.path(), out.path(), &EtlOptions::default(), &|_| {}).expect("runs");
+    let codes = Dataset::open(out.path()).expect("opens").codes().expect("reads").expect("present");
+    let rows: Vec<(&str, Option<&str>, Vec<&str>)> = codes
+        .iter()
+        .map(|c| (c.code.as_str(), c.description.as_deref(), c.parent_codes.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("DIAGNOSIS//ICD//10//I509", Some("Heart failure, unspecified"), vec!["ICD10CM/I50.9"]),
+            ("DIAGNOSIS//ICD//9//042", Some("Human immunodeficiency virus [HIV] disease"), vec!["ICD9CM/042"]),
+            ("DIAGNOSIS//ICD//9//E8497", Some("Accidents occurring in residential institution"), vec!["ICD9CM/E849.7"]),
+        ]
+    );
+    assert!(report.notes.contains(&"dx.diagnosis._metadata.d_icd: metadata for 3 codes".to_string()));
+    assert!(report.notes.contains(&"dx.diagnosis._metadata.d_missing: skipped (partial match: the code's column icd_version is not a key of the block)".to_string()));
 }

@@ -117,6 +117,11 @@ fn mimic_iv_demo_report_and_metadata() {
     // + 1190 transfers + 280 ICU stays + 2872 procedure events + 9362 outputs.
     assert_eq!((report.subjects, report.events), (100, 128_121));
 
+    // The ICD dictionaries (3 MB) are not vendored, so their `_metadata` blocks are skipped.
+    let skipped = "hosp/diagnoses_icd.diagnosis._metadata.hosp/d_icd_diagnoses: skipped (dictionary table not found)";
+    assert!(report.notes.iter().any(|n| n == skipped), "{:?}", report.notes);
+    assert!(!out.path().join(".mlhc-etl-spill").exists(), "the spill folder is removed");
+
     let ds = Dataset::open(out.path()).expect("opens");
     let meta = ds.metadata().expect("reads").expect("has dataset.json");
     assert_eq!(meta.created_at, None);

@@ -22,9 +22,9 @@
 //!     hadm_id: $hadm_id                                    # other keys: extra columns, not written
 //! ```
 //!
-//! Expressions are described in [`super::expr`]. `_metadata` blocks (MEDS-Extract's code metadata
-//! extraction) are accepted and ignored; the validated config lists what it ignored in
-//! [`EtlConfig::notes`].
+//! Expressions are described in [`super::expr`]. `_metadata` blocks (MEDS-Extract's code metadata)
+//! fill descriptions and parent codes in `codes.parquet` where the dictionary's keys cover every
+//! column of the code ([`MetadataSource`]); the run report notes the blocks it could not apply.
 
 use std::path::{Path, PathBuf};
 
@@ -145,6 +145,25 @@ pub struct EventConfig {
     /// The code's description for `codes.parquet` (mlhc extension), taken from the first row that
     /// yields the code.
     pub description: Option<Expr>,
+    /// Code metadata from dictionary tables (`_metadata`), for `codes.parquet`.
+    pub metadata: Vec<MetadataSource>,
+}
+
+/// A `_metadata` block: a dictionary table whose rows give descriptions and parent codes of the
+/// event's codes. Its keys that name columns of the event's code expression are the join keys: each
+/// dictionary row renders a code with the event's code expression, and the row's `description` and
+/// `parent_codes` go to that code when the dataset has it. Only full matches are supported (every
+/// column of the code expression is a key); other blocks, and `_self` blocks, are skipped with a note.
+#[derive(Debug, Clone)]
+pub struct MetadataSource {
+    /// The dictionary table, a name under the raw folder (or `_self`).
+    pub table: String,
+    /// Key columns: (code-expression column, expression over the dictionary row).
+    pub keys: Vec<(String, Expr)>,
+    /// The description, over the dictionary row.
+    pub description: Option<Expr>,
+    /// The parent code, over the dictionary row.
+    pub parent_codes: Option<Expr>,
 }
 
 struct Ctx<'a> {
@@ -152,8 +171,6 @@ struct Ctx<'a> {
     notes: Vec<String>,
     /// Per table, the extra (non-MEDS) column keys of its event blocks.
     extras: Vec<(String, Vec<String>)>,
-    /// Tables with `_metadata` blocks.
-    metadata: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -218,7 +235,7 @@ impl EtlConfig {
 
     /// Parses and validates YAML text; `origin` names it in errors.
     pub fn from_yaml(text: &str, origin: &Path) -> Result<Self> {
-        let mut ctx = Ctx { origin, notes: Vec::new(), extras: Vec::new(), metadata: Vec::new() };
+        let mut ctx = Ctx { origin, notes: Vec::new(), extras: Vec::new() };
         let root: Yaml = serde_norway::from_str(text).map_err(|e| ctx.err("(file)", e.to_string()))?;
         let root = mapping(&ctx, "(file)", &root)?;
         let mut cfg = EtlConfig {
@@ -276,12 +293,6 @@ impl EtlConfig {
                 list.join("; ")
             ));
         }
-        if !ctx.metadata.is_empty() {
-            ctx.notes.push(format!(
-                "`_metadata` blocks are ignored (codes.parquet descriptions come from `description:` keys): {}",
-                ctx.metadata.join(", ")
-            ));
-        }
         cfg.notes = ctx.notes;
         Ok(cfg)
     }
@@ -301,7 +312,6 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
         joins: Vec::new(),
         events: Vec::new(),
     };
-    let mut metadata_ignored = false;
     let mut extras: Vec<String> = Vec::new();
     for (k, v) in mapping(ctx, name, v)? {
         let key = key_str(ctx, name, k)?;
@@ -321,6 +331,7 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
             numeric_value: None,
             text_value: None,
             description: None,
+            metadata: Vec::new(),
         };
         for (bk, bv) in block {
             let bk = key_str(ctx, &path, bk)?;
@@ -339,7 +350,32 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
                         ctx.err(&bpath, "time_format is the pre-0.7 syntax; write time: '$col::\"%Y-%m-%d %H:%M:%S\"'")
                     )
                 }
-                "_metadata" => metadata_ignored = true,
+                "_metadata" => {
+                    for (mk, mv) in mapping(ctx, &bpath, bv)? {
+                        let table = key_str(ctx, &bpath, mk)?;
+                        let mpath = format!("{bpath}.{table}");
+                        let mut src = MetadataSource { table, keys: Vec::new(), description: None, parent_codes: None };
+                        for (fk, fv) in mapping(ctx, &mpath, mv)? {
+                            let field = key_str(ctx, &mpath, fk)?;
+                            let fpath = format!("{mpath}.{field}");
+                            // The dict form `{column: "name with spaces"}` names a raw column.
+                            let expr = match fv.as_mapping().and_then(|m| m.get("column")) {
+                                Some(c) => {
+                                    let name = ctx.scalar(&fpath, c)?.ok_or_else(|| ctx.err(&fpath, "is null"))?;
+                                    Some(Expr::Col { name, slot: super::expr::Slot::Unresolved })
+                                }
+                                None => ctx.expr(&fpath, fv)?,
+                            };
+                            let Some(expr) = expr else { continue };
+                            match field.as_str() {
+                                "description" => src.description = Some(expr),
+                                "parent_codes" => src.parent_codes = Some(expr),
+                                _ => src.keys.push((field, expr)),
+                            }
+                        }
+                        ev.metadata.push(src);
+                    }
+                }
                 _ => {
                     // Extra columns (hadm_id, …): parse them so a typo is caught, but do not write them.
                     ctx.expr(&bpath, bv)?;
@@ -355,9 +391,6 @@ fn parse_table(ctx: &mut Ctx<'_>, name: &str, v: &Yaml, default_subject: &str) -
         }
         ev.time = time;
         t.events.push(ev);
-    }
-    if metadata_ignored {
-        ctx.metadata.push(name.to_string());
     }
     if !extras.is_empty() {
         ctx.extras.push((name.to_string(), extras));

@@ -25,6 +25,7 @@ pub mod config;
 mod convert;
 pub mod expr;
 mod join;
+mod metadata;
 pub mod report;
 mod run;
 mod spill;

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use super::config::EtlConfig;
 use super::convert::{convert_table, TableOutput};
 use super::join::{JoinSpec, JoinTable};
+use super::metadata::apply_metadata;
 use super::report::{EtlReport, TableReport, TableStatus};
 use super::spill::{Sink, Spilled, SpilledEvents, N_BUCKETS};
 use super::split::{Split, SplitFractions};
@@ -119,7 +120,7 @@ pub fn run_etl(
             return Err(e);
         }
     };
-    let result = write_dataset(config, &writer, &spilled, outputs, per_shard, options, progress, notes);
+    let result = write_dataset(config, raw_dir, &writer, &spilled, outputs, per_shard, options, progress, notes);
     spilled.remove();
     let report = result?;
     report.write(out_dir)?;
@@ -130,13 +131,14 @@ pub fn run_etl(
 #[allow(clippy::too_many_arguments)]
 fn write_dataset(
     config: &EtlConfig,
+    raw_dir: &Path,
     writer: &DatasetWriter,
     spilled: &Spilled,
     outputs: Vec<Option<TableOutput>>,
     per_shard: usize,
     options: &EtlOptions,
     progress: &(dyn Fn(EtlStep<'_>) + Sync),
-    notes: Vec<String>,
+    mut notes: Vec<String>,
 ) -> Result<EtlReport> {
     // A split with n subjects gets ceil(n / per_shard) shards (at most N_BUCKETS); shard j of a split
     // holds the bucket files b with b % shards == j, so shard sizes are close to, not exactly,
@@ -197,14 +199,19 @@ fn write_dataset(
             Ok(dups)
         })
         .collect::<Result<_>>()?;
+    // Metadata: descriptions from `description:` keys, then from `_metadata` dictionaries.
     let vocab = &spilled.vocab;
-    let descriptions = &spilled.descriptions;
-    // Metadata.
+    let mut descriptions = spilled.descriptions.clone();
+    descriptions.resize(vocab.len(), None);
+    let mut parents: Vec<Vec<String>> = vec![Vec::new(); vocab.len()];
+    let converted: Vec<bool> = outputs.iter().map(Option::is_some).collect();
+    apply_metadata(config, &converted, raw_dir, vocab, &mut descriptions, &mut parents, &mut notes)?;
     let mut codes: Vec<CodeInfo> = vocab
         .codes()
         .iter()
-        .zip(descriptions.iter().chain(std::iter::repeat(&None)))
-        .map(|(c, d)| CodeInfo { code: c.clone(), description: d.clone(), parent_codes: Vec::new() })
+        .zip(descriptions)
+        .zip(parents)
+        .map(|((c, d), p)| CodeInfo { code: c.clone(), description: d, parent_codes: p })
         .collect();
     codes.sort_by(|a, b| a.code.cmp(&b.code));
     writer.write_codes(&codes)?;
