@@ -9,11 +9,16 @@
 //!
 //! let raw = tempfile::tempdir().unwrap();
 //! std::fs::write(raw.path().join("patients.csv"), "subject_id,sex,born\n1,F,1990-05-01\n2,M,\n").unwrap();
-//! let config = EtlConfig::from_yaml(
-//!     "patients:\n  sex: {code: f\"SEX//{$sex}\", time: null}\n  birth: {code: MEDS_BIRTH, time: '$born::\"%Y-%m-%d\"'}\n",
-//!     std::path::Path::new("inline.yaml"),
-//! )
-//! .unwrap();
+//! let yaml = r#"
+//! patients:
+//!   sex:
+//!     code: f"SEX//{$sex}"
+//!     time: null
+//!   birth:
+//!     code: MEDS_BIRTH
+//!     time: '$born::"%Y-%m-%d"'
+//! "#;
+//! let config = EtlConfig::from_yaml(yaml, std::path::Path::new("inline.yaml")).unwrap();
 //! let out = tempfile::tempdir().unwrap();
 //! let report = run_etl(&config, raw.path(), out.path(), &EtlOptions::default(), &|_| {}).unwrap();
 //! assert_eq!((report.subjects, report.events), (2, 3));
