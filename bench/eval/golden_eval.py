@@ -23,3 +23,10 @@ print("slope", repr(float(m.coef_[0][0])), "slope_model_intercept", repr(float(m
 yp = (p >= 0.5).astype(float)
 print("dp", repr(demographic_parity_difference(y, yp, sensitive_features=g)))
 print("eo", repr(equalized_odds_difference(y, yp, sensitive_features=g)))
+
+# Calibration slope from a far start (crates/mlhc-eval/tests/golden.rs calibration_slope_converges_from_far_away).
+i = np.arange(200)
+p2 = 0.08 + 0.04 * ((i * 37) % 101) / 100.0
+y2 = ((((i * 37) % 101) < 30) & (i % 3 != 0)).astype(float)
+m2 = LogisticRegression(penalty=None, tol=1e-12, max_iter=100000).fit(np.log(p2 / (1 - p2)).reshape(-1, 1), y2)
+print("far_slope", repr(float(m2.coef_[0][0])))

@@ -109,6 +109,23 @@ impl CsrMatrix {
         (&self.indices[a..b], &self.data[a..b])
     }
 
+    /// The same sparsity pattern with `f` applied to every stored value (absent entries stay absent).
+    pub fn map_values(&self, f: impl Fn(f32) -> f32) -> CsrMatrix {
+        CsrMatrix { data: self.data.iter().map(|&v| f(v)).collect(), ..self.clone() }
+    }
+
+    /// The standard deviation of each column over all rows, absent entries counting as 0 (1/n
+    /// convention).
+    pub fn column_std(&self) -> Vec<f64> {
+        let n = self.n_rows().max(1) as f64;
+        let (mut s, mut ss) = (vec![0.0; self.n_cols], vec![0.0; self.n_cols]);
+        for (&c, &v) in self.indices.iter().zip(&self.data) {
+            s[c as usize] += v as f64;
+            ss[c as usize] += v as f64 * v as f64;
+        }
+        s.iter().zip(&ss).map(|(s, ss)| (ss / n - (s / n) * (s / n)).max(0.0).sqrt()).collect()
+    }
+
     /// The stored value at (`i`, `j`), `None` when absent (not observed).
     pub fn get(&self, i: usize, j: usize) -> Option<f32> {
         let (cols, vals) = self.row(i);
@@ -186,6 +203,10 @@ mod tests {
         assert_eq!(m.indptr(), &[0, 2, 2, 3]);
         let again = CsrMatrix::from_parts(4, m.indptr().to_vec(), m.indices().to_vec(), m.data().to_vec()).unwrap();
         assert_eq!(again, m);
+        assert_eq!(m.map_values(|v| v * 2.0).get(2, 2), Some(-5.0));
+        assert_eq!(m.map_values(|v| v * 2.0).get(0, 1), None);
+        let sd = m.column_std();
+        assert!((sd[2] - (6.25f64 / 3.0 - (2.5f64 / 3.0).powi(2)).sqrt()).abs() < 1e-12);
         let mut twice = m.clone();
         twice.append(&m);
         assert_eq!(twice.n_rows(), 6);

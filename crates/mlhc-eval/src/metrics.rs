@@ -153,10 +153,21 @@ pub fn calibration_slope_intercept(y: &[f64], p: &[f64]) -> Option<(f64, f64)> {
         return None;
     }
     let x: Vec<f64> = p.iter().map(|&p| logit(p)).collect();
-    // Slope: two-parameter Newton.
+    // Slope: two-parameter Newton with step halving (plain Newton can overshoot from a far start).
+    let loglik = |a: f64, b: f64| -> f64 {
+        x.iter()
+            .zip(y)
+            .map(|(&xi, &yi)| {
+                let e = a + b * xi;
+                let softplus = if e > 0.0 { e + (-e).exp().ln_1p() } else { e.exp().ln_1p() };
+                yi * e - softplus
+            })
+            .sum()
+    };
     let (mut a, mut b) = (0.0, 1.0);
+    let mut ll = loglik(a, b);
     let mut converged = false;
-    for _ in 0..100 {
+    for _ in 0..200 {
         let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for (&xi, &yi) in x.iter().zip(y) {
             let m = sigmoid(a + b * xi);
@@ -168,13 +179,21 @@ pub fn calibration_slope_intercept(y: &[f64], p: &[f64]) -> Option<(f64, f64)> {
             h11 += w * xi * xi;
         }
         let det = h00 * h11 - h01 * h01;
-        if det.abs() < 1e-300 {
+        if !(det.abs() > 1e-300) {
             return None;
         }
-        let da = (h11 * g0 - h01 * g1) / det;
-        let db = (h00 * g1 - h01 * g0) / det;
+        let (mut da, mut db) = ((h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det);
+        let mut halvings = 0;
+        let mut new_ll = loglik(a + da, b + db);
+        while !(new_ll >= ll - 1e-12 * ll.abs()) && halvings < 50 {
+            da *= 0.5;
+            db *= 0.5;
+            new_ll = loglik(a + da, b + db);
+            halvings += 1;
+        }
         a += da;
         b += db;
+        ll = new_ll;
         if !(a.is_finite() && b.is_finite()) {
             return None;
         }

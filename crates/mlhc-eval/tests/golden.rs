@@ -112,3 +112,16 @@ fn degenerate_inputs_are_defined() {
     let err = evaluate(&[0.0, 1.0], &[0.5, 1.5], &[1, 2], &EvalParams::default()).unwrap_err();
     assert_eq!(err.to_string(), "prediction at row 1 is 1.5; probabilities must be in [0, 1]");
 }
+
+#[test]
+fn calibration_slope_converges_from_far_away() {
+    // Predictions barely spread around 0.1 and strongly against the outcome: plain Newton from slope 1
+    // overshoots here. scikit-learn 1.5.2: LogisticRegression(penalty=None, tol=1e-12,
+    // max_iter=100000).fit(logit(p), y).coef_ = -24.594439095633668 (bench/eval/golden_eval.py).
+    let n = 200;
+    let p: Vec<f64> = (0..n).map(|i| 0.08 + 0.04 * ((i * 37) % 101) as f64 / 100.0).collect();
+    let y: Vec<f64> = (0..n).map(|i| if ((i * 37) % 101) < 30 && i % 3 != 0 { 1.0 } else { 0.0 }).collect();
+    assert_eq!(y.iter().sum::<f64>(), 38.0);
+    let (slope, _) = calibration_slope_intercept(&y, &p).unwrap();
+    assert!((slope - -24.594439095633668).abs() < 1e-5, "{slope}");
+}

@@ -79,8 +79,10 @@ pub fn unit_chart(
     diagonal: bool,
     series: &[Series<'_>],
 ) -> String {
+    // Legends go below the plot, one line per series, so long model names never cover the data.
+    let height = H + 16.0 * series.len() as f64;
     let mut out = format!(
-        r##"<svg id="{}" class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{}"><title>{}</title>"##,
+        r##"<svg id="{}" class="plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img" aria-label="{}"><title>{}</title>"##,
         esc(id),
         esc(title),
         esc(title)
@@ -122,15 +124,13 @@ pub fn unit_chart(
                 s.color
             );
         }
-        let ly = T + 14.0 + 14.0 * k as f64;
+        let ly = H + 10.0 + 16.0 * k as f64;
         let _ = write!(
             out,
-            r##"<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="11">{}</text>"##,
-            W - R - 120.0,
+            r##"<rect x="{L}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{ly}" font-size="11">{}</text>"##,
             ly - 9.0,
             s.color,
-            W - R - 106.0,
-            ly,
+            L + 14.0,
             esc(s.label)
         );
     }
