@@ -179,13 +179,13 @@ pub fn calibration_slope_intercept(y: &[f64], p: &[f64]) -> Option<(f64, f64)> {
             h11 += w * xi * xi;
         }
         let det = h00 * h11 - h01 * h01;
-        if !(det.abs() > 1e-300) {
+        if det.is_nan() || det.abs() <= 1e-300 {
             return None;
         }
         let (mut da, mut db) = ((h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det);
         let mut halvings = 0;
         let mut new_ll = loglik(a + da, b + db);
-        while !(new_ll >= ll - 1e-12 * ll.abs()) && halvings < 50 {
+        while (new_ll.is_nan() || new_ll < ll - 1e-12 * ll.abs()) && halvings < 50 {
             da *= 0.5;
             db *= 0.5;
             new_ll = loglik(a + da, b + db);
