@@ -142,3 +142,25 @@ fn predicates_file_fills_placeholders() {
     let bad = TaskConfig::from_yaml_str(task, Some("predicates: {}\nwindows: {}\n")).unwrap_err();
     assert_eq!(bad.to_string(), "<predicates>: windows: unrecognized key (expected predicates, patient_demographics)");
 }
+
+#[test]
+fn a_predicate_on_a_missing_column_is_an_error_naming_shard_and_predicate() {
+    let mut b = mlhc_meds::ShardBuilder::new("train/0");
+    b.push(mlhc_meds::Event { subject_id: 1, time: Some(0), code: "ADM", numeric_value: None, text_value: None });
+    let (shard, vocab, _) = b.finish(false);
+    let task = "predicates:\n  adm: {code: ADM, unit: mg}\ntrigger: adm\n";
+    let cfg = TaskConfig::from_yaml_str(task, None).unwrap();
+    let e = mlhc_cohort::extract_shard(&shard, &vocab, &cfg, &mlhc_cohort::ExtractOptions::default()).unwrap_err();
+    assert_eq!(e.to_string(), "shard train/0: predicate \"adm\": the dataset has no column \"unit\"");
+}
+
+#[test]
+fn an_empty_cohort_is_a_valid_result() {
+    let mut b = mlhc_meds::ShardBuilder::new("train/0");
+    b.push(mlhc_meds::Event { subject_id: 1, time: Some(0), code: "OTHER", numeric_value: None, text_value: None });
+    let (shard, vocab, _) = b.finish(false);
+    let cfg = TaskConfig::from_yaml_str("predicates:\n  adm: {code: ADM}\ntrigger: adm\n", None).unwrap();
+    let labels = mlhc_cohort::extract_shard(&shard, &vocab, &cfg, &mlhc_cohort::ExtractOptions::default()).unwrap();
+    assert!(labels.is_empty());
+    assert_eq!(mlhc_cohort::summarize(&labels), mlhc_cohort::Summary::default());
+}

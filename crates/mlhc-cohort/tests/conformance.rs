@@ -74,7 +74,7 @@ fn aces_sample_configs_and_own_configs_on_aces_sample_data() {
     ] {
         check(&shards, &format!("aces/{task}"), &format!("aces-sample-configs/{task}.yaml"), None);
     }
-    for task in ["value_ranges", "record_bounds", "demographics", "event_windows", "no_event_leaf"] {
+    for task in ["value_ranges", "record_bounds", "demographics", "event_windows", "no_event_leaf", "chained_refs"] {
         check(&shards, &format!("own/{task}"), &format!("cohort-configs/{task}.yaml"), None);
     }
 }
