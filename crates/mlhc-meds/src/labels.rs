@@ -231,20 +231,20 @@ pub fn read_labels(path: &Path) -> Result<Labels> {
             fill(&mut out.categorical_value, start, items.into_iter());
         }
     }
-    // Columns seen in only some batches are padded to full length.
+    // Columns seen in only some batches are padded to full length; an all-null column is stored empty,
+    // as in a freshly built `Labels`.
     let n = out.len();
-    if !out.boolean_value.is_empty() {
-        out.boolean_value.resize(n, None);
+    fn normalize<T>(v: &mut Vec<Option<T>>, n: usize) {
+        if v.iter().all(Option::is_none) {
+            v.clear();
+        } else {
+            v.resize_with(n, || None);
+        }
     }
-    if !out.integer_value.is_empty() {
-        out.integer_value.resize(n, None);
-    }
-    if !out.float_value.is_empty() {
-        out.float_value.resize(n, None);
-    }
-    if !out.categorical_value.is_empty() {
-        out.categorical_value.resize(n, None);
-    }
+    normalize(&mut out.boolean_value, n);
+    normalize(&mut out.integer_value, n);
+    normalize(&mut out.float_value, n);
+    normalize(&mut out.categorical_value, n);
     Ok(out)
 }
 
