@@ -132,13 +132,20 @@ pub(crate) fn subject_rows(
 
     let mut rows = Vec::with_capacity(pred_times.len());
     let mut hi_pred = 0usize;
+    // The last-event anchor: the time of the last timed event at or before the prediction time
+    // whose code is a feature code. Events of excluded (rare) codes never anchor a window, as in
+    // MEDS-Tab, which drops them before it computes windows.
+    let mut last_feature_event: Option<i64> = None;
     for &t in pred_times {
         while hi_pred < times.len() && times[hi_pred] <= t {
+            if view.feature_code[s0 + hi_pred].is_some() {
+                last_feature_event = Some(times[hi_pred]);
+            }
             hi_pred += 1;
         }
         let end = match params.anchor {
             Anchor::PredictionTime => Some(t),
-            Anchor::LastEvent => (hi_pred > 0).then(|| times[hi_pred - 1]),
+            Anchor::LastEvent => last_feature_event,
         };
         for (w, window) in params.windows.iter().enumerate() {
             let (target_lo, target_hi) = match end {

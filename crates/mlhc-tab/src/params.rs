@@ -70,8 +70,10 @@ pub enum Anchor {
     #[default]
     PredictionTime,
     /// Windows end at the subject's last event at or before the prediction time:
-    /// `(t_last − w, t_last]`, as MEDS-Tab 0.2.0 computes them (a window is empty when the subject has
-    /// no event at or before the prediction time).
+    /// `(t_last − w, t_last]`, as MEDS-Tab 0.2.0 computes them. Only timed events of included
+    /// (feature) codes count as the last event — MEDS-Tab drops the other codes before it computes
+    /// windows — and a window is empty when the subject has no such event at or before the
+    /// prediction time.
     LastEvent,
 }
 

@@ -75,7 +75,13 @@ fn brute_force(events: &[Ev], row: &PredictionRow, params: &TabParams, names: &[
     let t = row.prediction_time;
     let end = match params.anchor {
         Anchor::PredictionTime => Some(t),
-        Anchor::LastEvent => mine.iter().filter_map(|e| e.time).filter(|&x| x <= t).max(),
+        // The last timed event of an included code (one that has features).
+        Anchor::LastEvent => mine
+            .iter()
+            .filter(|e| names.iter().any(|n| n.starts_with(&format!("{}/", e.code))))
+            .filter_map(|e| e.time)
+            .filter(|&x| x <= t)
+            .max(),
     };
     let Some(end) = end else { return out };
     for w in &params.windows {
@@ -288,4 +294,32 @@ fn sliding_sums_are_exactly_zero_when_only_zeros_remain() {
     assert_eq!(train.matrix.get(i, col("LAB//1/value/sum/1h")), Some(0.0));
     assert_eq!(train.matrix.get(i, col("LAB//1/value/sum_sqd/1h")), Some(0.0));
     assert_eq!(train.matrix.get(i, col("LAB//1/value/min/1h")), Some(0.0));
+}
+
+#[test]
+fn the_last_event_anchor_ignores_events_of_excluded_codes() {
+    // MEDS-Tab drops codes below the inclusion count before it computes windows, so a later event of
+    // an excluded code does not move the window end (seen on the MIMIC-IV demo, where rare
+    // MEDICATION//START codes moved the 1d window past the labs before them).
+    let dir = tempfile::tempdir().unwrap();
+    let events = vec![
+        Ev { subject: 1, time: Some(0), code: "A", value: Some(1.0) },
+        Ev { subject: 1, time: Some(HOUR), code: "A", value: Some(2.0) },
+        Ev { subject: 1, time: Some(30 * HOUR), code: "B", value: None },
+    ];
+    write(dir.path(), &events, 1);
+    let rows = [PredictionRow { subject_id: 1, prediction_time: 31 * HOUR, label: None }];
+    let params = TabParams {
+        windows: vec![Window::parse("1d").unwrap()],
+        min_code_inclusion_count: 2,
+        anchor: Anchor::LastEvent,
+        ..TabParams::default()
+    };
+    let out = tabularize(&Dataset::open(dir.path()).unwrap(), &rows, &params).unwrap();
+    assert!(!out.space.names.iter().any(|n| n.starts_with("B/")), "B occurs once and is excluded");
+    let col = |n: &str| out.space.names.iter().position(|x| x == n).unwrap();
+    let m = &out.splits[0].matrix;
+    // Window (1h − 1d, 1h], anchored at the last A event, not at B's 30h.
+    assert_eq!(m.get(0, col("A/code/count/1d")), Some(2.0));
+    assert_eq!(m.get(0, col("A/value/max/1d")), Some(2.0));
 }
