@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, default_value_t = 10)]
     pub min_code_count: u64,
     /// Where windows end: at the prediction time (`prediction-time`), or at the subject's last event
-    /// at or before it (`last-event`, MEDS-Tab 0.2.0's behaviour).
+    /// of an included code at or before it (`last-event`, MEDS-Tab 0.2.0's behaviour).
     #[arg(long, value_enum, default_value_t = AnchorArg::PredictionTime)]
     pub anchor: AnchorArg,
     /// Print the summary as JSON.
@@ -55,7 +55,7 @@ pub struct Args {
 pub enum AnchorArg {
     /// Windows end at the prediction time.
     PredictionTime,
-    /// Windows end at the last event at or before the prediction time.
+    /// Windows end at the last event of an included code at or before the prediction time.
     LastEvent,
 }
 
