@@ -3,7 +3,7 @@
 //! placed and every constraint holds.
 
 use mlhc_meds::labels::Labels;
-use mlhc_meds::{Dataset, ReadOptions, Shard, Vocabulary};
+use mlhc_meds::{Dataset, ReadOptions, Shard, ShardFile, Vocabulary};
 use rayon::prelude::*;
 
 use crate::config::TaskConfig;
@@ -221,11 +221,24 @@ pub fn extract_shard(
 /// Extracts the labels of a whole dataset: shards in parallel, each read, labelled and dropped in
 /// turn, so memory is bounded by the largest shard. Rows come in shard order.
 pub fn extract(dataset: &Dataset, config: &TaskConfig, options: &ExtractOptions) -> Result<Labels> {
+    extract_with_progress(dataset, config, options, &|_| {})
+}
+
+/// [`extract`], calling `on_shard` (from any worker thread) after each shard is labelled.
+pub fn extract_with_progress(
+    dataset: &Dataset,
+    config: &TaskConfig,
+    options: &ExtractOptions,
+    on_shard: &(dyn Fn(&ShardFile) + Sync),
+) -> Result<Labels> {
     let (text, extra_columns) = config.needs_columns();
     let opts = ReadOptions { text, extra_columns };
     // map_shards reports mlhc-meds errors; errors of this crate are carried out in the result.
-    let per_shard: Vec<Result<Labels>> =
-        dataset.map_shards(&opts, |_, shard, vocab| Ok(extract_shard(shard, vocab, config, options)))?;
+    let per_shard: Vec<Result<Labels>> = dataset.map_shards(&opts, |file, shard, vocab| {
+        let labels = extract_shard(shard, vocab, config, options);
+        on_shard(file);
+        Ok(labels)
+    })?;
     let mut out = Labels::default();
     for labels in per_shard {
         out.append(labels?);

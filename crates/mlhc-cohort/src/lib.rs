@@ -18,9 +18,15 @@
 //! each trigger is walked down the window tree with prefix sums and binary searches. Shards run in
 //! parallel, and memory is bounded by a shard.
 //!
-//! Known difference from es-aces 0.7.3: when an event-bound window (`-> pred`, `<- pred`) that is a
-//! leaf of the tree finds no event, es-aces also emits a row with a null prediction time and null
-//! label for that subject (a join on null keys); mlhc emits only valid triggers.
+//! Known differences from es-aces 0.7.3:
+//! - when an event-bound window (`-> pred`, `<- pred`) that is a leaf of the tree finds no event,
+//!   es-aces can also emit a row with a null prediction time and null label for that subject (a join
+//!   on null keys); mlhc emits only valid triggers;
+//! - values are compared in float32, as es-aces does on a MEDS (float32) `numeric_value`; on a dataset
+//!   that stores float64 values, es-aces compares in float64, so a value within float32 rounding of a
+//!   threshold can fall on the other side;
+//! - boundaries exactly 1 µs from an anchor (es-aces's ±1 µs sentinel rows tie with real events) are
+//!   resolved by the documented inclusivity rule rather than by polars's sort order.
 //!
 //! ```
 //! use mlhc_cohort::{extract_shard, summarize, ExtractOptions, TaskConfig};
@@ -66,7 +72,7 @@ pub use config::{
     ANY_EVENT, RECORD_END, RECORD_START,
 };
 pub use error::{Error, Result};
-pub use extract::{extract, extract_shard, summarize, Summary};
+pub use extract::{extract, extract_shard, extract_with_progress, summarize, Summary};
 pub use windows::Side;
 
 /// How a plain predicate with `code: null` is read.

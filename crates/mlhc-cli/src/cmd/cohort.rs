@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use mlhc_cohort::{extract, summarize, CodeNull, ExtractOptions, TaskConfig};
+use mlhc_cohort::{extract_with_progress, summarize, CodeNull, ExtractOptions, TaskConfig};
 use mlhc_meds::Dataset;
 use serde::Serialize;
 
@@ -55,8 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("invalid task {}", args.config.display()))?;
     let dataset = Dataset::open(&args.meds_dir).with_context(|| format!("cannot open {}", args.meds_dir.display()))?;
     let code_null = if args.code_null_matches_any { CodeNull::MatchAny } else { CodeNull::MatchNothing };
-    let labels = extract(&dataset, &config, &ExtractOptions { code_null })
+    let bar = ui::progress(dataset.shard_files().len() as u64, "cohort");
+    let labels = extract_with_progress(&dataset, &config, &ExtractOptions { code_null }, &|_| bar.inc(1))
         .with_context(|| format!("cannot extract labels from {}", args.meds_dir.display()))?;
+    bar.finish_and_clear();
     mlhc_meds::labels::write_labels(&args.output, &labels)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     let s = summarize(&labels);
