@@ -70,42 +70,29 @@ fn array_mask(arr: &ArrayRef, value: &ColumnValue) -> Option<Vec<bool>> {
     fn prim<T: arrow_array::ArrowPrimitiveType>(arr: &ArrayRef, eq: impl Fn(T::Native) -> bool) -> Vec<bool> {
         arr.as_primitive::<T>().iter().map(|v| v.is_some_and(&eq)).collect()
     }
-    let int = |x: f64| -> Option<f64> {
-        match value {
-            ColumnValue::Int(i) => Some(*i as f64 - x),
-            ColumnValue::Float(f) => Some(*f - x),
-            _ => None,
-        }
+    // Numeric columns compare with a numeric value as polars does, after widening both to f64.
+    let number = match value {
+        ColumnValue::Int(i) => Some(*i as f64),
+        ColumnValue::Float(f) => Some(*f),
+        _ => None,
     };
-    match (arr.data_type(), value) {
-        (DataType::Utf8, ColumnValue::Text(v)) => {
+    match (arr.data_type(), value, number) {
+        (DataType::Utf8, ColumnValue::Text(v), _) => {
             Some(arr.as_string::<i32>().iter().map(|s| s == Some(v.as_str())).collect())
         }
-        (DataType::LargeUtf8, ColumnValue::Text(v)) => {
+        (DataType::LargeUtf8, ColumnValue::Text(v), _) => {
             Some(arr.as_string::<i64>().iter().map(|s| s == Some(v.as_str())).collect())
         }
-        (DataType::Utf8View, ColumnValue::Text(v)) => {
+        (DataType::Utf8View, ColumnValue::Text(v), _) => {
             Some(arr.as_string_view().iter().map(|s| s == Some(v.as_str())).collect())
         }
-        (DataType::Boolean, ColumnValue::Bool(b)) => Some(arr.as_boolean().iter().map(|s| s == Some(*b)).collect()),
-        (DataType::Int64, ColumnValue::Int(_) | ColumnValue::Float(_)) => {
-            Some(prim::<Int64Type>(arr, |x| int(x as f64) == Some(0.0)))
-        }
-        (DataType::Int32, ColumnValue::Int(_) | ColumnValue::Float(_)) => {
-            Some(prim::<Int32Type>(arr, |x| int(x as f64) == Some(0.0)))
-        }
-        (DataType::Int16, ColumnValue::Int(_) | ColumnValue::Float(_)) => {
-            Some(prim::<Int16Type>(arr, |x| int(x as f64) == Some(0.0)))
-        }
-        (DataType::Int8, ColumnValue::Int(_) | ColumnValue::Float(_)) => {
-            Some(prim::<Int8Type>(arr, |x| int(x as f64) == Some(0.0)))
-        }
-        (DataType::Float64, ColumnValue::Int(_) | ColumnValue::Float(_)) => {
-            Some(prim::<Float64Type>(arr, |x| int(x) == Some(0.0)))
-        }
-        (DataType::Float32, ColumnValue::Int(_) | ColumnValue::Float(_)) => {
-            Some(prim::<Float32Type>(arr, |x| int(x as f64) == Some(0.0)))
-        }
+        (DataType::Boolean, ColumnValue::Bool(b), _) => Some(arr.as_boolean().iter().map(|s| s == Some(*b)).collect()),
+        (DataType::Int64, _, Some(n)) => Some(prim::<Int64Type>(arr, |x| x as f64 == n)),
+        (DataType::Int32, _, Some(n)) => Some(prim::<Int32Type>(arr, |x| x as f64 == n)),
+        (DataType::Int16, _, Some(n)) => Some(prim::<Int16Type>(arr, |x| x as f64 == n)),
+        (DataType::Int8, _, Some(n)) => Some(prim::<Int8Type>(arr, |x| x as f64 == n)),
+        (DataType::Float64, _, Some(n)) => Some(prim::<Float64Type>(arr, |x| x == n)),
+        (DataType::Float32, _, Some(n)) => Some(prim::<Float32Type>(arr, |x| x as f64 == n)),
         _ => None,
     }
 }
@@ -283,8 +270,7 @@ impl SubjectTable {
             let PredicateKind::Derived(der) = &pred.kind else { continue };
             for r in 0..n {
                 let positive = |i: usize| -> bool {
-                    let statically = matches!(&config.predicates[i].kind, PredicateKind::Plain(p) if p.is_static);
-                    let v = if statically {
+                    let v = if config.is_static(i) {
                         if self.has_static {
                             self.static_counts[i]
                         } else {

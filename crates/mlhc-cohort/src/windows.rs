@@ -10,7 +10,7 @@
 use serde_norway::Value;
 
 use crate::config::boundary::{parse_boundary, Boundary, Extent, Reference};
-use crate::config::{entries, kind_of, Src, RECORD_END, RECORD_START};
+use crate::config::{entries, kind_of, Src, ANY_EVENT, RECORD_END, RECORD_START};
 use crate::Result;
 
 /// Which end of a window a timestamp refers to.
@@ -231,7 +231,7 @@ impl RawWindow {
     }
 
     /// Resolves predicate names to columns.
-    pub(crate) fn resolve(&self, _src: &Src<'_>, resolve: &dyn Fn(&str, &str) -> Result<usize>) -> Result<WindowSpec> {
+    pub(crate) fn resolve(&self, src: &Src<'_>, resolve: &dyn Fn(&str, &str) -> Result<usize>) -> Result<WindowSpec> {
         let key = format!("windows.{}", self.name);
         let constraints = self
             .has
@@ -248,8 +248,9 @@ impl RawWindow {
         };
         let label = match &self.label {
             Some(l) => {
-                if l.starts_with('_') && matches!(l.as_str(), "_ANY_EVENT" | "_RECORD_START" | "_RECORD_END") {
-                    return Err(_src.err(format!("{key}.label"), "the label must be a defined predicate"));
+                // ACES looks labels up among the defined predicates only.
+                if matches!(l.as_str(), ANY_EVENT | RECORD_START | RECORD_END) {
+                    return Err(src.err(format!("{key}.label"), "the label must be a defined predicate"));
                 }
                 Some(resolve(l, &format!("{key}.label"))?)
             }

@@ -445,6 +445,11 @@ impl TaskConfig {
         self.index.as_ref().map(|l| l.window.as_str())
     }
 
+    /// Whether predicate `i` is a patient demographic.
+    pub(crate) fn is_static(&self, i: usize) -> bool {
+        matches!(&self.predicates[i].kind, PredicateKind::Plain(p) if p.is_static)
+    }
+
     /// Whether any plain predicate compares `text_value` or another non-MEDS column.
     pub(crate) fn needs_columns(&self) -> (bool, bool) {
         let mut text = false;
