@@ -4,6 +4,8 @@
 #
 #   bench/cohort/compare_aces.sh                    # compare
 #   bench/cohort/compare_aces.sh --write-fixtures   # also refresh testdata/aces-expected/*.csv
+#   bench/cohort/compare_aces.sh --synth            # the tasks of tasks_synth.tsv on a 2,000-subject
+#                                                   # `mlhc synth` dataset instead (no fixtures)
 #
 # The venv bench/.venv-aces (PyPI es-aces==0.7.3) is created on first use.
 set -euo pipefail
@@ -17,6 +19,12 @@ fi
 cargo build -q -p mlhc-cli
 MLHC=$ROOT/target/debug/mlhc
 OUT=bench/out/cohort-compare
+TASKS=bench/cohort/tasks.tsv
+if [[ ${1:-} == --synth ]]; then
+  OUT=bench/out/cohort-compare-synth
+  TASKS=bench/cohort/tasks_synth.tsv
+  [[ -d bench/out/synth-2000/data ]] || "$MLHC" synth --subjects 2000 --seed 1 bench/out/synth-2000
+fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
 while IFS=$'\t' read -r name config preds data; do
@@ -37,7 +45,7 @@ while IFS=$'\t' read -r name config preds data; do
     "hydra.run.dir=$ROOT/$d/.hydra-run" >"$d/aces.log" 2>&1 || { echo "es-aces failed on $name (see $d/aces.log)"; exit 1; }
   if [[ -f $d/stats/task.parquet ]]; then mv "$d/stats/task.parquet" "$d/aces_stats.parquet"; fi
   "$MLHC" cohort --config "$config" "${pred_arg[@]}" "$data" -o "$d/mlhc.parquet" --json >"$d/mlhc.json"
-done < bench/cohort/tasks.tsv
+done < "$TASKS"
 args=()
 if [[ ${1:-} == --write-fixtures ]]; then args=(--write-fixtures testdata/aces-expected); fi
-"$VENV/bin/python" bench/cohort/compare.py "$OUT" bench/cohort/tasks.tsv "${args[@]}"
+"$VENV/bin/python" bench/cohort/compare.py "$OUT" "$TASKS" "${args[@]}"
