@@ -87,7 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for n in &report.notes {
         println!("note: {n}");
     }
-    let splits: Vec<String> = report.subjects_per_split.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    let splits: Vec<String> = report.subjects_per_split.iter().map(|s| format!("{} {}", s.split, s.subjects)).collect();
     println!(
         "wrote {} events, {} subjects ({}), {} codes, {} shards to {} in {:.2} s; {} rows rejected (see etl_rejects.csv)",
         report.events,

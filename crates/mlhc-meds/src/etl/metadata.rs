@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use csv::StringRecord;
+use rayon::prelude::*;
 
 use super::config::{EtlConfig, EventConfig, MetadataSource};
 use super::expr::{Expr, Row, Slot, Value};
@@ -47,30 +48,57 @@ pub(crate) fn apply_metadata(
     parents: &mut [Vec<String>],
     notes: &mut Vec<String>,
 ) -> Result<()> {
-    for (table, _) in config.tables.iter().zip(converted).filter(|(_, c)| **c) {
-        for ev in &table.events {
-            for src in &ev.metadata {
-                let at = format!("{}.{}._metadata.{}", table.name, ev.name, src.table);
-                match apply_one(ev, src, raw_dir, vocab, descriptions, parents)? {
-                    Ok(n) => notes.push(format!("{at}: metadata for {n} codes")),
-                    Err(why) => notes.push(format!("{at}: skipped ({why})")),
+    // Dictionaries are read in parallel; their findings are applied in config order, so the first
+    // description in config order wins whatever the scheduling.
+    let blocks: Vec<(String, &EventConfig, &MetadataSource)> = config
+        .tables
+        .iter()
+        .zip(converted)
+        .filter(|(_, c)| **c)
+        .flat_map(|(t, _)| {
+            t.events.iter().flat_map(move |ev| {
+                ev.metadata.iter().map(move |src| (format!("{}.{}._metadata.{}", t.name, ev.name, src.table), ev, src))
+            })
+        })
+        .collect();
+    let found: Vec<Result<std::result::Result<Vec<Found>, String>>> =
+        blocks.par_iter().map(|(_, ev, src)| read_one(ev, src, raw_dir, vocab)).collect();
+    for ((at, _, _), f) in blocks.iter().zip(found) {
+        match f? {
+            Err(why) => notes.push(format!("{at}: skipped ({why})")),
+            Ok(rows) => {
+                let mut touched = std::collections::HashSet::new();
+                for (id, desc, parent) in rows {
+                    if let Some(d) = desc {
+                        if descriptions[id].is_none() {
+                            descriptions[id] = Some(d);
+                            touched.insert(id);
+                        }
+                    }
+                    if let Some(p) = parent {
+                        if !parents[id].contains(&p) {
+                            parents[id].push(p);
+                            touched.insert(id);
+                        }
+                    }
                 }
+                notes.push(format!("{at}: metadata for {} codes", touched.len()));
             }
         }
     }
     Ok(())
 }
 
-/// Applies one block; `Ok(Err(why))` when it cannot be applied, `Ok(Ok(n))` with the number of codes
-/// that received metadata.
-fn apply_one(
+/// A dictionary row's findings: code id, description, parent code.
+type Found = (usize, Option<String>, Option<String>);
+
+/// Reads one block's dictionary; `Ok(Err(why))` when the block cannot be applied.
+fn read_one(
     ev: &EventConfig,
     src: &MetadataSource,
     raw_dir: &Path,
     vocab: &Vocabulary,
-    descriptions: &mut [Option<String>],
-    parents: &mut [Vec<String>],
-) -> Result<std::result::Result<usize, String>> {
+) -> Result<std::result::Result<Vec<Found>, String>> {
     if src.table == "_self" {
         return Ok(Err("`_self` metadata is not supported".into()));
     }
@@ -103,7 +131,7 @@ fn apply_one(
     let mut record = StringRecord::new();
     let mut values: Vec<Value<'static>> = Vec::with_capacity(keys.len());
     let mut text = String::new();
-    let mut touched = vec![false; vocab.len()];
+    let mut found = Vec::new();
     while reader.read_row(&mut record)? {
         values.clear();
         let no_keys = MetaRow { record: &record, keys: &[] };
@@ -116,21 +144,11 @@ fn apply_one(
             continue;
         }
         let Some(id) = vocab.get(&text) else { continue };
-        let id = id.index();
-        if let Some(d) = &description {
+        let eval = |e: &Option<Expr>| {
             let mut s = String::new();
-            if descriptions[id].is_none() && matches!(d.eval_text(&row, &mut s), Ok(true)) {
-                descriptions[id] = Some(s);
-                touched[id] = true;
-            }
-        }
-        if let Some(p) = &parent {
-            let mut s = String::new();
-            if matches!(p.eval_text(&row, &mut s), Ok(true)) && !parents[id].contains(&s) {
-                parents[id].push(s);
-                touched[id] = true;
-            }
-        }
+            e.as_ref().and_then(|e| matches!(e.eval_text(&row, &mut s), Ok(true)).then_some(s))
+        };
+        found.push((id.index(), eval(&description), eval(&parent)));
     }
-    Ok(Ok(touched.iter().filter(|&&t| t).count()))
+    Ok(Ok(found))
 }

@@ -38,6 +38,6 @@ pub mod split;
 pub mod table;
 
 pub use config::{builtin_config, EtlConfig, BUILTIN_CONFIGS};
-pub use report::{EtlReport, EventReport, Reject, TableReport, TableStatus};
+pub use report::{EtlReport, EventReport, Reject, SplitCount, TableReport, TableStatus};
 pub use run::{run_etl, EtlOptions, EtlStep, DEFAULT_SUBJECTS_PER_SHARD};
 pub use split::{Split, SplitFractions};

@@ -93,6 +93,15 @@ pub struct Reject {
     pub reason: String,
 }
 
+/// The number of subjects in one split.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SplitCount {
+    /// The split's MEDS name.
+    pub split: String,
+    /// Its subjects.
+    pub subjects: u64,
+}
+
 /// The report of an ETL run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EtlReport {
@@ -107,7 +116,7 @@ pub struct EtlReport {
     /// Shards written, as `split/n`.
     pub shards: Vec<String>,
     /// Subjects per split, in the order train, tuning, held_out.
-    pub subjects_per_split: Vec<(String, u64)>,
+    pub subjects_per_split: Vec<SplitCount>,
     /// Per configured table, in config order.
     pub tables: Vec<TableReport>,
     /// Rows rejected, in total (the length of the rejects file).

@@ -9,7 +9,7 @@ use super::config::EtlConfig;
 use super::convert::{convert_table, TableOutput};
 use super::join::{JoinSpec, JoinTable};
 use super::metadata::apply_metadata;
-use super::report::{EtlReport, TableReport, TableStatus};
+use super::report::{EtlReport, SplitCount, TableReport, TableStatus};
 use super::spill::{Sink, Spilled, SpilledEvents, N_BUCKETS};
 use super::split::{Split, SplitFractions};
 use super::table::{find_table, TableReader};
@@ -148,7 +148,7 @@ fn write_dataset(
     let mut shards: Vec<(String, Vec<usize>)> = Vec::new();
     for split in Split::ALL {
         let n = spilled.subjects.iter().filter(|&&s| options.split.assign(s, options.seed) == split).count();
-        per_split.push((split.name().to_string(), n as u64));
+        per_split.push(SplitCount { split: split.name().to_string(), subjects: n as u64 });
         if n == 0 {
             continue;
         }
