@@ -18,7 +18,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 
-(cd "$root" && cargo build --release --quiet -p mlhc-cli -p mlhc-meds --example read_bench)
+# Two builds: naming an example restricts a build to examples, so the mlhc binary needs its own.
+(cd "$root" && cargo build --release --quiet -p mlhc-cli && cargo build --release --quiet -p mlhc-meds --example read_bench)
 mlhc="$root/target/release/mlhc"
 reader="$root/target/release/examples/read_bench"
 
