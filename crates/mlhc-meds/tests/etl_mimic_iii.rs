@@ -19,6 +19,7 @@ fn mimic_iii_demo_converts_and_reconciles() {
         split: SplitFractions::new(0.6, 0.2, 0.2).expect("valid"),
         seed: 3,
         n_subjects_per_shard: Some(40),
+        dataset_version: None,
     };
     let report = run_etl(&config, &raw, out.path(), &options, &|_| {}).expect("ETL runs");
     assert!(report.balances());
@@ -48,6 +49,8 @@ fn mimic_iii_demo_converts_and_reconciles() {
     let expected = [("held_out/0", 23), ("train/0", 38), ("train/1", 22), ("tuning/0", 17)];
     assert_eq!(sizes, expected.map(|(n, k)| (n.to_string(), k)));
     assert!(!out.path().join(".mlhc-etl-spill").exists(), "the spill folder is removed");
+    let meta = ds.metadata().expect("reads").expect("present");
+    assert_eq!((meta.dataset_name.as_deref(), meta.dataset_version.as_deref()), (Some("MIMIC-III"), Some("1.4")));
     let mut ids: Vec<i64> = loaded.shards.iter().flat_map(|s| s.subject_ids().to_vec()).collect();
     ids.sort_unstable();
     ids.dedup();

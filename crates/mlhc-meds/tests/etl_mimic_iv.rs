@@ -122,10 +122,16 @@ fn mimic_iv_demo_report_and_metadata() {
     assert!(report.notes.iter().any(|n| n == skipped), "{:?}", report.notes);
     assert!(!out.path().join(".mlhc-etl-spill").exists(), "the spill folder is removed");
 
+    // Every MEDS invariant holds (mlhc meds validate).
+    let validation = mlhc_meds::validate::validate(out.path(), &Default::default()).expect("validates");
+    assert!(validation.is_valid(), "{:?}", validation.violations);
+    assert_eq!(validation.violations.len(), 0, "{:?}", validation.violations);
+
     let ds = Dataset::open(out.path()).expect("opens");
     let meta = ds.metadata().expect("reads").expect("has dataset.json");
     assert_eq!(meta.created_at, None);
     assert_eq!(meta.dataset_name.as_deref(), Some("MIMIC-IV"));
+    assert_eq!(meta.dataset_version.as_deref(), Some("unknown"));
     let splits = ds.subject_splits().expect("reads").expect("has splits");
     assert_eq!(splits.len(), 100);
     let codes = ds.codes().expect("reads").expect("has codes");

@@ -13,7 +13,7 @@ use crate::ui;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  mlhc etl --config mimic-iv testdata/mimic-iv-demo-2.2 out/mimic-iv-meds
+  mlhc etl --config mimic-iv --dataset-version 2.2 testdata/mimic-iv-demo-2.2 out/mimic-iv-meds
   mlhc etl --config mimic-iii --split 0.7,0.15,0.15 --seed 3 testdata/mimic-iii-demo-1.4 out/m3
   mlhc etl --config my_tables.yaml --json raw/ out/
 
@@ -33,6 +33,10 @@ pub struct Args {
     /// Subjects per shard file [default: the config's etl.n_subjects_per_shard, else 50000].
     #[arg(long)]
     pub subjects_per_shard: Option<usize>,
+    /// The dataset version written to dataset.json [default: the config's etl.dataset_version, else
+    /// unknown].
+    #[arg(long)]
+    pub dataset_version: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -50,7 +54,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(&[train, tuning, held_out]) => SplitFractions::new(train, tuning, held_out)?,
         Some(f) => anyhow::bail!("--split takes three fractions train,tuning,held_out, got {}", f.len()),
     };
-    let options = EtlOptions { split, seed: args.seed, n_subjects_per_shard: args.subjects_per_shard };
+    let options = EtlOptions {
+        split,
+        seed: args.seed,
+        n_subjects_per_shard: args.subjects_per_shard,
+        dataset_version: args.dataset_version.clone(),
+    };
     anyhow::ensure!(args.raw_dir.is_dir(), "raw folder {} does not exist", args.raw_dir.display());
     let bar = ui::progress(config.tables.len() as u64, "tables");
     let start = Instant::now();

@@ -31,6 +31,9 @@ pub struct EtlOptions {
     pub seed: u64,
     /// Subjects per shard. By default, the config's `etl.n_subjects_per_shard`, else 50,000.
     pub n_subjects_per_shard: Option<usize>,
+    /// The dataset version for `dataset.json`. By default, the config's `etl.dataset_version`, else
+    /// `unknown` (MEDS requires the field).
+    pub dataset_version: Option<String>,
 }
 
 /// A step of a run, for progress display.
@@ -218,7 +221,13 @@ fn write_dataset(
     writer.write_splits(&split_rows)?;
     writer.write_metadata(&DatasetMetadata {
         dataset_name: config.dataset_name.clone(),
-        dataset_version: config.dataset_version.clone(),
+        dataset_version: Some(
+            options
+                .dataset_version
+                .clone()
+                .or_else(|| config.dataset_version.clone())
+                .unwrap_or_else(|| "unknown".into()),
+        ),
         etl_name: Some("mlhc etl".into()),
         etl_version: Some(env!("CARGO_PKG_VERSION").into()),
         meds_version: Some(MEDS_VERSION.into()),
