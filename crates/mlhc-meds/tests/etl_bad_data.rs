@@ -102,3 +102,30 @@ fn config_errors_name_the_key() {
         Err("invalid config: \"no-such-config\" is neither a shipped config (mimic-iv, mimic-iii) nor a file".into())
     );
 }
+
+#[test]
+fn a_config_that_rejects_every_row_lists_the_first_rejects_and_counts_all() {
+    // The date-only format does not fit labevents' charttime, so all 107,727 rows are rejected.
+    let config = "hosp/labevents:\n  lab:\n    code: f\"LAB//{$itemid}\"\n    time: '$charttime::\"%Y-%m-%d\"'\n";
+    let config = EtlConfig::from_yaml(config, Path::new("wrong.yaml")).expect("config parses");
+    let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/mimic-iv-demo-2.2");
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run_etl(&config, &raw, out.path(), &EtlOptions::default(), &|_| {}).expect("runs");
+    assert_eq!((report.rejected, report.rejects.len(), report.events), (107_727, 100_000, 0));
+    assert!(report.balances());
+    assert_eq!(
+        report.rejects[0],
+        reject(
+            "hosp/labevents",
+            1,
+            "lab",
+            "bad time \"2148-08-16 00:00:00\" in column charttime: expected format %Y-%m-%d"
+        )
+    );
+    assert!(report.notes.contains(
+        &"hosp/labevents: 7727 more rejected rows are counted but not listed in etl_rejects.csv (it lists the first 100000)"
+            .to_string()
+    ));
+    let listed = std::fs::read_to_string(out.path().join("etl_rejects.csv")).expect("rejects file").lines().count();
+    assert_eq!(listed, 100_001);
+}

@@ -54,8 +54,14 @@ pub(crate) struct TableOutput {
     pub rows_read: u64,
     /// Per event block; `written` holds the events produced before duplicates are collapsed.
     pub counts: Vec<EventReport>,
+    /// The first [`MAX_LISTED_REJECTS`] rejects.
     pub rejects: Vec<Reject>,
+    /// Rejects beyond those listed.
+    pub unlisted_rejects: u64,
 }
+
+/// The most rejects listed per table in the rejects file; all are counted.
+pub(crate) const MAX_LISTED_REJECTS: usize = 100_000;
 
 /// A table's expressions resolved against its file's columns.
 struct Compiled {
@@ -244,8 +250,13 @@ pub(crate) fn convert_table(
     read?;
     let mut parts = parts?;
     parts.sort_unstable_by_key(|p| p.0);
-    let mut out =
-        TableOutput { file: path.display().to_string(), rows_read: 0, counts: empty_counts(&c), rejects: Vec::new() };
+    let mut out = TableOutput {
+        file: path.display().to_string(),
+        rows_read: 0,
+        counts: empty_counts(&c),
+        rejects: Vec::new(),
+        unlisted_rejects: 0,
+    };
     for (_, part) in parts {
         out.rows_read += part.rows_read;
         for (a, b) in out.counts.iter_mut().zip(part.counts) {
@@ -254,7 +265,11 @@ pub(crate) fn convert_table(
             a.no_time += b.no_time;
             a.no_code += b.no_code;
         }
-        out.rejects.extend(part.rejects);
+        // A config that does not fit a table could reject every one of millions of rows; listing
+        // them all would exhaust memory, and the first ones already show what is wrong.
+        let room = MAX_LISTED_REJECTS.saturating_sub(out.rejects.len());
+        out.unlisted_rejects += part.rejects.len().saturating_sub(room) as u64;
+        out.rejects.extend(part.rejects.into_iter().take(room));
     }
     Ok(out)
 }

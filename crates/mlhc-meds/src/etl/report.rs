@@ -119,11 +119,11 @@ pub struct EtlReport {
     pub subjects_per_split: Vec<SplitCount>,
     /// Per configured table, in config order.
     pub tables: Vec<TableReport>,
-    /// Rows rejected, in total (the length of the rejects file).
+    /// Rows rejected, in total (the rejects file lists the first 100,000 of each table).
     pub rejected: u64,
     /// Notes: parts of the config that had no effect, lookup keys held by several rows.
     pub notes: Vec<String>,
-    /// The rejected rows (written to `etl_rejects.csv`, not to the JSON report).
+    /// The rejected rows listed (written to `etl_rejects.csv`, not to the JSON report).
     #[serde(skip)]
     pub rejects: Vec<Reject>,
 }

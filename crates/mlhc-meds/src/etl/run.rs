@@ -6,7 +6,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::config::EtlConfig;
-use super::convert::{convert_table, TableOutput};
+use super::convert::{convert_table, TableOutput, MAX_LISTED_REJECTS};
 use super::join::{JoinSpec, JoinTable};
 use super::metadata::apply_metadata;
 use super::report::{EtlReport, SplitCount, TableReport, TableStatus};
@@ -257,6 +257,12 @@ fn write_dataset(
                     events_total += ev.written;
                 }
                 rejects.extend(o.rejects);
+                if o.unlisted_rejects > 0 {
+                    notes.push(format!(
+                        "{}: {} more rejected rows are counted but not listed in etl_rejects.csv (it lists the first {})",
+                        cfg.name, o.unlisted_rejects, MAX_LISTED_REJECTS
+                    ));
+                }
                 tables.push(TableReport {
                     table: cfg.name.clone(),
                     status: TableStatus::Converted,
@@ -267,6 +273,7 @@ fn write_dataset(
             }
         }
     }
+    let rejected = tables.iter().flat_map(|t| &t.events).map(|e| e.rejected).sum();
     let report = EtlReport {
         dataset_name: config.dataset_name.clone(),
         subjects: spilled.subjects.len() as u64,
@@ -275,7 +282,7 @@ fn write_dataset(
         shards: shards.into_iter().map(|s| s.0).collect(),
         subjects_per_split: per_split,
         tables,
-        rejected: rejects.len() as u64,
+        rejected,
         notes,
         rejects,
     };
