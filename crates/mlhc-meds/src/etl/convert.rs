@@ -70,7 +70,7 @@ struct Compiled {
     pre_join: Vec<(usize, Expr)>,
     post_join: Vec<(usize, Expr)>,
     n_cols: usize,
-    /// Per join: the key parts (slots), the loaded table.
+    /// Per join: where each part of its key comes from.
     join_keys: Vec<Vec<Slot>>,
     events: Vec<EventConfig>,
 }
