@@ -6,6 +6,7 @@
 #   bench/cohort/compare_aces.sh --write-fixtures   # also refresh testdata/aces-expected/*.csv
 #   bench/cohort/compare_aces.sh --synth            # the tasks of tasks_synth.tsv on a 2,000-subject
 #                                                   # `mlhc synth` dataset instead (no fixtures)
+#   bench/cohort/compare_aces.sh --tasks FILE       # any task list (e.g. from random_configs.py)
 #
 # The venv bench/.venv-aces (PyPI es-aces==0.7.3) is created on first use.
 set -euo pipefail
@@ -24,6 +25,9 @@ if [[ ${1:-} == --synth ]]; then
   OUT=bench/out/cohort-compare-synth
   TASKS=bench/cohort/tasks_synth.tsv
   [[ -d bench/out/synth-2000/data ]] || "$MLHC" synth --subjects 2000 --seed 1 bench/out/synth-2000
+elif [[ ${1:-} == --tasks ]]; then
+  TASKS=$2
+  OUT=bench/out/cohort-compare-$(basename "$(dirname "$TASKS")")
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT"

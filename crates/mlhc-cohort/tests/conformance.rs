@@ -80,6 +80,23 @@ fn aces_sample_configs_and_own_configs_on_aces_sample_data() {
 }
 
 #[test]
+fn random_configs_on_aces_sample_data() {
+    // Configs from bench/cohort/random_configs.py (seed 2) that es-aces labels non-empty.
+    let shards = load("aces-meds-sample");
+    let dir = testdata().join("cohort-configs/random");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".yaml").map(str::to_string))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 16);
+    for name in names {
+        check(&shards, &format!("own/{name}"), &format!("cohort-configs/random/{name}.yaml"), None);
+    }
+}
+
+#[test]
 fn meds_dev_tasks_and_own_configs_on_mimic_iv_demo() {
     let shards = load("mimic-iv-demo-meds");
     let preds = Some("meds-dev-tasks/datasets/MIMIC-IV/predicates.yaml");
