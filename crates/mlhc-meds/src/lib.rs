@@ -24,14 +24,14 @@
 //! ```
 
 mod error;
+pub mod etl;
 pub mod inspect;
 pub mod labels;
-pub mod etl;
 pub mod read;
 pub mod schema;
+mod shard;
 pub mod synth;
 pub mod validate;
-mod shard;
 mod vocab;
 pub mod write;
 
@@ -41,3 +41,4 @@ pub use schema::{CodeInfo, DatasetMetadata};
 pub use shard::{Event, Shard, ShardBuilder, SubjectEvents, TextColumn};
 pub use vocab::Vocabulary;
 pub use write::DatasetWriter;
+pub use etl::{run_etl, EtlConfig, EtlOptions, EtlReport};
