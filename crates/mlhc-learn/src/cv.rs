@@ -6,9 +6,10 @@
 use std::collections::BTreeMap;
 
 use mlhc_core::{CsrMatrix, Rng};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::logistic::{fit, LogisticModel, LogisticParams};
+use crate::logistic::{fit, fit_path, LogisticModel, LogisticParams};
 use crate::{Error, Result};
 
 /// Assigns each row a fold in `0..k` by its subject: subjects (sorted) are shuffled with `seed` and dealt
@@ -83,26 +84,31 @@ pub fn select_c(
         return Err(Error::InvalidParam { name: "C", message: format!("{c} must be positive") });
     }
     let folds = subject_folds(subjects, k, seed)?;
-    let mut losses = Vec::with_capacity(cs.len());
-    for &c in cs {
-        let (mut total, mut count) = (0.0, 0usize);
-        for f in 0..k {
-            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
-            let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
-            let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-            let p = LogisticParams { lambda: lambda_for(c, train.len()), ..params.clone() };
-            let model = match fit(&select_rows(x, &train), &ytr, &p) {
-                Ok(m) => m,
-                Err(Error::OneClass { .. }) => continue,
-                Err(e) => return Err(e),
-            };
-            let pt = model.predict_proba(&select_rows(x, &test));
-            let yt: Vec<f64> = test.iter().map(|&i| y[i]).collect();
-            total += mean_log_loss(&yt, &pt) * yt.len() as f64;
-            count += yt.len();
+    // Per fold, one regularization path over the Cs in increasing order (λ decreasing), each fit
+    // warm-started from the previous one.
+    let mut order: Vec<usize> = (0..cs.len()).collect();
+    order.sort_by(|&a, &b| cs[a].total_cmp(&cs[b]));
+    let mut total = vec![0.0; cs.len()];
+    let mut count = vec![0usize; cs.len()];
+    for f in 0..k {
+        let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
+        let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+        let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+        let lambdas: Vec<f64> = order.iter().map(|&c| lambda_for(cs[c], train.len())).collect();
+        let models = match fit_path(&select_rows(x, &train), &ytr, params, &lambdas) {
+            Ok(m) => m,
+            Err(Error::OneClass { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let xt = select_rows(x, &test);
+        let yt: Vec<f64> = test.iter().map(|&i| y[i]).collect();
+        for (&c, model) in order.iter().zip(&models) {
+            total[c] += mean_log_loss(&yt, &model.predict_proba(&xt)) * yt.len() as f64;
+            count[c] += yt.len();
         }
-        losses.push(if count > 0 { total / count as f64 } else { f64::INFINITY });
     }
+    let losses: Vec<f64> =
+        total.iter().zip(&count).map(|(&t, &n)| if n > 0 { t / n as f64 } else { f64::INFINITY }).collect();
     let mut best: Option<usize> = None;
     for (i, l) in losses.iter().enumerate() {
         let better = match best {
@@ -142,22 +148,32 @@ pub fn out_of_fold(
     seed: u64,
 ) -> Result<(Vec<f64>, Vec<FoldFit>)> {
     let folds = subject_folds(subjects, k, seed)?;
+    // Outer folds are independent: they run in parallel, each with its own seed, so the result does not
+    // depend on scheduling.
+    let per_fold: Vec<Result<(Vec<(usize, f64)>, FoldFit)>> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+            let xtr = select_rows(x, &train);
+            let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+            let str_: Vec<i64> = train.iter().map(|&i| subjects[i]).collect();
+            let inner_k = (k - 1).clamp(2, 5);
+            let grid = select_c(&xtr, &ytr, &str_, params, cs, inner_k, seed.wrapping_add(f as u64 + 1))?;
+            let model =
+                fit(&xtr, &ytr, &LogisticParams { lambda: lambda_for(grid.best_c, train.len()), ..params.clone() })?;
+            let preds = test.iter().copied().zip(model.predict_proba(&select_rows(x, &test))).collect();
+            Ok((preds, FoldFit { fold: f, grid, model }))
+        })
+        .collect();
     let mut oof = vec![f64::NAN; y.len()];
     let mut fits = Vec::with_capacity(k);
-    for f in 0..k {
-        let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
-        let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
-        let xtr = select_rows(x, &train);
-        let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-        let str_: Vec<i64> = train.iter().map(|&i| subjects[i]).collect();
-        let inner_k = (k - 1).clamp(2, 5);
-        let grid = select_c(&xtr, &ytr, &str_, params, cs, inner_k, seed.wrapping_add(f as u64 + 1))?;
-        let model =
-            fit(&xtr, &ytr, &LogisticParams { lambda: lambda_for(grid.best_c, train.len()), ..params.clone() })?;
-        for (&i, p) in test.iter().zip(model.predict_proba(&select_rows(x, &test))) {
+    for r in per_fold {
+        let (preds, fold_fit) = r?;
+        for (i, p) in preds {
             oof[i] = p;
         }
-        fits.push(FoldFit { fold: f, grid, model });
+        fits.push(fold_fit);
     }
     Ok((oof, fits))
 }

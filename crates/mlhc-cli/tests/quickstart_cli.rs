@@ -1,0 +1,53 @@
+//! `mlhc quickstart` end to end, on a small synthetic cohort so that the test stays fast (the demo run
+//! is the README's first command).
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::process::Command;
+
+#[test]
+fn quickstart_writes_a_report_and_a_model_card_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("qs");
+    let run = Command::new(env!("CARGO_BIN_EXE_mlhc"))
+        .args(["quickstart", "--synthetic", "400", "--bootstrap", "100", "--seed", "3", "--out"])
+        .arg(&out)
+        // From another working directory: nothing may depend on the current directory.
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let last = stdout.lines().last().unwrap();
+    assert_eq!(last, format!("report: {}", out.join("report.html").display()));
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for id in ["id=\"roc\"", "id=\"pr\"", "id=\"calibration\"", "id=\"forest-", "id=\"features-"] {
+        assert!(html.contains(id), "report lacks {id}");
+    }
+    let card: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("model_card.json")).unwrap()).unwrap();
+    let perf = &card["tripod_ai"]["model_performance"][0]["performance"];
+    let auroc = perf["auroc"]["value"].as_f64().unwrap();
+    let (lo, hi) = (perf["auroc"]["ci_low"].as_f64().unwrap(), perf["auroc"]["ci_high"].as_f64().unwrap());
+    assert!(lo <= auroc && auroc <= hi, "{lo} {auroc} {hi}");
+    // Every data file is listed with a SHA-256 content hash.
+    let files = card["tripod_ai"]["source_of_data"]["files"].as_array().unwrap();
+    assert!(files.iter().any(|f| f["path"] == "metadata/dataset.json"));
+    assert!(files.iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
+    for f in ["labels.parquet", "predictions.csv", "model.json", "features/feature_space.json"] {
+        assert!(out.join(f).exists(), "missing {f}");
+    }
+
+    // The same seed reproduces the same predictions, bit for bit.
+    let again = dir.path().join("qs2");
+    let run2 = Command::new(env!("CARGO_BIN_EXE_mlhc"))
+        .args(["quickstart", "--synthetic", "400", "--bootstrap", "100", "--seed", "3", "--out"])
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(run2.status.success());
+    assert_eq!(
+        std::fs::read(out.join("predictions.csv")).unwrap(),
+        std::fs::read(again.join("predictions.csv")).unwrap()
+    );
+}
