@@ -192,3 +192,33 @@ dx:
     assert!(report.notes.contains(&"dx.diagnosis._metadata.d_icd: metadata for 3 codes".to_string()));
     assert!(report.notes.contains(&"dx.diagnosis._metadata.d_missing: skipped (partial match: the code's column icd_version is not a key of the block)".to_string()));
 }
+
+/// Parquet tables with typed columns: timestamps arrive as MIMIC-style text, numbers as their text.
+#[test]
+fn parquet_tables_with_timestamps_and_numbers() {
+    use arrow_array::{Float64Array, TimestampMicrosecondArray};
+    let raw = tempfile::tempdir().expect("tempdir");
+    let t0 = 1_700_000_000_000_000i64; // 2023-11-14T22:13:20
+    let batch = RecordBatch::try_from_iter([
+        ("subject_id", Arc::new(Int64Array::from(vec![7, 7, 8])) as ArrayRef),
+        (
+            "charttime",
+            Arc::new(TimestampMicrosecondArray::from(vec![Some(t0), Some(t0 + 1_500_000), None])) as ArrayRef,
+        ),
+        ("heart_rate", Arc::new(Float64Array::from(vec![Some(72.5), None, Some(80.0)])) as ArrayRef),
+    ])
+    .expect("batch");
+    let file = std::fs::File::create(raw.path().join("vitals.parquet")).expect("create parquet");
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+    let config = "vitals:\n  hr:\n    code: HR\n    time: $charttime\n    numeric_value: $heart_rate\n";
+    let config = EtlConfig::from_yaml(config, Path::new("vitals.yaml")).expect("config parses");
+    let out = tempfile::tempdir().expect("tempdir");
+    let report = run_etl(&config, raw.path(), out.path(), &EtlOptions::default(), &|_| {}).expect("runs");
+    assert_eq!((report.events, report.tables[0].events[0].no_time), (2, 1));
+    let loaded = Dataset::open(out.path()).expect("opens").load(&ReadOptions::default()).expect("loads");
+    let s = loaded.shards[0].subject(0);
+    assert_eq!((s.id().0, s.time(0).map(|t| t.0), s.numeric(0)), (7, Some(t0), Some(72.5)));
+    assert_eq!((s.time(1).map(|t| t.0), s.numeric(1)), (Some(t0 + 1_500_000), None));
+}
