@@ -134,6 +134,9 @@ pub struct FoldFit {
     pub model: LogisticModel,
 }
 
+/// One outer fold's (row, out-of-fold probability) pairs and its fit.
+type FoldOutput = (Vec<(usize, f64)>, FoldFit);
+
 /// Nested cross-validation: for each of `k` subject-grouped outer folds, C is chosen by inner
 /// `k − 1`-fold CV (at most 5) on the training subjects and the model refitted there; every row gets a
 /// prediction from a model that never saw its subject. Returns the out-of-fold probabilities and each
@@ -150,7 +153,7 @@ pub fn out_of_fold(
     let folds = subject_folds(subjects, k, seed)?;
     // Outer folds are independent: they run in parallel, each with its own seed, so the result does not
     // depend on scheduling.
-    let per_fold: Vec<Result<(Vec<(usize, f64)>, FoldFit)>> = (0..k)
+    let per_fold: Vec<Result<FoldOutput>> = (0..k)
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
