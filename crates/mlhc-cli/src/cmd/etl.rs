@@ -30,7 +30,8 @@ pub struct Args {
     /// Seed of the subject split (a hash of subject id and seed).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Subjects per shard file [default: the config's etl.n_subjects_per_shard, else 50000].
+    /// About this many subjects per shard file (shards are subject-hash buckets) [default: the
+    /// config's etl.n_subjects_per_shard, else 50000].
     #[arg(long)]
     pub subjects_per_shard: Option<usize>,
     /// The dataset version written to dataset.json [default: the config's etl.dataset_version, else

@@ -29,7 +29,9 @@ pub struct EtlOptions {
     pub split: SplitFractions,
     /// The seed of the split. By default, 0.
     pub seed: u64,
-    /// Subjects per shard. By default, the config's `etl.n_subjects_per_shard`, else 50,000.
+    /// About this many subjects per shard (a split of n subjects gets ceil(n / this) shards, up to
+    /// 64, each a set of subject-hash buckets). By default, the config's `etl.n_subjects_per_shard`,
+    /// else 50,000.
     pub n_subjects_per_shard: Option<usize>,
     /// The dataset version for `dataset.json`. By default, the config's `etl.dataset_version`, else
     /// `unknown` (MEDS requires the field).
