@@ -160,7 +160,8 @@ def compare_cells(a: pl.DataFrame, b: pl.DataFrame, features: set[str], keys: pl
 
 def brute_force(meds: Path, labels: pl.DataFrame, codes: set[str], windows: list[str]) -> pl.DataFrame:
     """Every cell recomputed directly: windows (t_last − w, t_last], t_last = the subject's last timed
-    event at or before the prediction time; static/first = the first static event with a value."""
+    event of an included code at or before the prediction time; static/first = the first static
+    event with a value."""
     lab = labels.select("subject_id", pl.col("prediction_time").dt.cast_time_unit("us").dt.epoch("us"))
     code_df = pl.DataFrame({"code": sorted(codes)})
     out = []
@@ -181,8 +182,9 @@ def brute_force(meds: Path, labels: pl.DataFrame, codes: set[str], windows: list
         out.append(first.with_columns(feature=pl.col("code") + "/static/first"))
         tev = ev.filter(pl.col("t").is_not_null())
         j = lab.join(tev, on="subject_id").filter(pl.col("t") <= pl.col("prediction_time"))
-        j = j.with_columns(t_last=pl.col("t").max().over("subject_id", "prediction_time"))
+        # Only events of included codes exist for the windows (and anchor them), as in meds-tab.
         j = j.join(code_df, on="code", how="semi")
+        j = j.with_columns(t_last=pl.col("t").max().over("subject_id", "prediction_time"))
         for w in windows:
             jw = j if w == "full" else j.filter(
                 pl.col("t") > pl.col("t_last") - int(w[:-1]) * 86_400_000_000)
