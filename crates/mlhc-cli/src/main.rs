@@ -41,6 +41,8 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Extract labels for a prediction task (ACES config) from a MEDS dataset.
     Cohort(cmd::cohort::Args),
+    /// Score new data with a saved model, rebuilding exactly its training features.
+    Predict(cmd::predict::Args),
     /// Turn each subject's history at each prediction time into sparse features (MEDS-Tab semantics).
     Tabularize(cmd::tabularize::Args),
 }
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd::synth::run(a),
         Command::Cohort(a) => cmd::cohort::run(a),
         Command::Tabularize(a) => cmd::tabularize::run(a),
+        Command::Predict(a) => cmd::predict::run(a),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,7 @@ use mlhc_eval::curves::{pr_curve, roc_band};
 use mlhc_eval::{evaluate, subgroups, EvalParams};
 use mlhc_learn::cv::{out_of_fold, select_c};
 use mlhc_learn::logistic::{fit, LogisticParams, Penalty};
+use mlhc_learn::persist::{FeatureTransform, Model, ModelFile};
 use mlhc_meds::{Dataset, ReadOptions};
 use mlhc_report::{model_card, render_html, sha256_hex, DatasetInfo, FileHash, ModelSection, ReportInput, TaskInfo};
 use mlhc_tab::{tabularize, write_features, PredictionRow, TabParams};
@@ -74,11 +75,6 @@ fn hash_dataset(root: &Path) -> anyhow::Result<Vec<FileHash>> {
     }
     walk(root, root, &mut files)?;
     Ok(files)
-}
-
-/// `sign(v) · ln(1 + |v|)`: the feature transform of the linear model.
-pub fn signed_log1p(v: f32) -> f32 {
-    v.signum() * v.abs().ln_1p()
 }
 
 /// Each subject's sex from its static `GENDER//…` event, for subgroup analysis.
@@ -162,7 +158,7 @@ pub fn run(p: &Pipeline, log: &mut dyn FnMut(&str)) -> anyhow::Result<Outputs> {
     // Counts, sums and sums of squares are heavy-tailed: a linear model sees sign(v)·ln(1 + |v|), so
     // that one extreme value in a held-out subject cannot produce an extreme logit. Zeros stay stored
     // zeros and absent entries stay absent.
-    let x = x.map_values(signed_log1p);
+    let x = FeatureTransform::SignedLog1p.apply(&x);
     let y: Vec<f64> = all_rows.iter().map(|r| r.label.unwrap_or(0.0)).collect();
     let sid: Vec<i64> = all_rows.iter().map(|r| r.subject_id).collect();
 
@@ -205,22 +201,25 @@ pub fn run(p: &Pipeline, log: &mut dyn FnMut(&str)) -> anyhow::Result<Outputs> {
         ));
     }
     atomic_write(&p.out.join("predictions.csv"), csv.as_bytes())?;
-    let model_json = serde_json::json!({
-        "format": "mlhc-model", "version": 1, "kind": "logistic",
-        "model": final_model, "feature_names": tab.space.names, "tabularization": tab.space.params,
-        "feature_transform": "signed_log1p",
-        "selected_c": grid.best_c,
-    });
-    atomic_write(&p.out.join("model.json"), serde_json::to_string(&model_json)?.as_bytes())?;
+    let model_file = ModelFile::new(
+        Model::Logistic(final_model.clone()),
+        tab.space.names.clone(),
+        FeatureTransform::SignedLog1p,
+        serde_json::json!({"feature_space": tab.space, "selected_c": grid.best_c, "task": p.task_name}),
+    );
+    model_file.save(&p.out.join("model.json"))?;
 
+    // Weights per standard deviation of the (transformed) feature, so that features on different scales
+    // compare.
+    let sd = x.column_std();
     let mut top: Vec<(String, f64)> = final_model
         .coef
         .iter()
+        .zip(&sd)
         .enumerate()
-        .filter(|(_, &c)| c != 0.0)
-        .map(|(j, &c)| (tab.space.names[j].clone(), c))
+        .filter(|(_, (&c, _))| c != 0.0)
+        .map(|(j, (&c, &s))| (tab.space.names[j].clone(), c * s))
         .collect();
-    // Rank by standardized effect would need σ; raw weights on counts are comparable enough to list.
     top.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
     top.truncate(20);
 

@@ -50,4 +50,46 @@ fn quickstart_writes_a_report_and_a_model_card_and_says_where() {
         std::fs::read(out.join("predictions.csv")).unwrap(),
         std::fs::read(again.join("predictions.csv")).unwrap()
     );
+
+    // External validation: the saved model scores another synthetic "site" with its training features.
+    let site = dir.path().join("site2");
+    let mlhc = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_mlhc")).args(args).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    mlhc(&["synth", "--subjects", "150", "--seed", "9", site.to_str().unwrap()]);
+    let task = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/meds-dev-tasks/tasks/readmission/general_hospital/30d.yaml"
+    );
+    let preds_cfg =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/meds-dev-tasks/datasets/MIMIC-IV/predicates.yaml");
+    let labels = dir.path().join("site2_labels.parquet");
+    mlhc(&[
+        "cohort",
+        "--config",
+        task,
+        "--predicates",
+        preds_cfg,
+        site.to_str().unwrap(),
+        "-o",
+        labels.to_str().unwrap(),
+    ]);
+    let preds = dir.path().join("preds.parquet");
+    let o = mlhc(&[
+        "predict",
+        out.join("model.json").to_str().unwrap(),
+        site.to_str().unwrap(),
+        "--labels",
+        labels.to_str().unwrap(),
+        "-o",
+        preds.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let n = mlhc_meds::labels::read_labels(&labels).unwrap().len();
+    assert!(n > 0);
+    assert_eq!(v["rows"], n as u64);
+    assert!(preds.exists());
 }

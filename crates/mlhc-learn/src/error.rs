@@ -20,6 +20,14 @@ pub enum Error {
         /// The value.
         value: f64,
     },
+    /// A label is NaN or infinite.
+    #[error("label at row {row} is {value}; labels must be finite")]
+    NonFiniteLabel {
+        /// The row.
+        row: usize,
+        /// The value.
+        value: f64,
+    },
     /// A feature value is NaN or infinite.
     #[error("feature {column} at row {row} is {value}; features must be finite")]
     NonFinite {
@@ -55,6 +63,14 @@ pub enum Error {
         change: f64,
         /// The tolerance.
         tol: f64,
+    },
+    /// A model file cannot be written or read.
+    #[error("{path}: {message}")]
+    ModelFile {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
     },
     /// The matrix has fewer columns than the model expects.
     #[error("model has {expected} features but the matrix has {found} columns")]

@@ -23,5 +23,6 @@
 pub mod cv;
 mod error;
 pub mod logistic;
+pub mod persist;
 
 pub use error::{Error, Result};

@@ -284,3 +284,50 @@ mod tests {
         assert!(read_labels(&path).unwrap().is_empty());
     }
 }
+
+/// Column of predicted probabilities in MEDS-DEV's prediction schema.
+pub const PREDICTED_BOOLEAN_PROBABILITY: &str = "predicted_boolean_probability";
+/// Column of thresholded predictions in MEDS-DEV's prediction schema.
+pub const PREDICTED_BOOLEAN_VALUE: &str = "predicted_boolean_value";
+
+/// Writes predictions in MEDS-DEV's prediction schema: the label columns of `labels` (subject_id,
+/// prediction_time, boolean_value) plus `predicted_boolean_probability` and `predicted_boolean_value`
+/// (probability ≥ `threshold`).
+pub fn write_predictions(path: &Path, labels: &Labels, probabilities: &[f64], threshold: f64) -> Result<()> {
+    labels.check()?;
+    if probabilities.len() != labels.len() {
+        return Err(Error::InvalidArgument {
+            name: "predictions".into(),
+            message: format!("{} probabilities for {} label rows", probabilities.len(), labels.len()),
+        });
+    }
+    let schema = Arc::new(Schema::new(vec![
+        Field::new(SUBJECT_ID, DataType::Int64, false),
+        Field::new(PREDICTION_TIME, DataType::Timestamp(TimeUnit::Microsecond, None), true),
+        Field::new(BOOLEAN_VALUE, DataType::Boolean, true),
+        Field::new(PREDICTED_BOOLEAN_VALUE, DataType::Boolean, false),
+        Field::new(PREDICTED_BOOLEAN_PROBABILITY, DataType::Float64, false),
+    ]));
+    let n = labels.len();
+    let mut time = TimestampMicrosecondBuilder::with_capacity(n);
+    time.extend(labels.prediction_time.iter().copied());
+    let mut truth = BooleanBuilder::with_capacity(n);
+    for r in 0..n {
+        truth.append_option(labels.boolean_value.get(r).copied().flatten());
+    }
+    let predicted = arrow_array::BooleanArray::from(probabilities.iter().map(|&p| p >= threshold).collect::<Vec<_>>());
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(arrow_array::Int64Array::from(labels.subject_id.clone())),
+        Arc::new(time.finish()),
+        Arc::new(truth.finish()),
+        Arc::new(predicted),
+        Arc::new(arrow_array::Float64Array::from(probabilities.to_vec())),
+    ];
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| Error::parquet(path, e))?;
+    atomic_write(path, |file| {
+        let mut w = ArrowWriter::try_new(file, schema, None).map_err(|e| Error::parquet(path, e))?;
+        w.write(&batch).map_err(|e| Error::parquet(path, e))?;
+        w.close().map_err(|e| Error::parquet(path, e))?;
+        Ok(())
+    })
+}

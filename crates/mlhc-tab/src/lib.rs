@@ -50,4 +50,6 @@ pub use error::{Error, Result};
 pub use output::{read_features, write_features};
 pub use params::{Aggregation, Anchor, TabParams, Window};
 pub use space::{CodeStats, FeatureCode, FeatureSpace};
-pub use tabularize::{tabularize, train_code_stats, PredictionRow, SplitFeatures, TabSummary, Tabularized};
+pub use tabularize::{
+    tabularize, tabularize_with_space, train_code_stats, PredictionRow, SplitFeatures, TabSummary, Tabularized,
+};

@@ -123,6 +123,27 @@ pub fn tabularize(ds: &Dataset, rows: &[PredictionRow], params: &TabParams) -> R
     let splits = split_map(ds)?;
     let (stats, use_all) = train_code_stats(ds, &splits)?;
     let space = FeatureSpace::from_stats(&stats, params);
+    let mut t = tabularize_in_space(ds, rows, &space, &splits)?;
+    t.summary.train_codes = stats.len();
+    t.summary.inclusion_used_all_subjects = use_all;
+    Ok(t)
+}
+
+/// Tabularizes `rows` in an existing feature space (e.g. the one a saved model was trained in), so that
+/// another site's or a later period's data gets exactly the training columns: codes unknown to the
+/// space are ignored, and columns of codes the new data lacks stay empty.
+pub fn tabularize_with_space(ds: &Dataset, rows: &[PredictionRow], space: &FeatureSpace) -> Result<Tabularized> {
+    let splits = split_map(ds)?;
+    tabularize_in_space(ds, rows, space, &splits)
+}
+
+fn tabularize_in_space(
+    ds: &Dataset,
+    rows: &[PredictionRow],
+    space: &FeatureSpace,
+    splits: &HashMap<i64, String>,
+) -> Result<Tabularized> {
+    let space = space.clone();
     let code_index: HashMap<&str, u32> =
         space.codes.iter().enumerate().map(|(i, c)| (c.code.as_str(), i as u32)).collect();
 
@@ -167,10 +188,8 @@ pub fn tabularize(ds: &Dataset, rows: &[PredictionRow], params: &TabParams) -> R
     }
     let mut summary = TabSummary {
         rows: rows.len(),
-        train_codes: stats.len(),
         included_codes: space.codes.len(),
         features: space.n_features(),
-        inclusion_used_all_subjects: use_all,
         ..TabSummary::default()
     };
     let mut by_split: BTreeMap<String, SplitFeatures> = BTreeMap::new();

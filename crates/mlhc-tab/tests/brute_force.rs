@@ -323,3 +323,28 @@ fn the_last_event_anchor_ignores_events_of_excluded_codes() {
     assert_eq!(m.get(0, col("A/code/count/1d")), Some(2.0));
     assert_eq!(m.get(0, col("A/value/max/1d")), Some(2.0));
 }
+
+#[test]
+fn a_saved_feature_space_rebuilds_the_same_matrix_and_ignores_new_codes() {
+    let mut rng = Rng::seed_from_u64(11);
+    let events = random_events(&mut rng, 6);
+    let rows = random_rows(&mut rng, 6);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &events, 6);
+    let params = TabParams { min_code_inclusion_count: 3, ..TabParams::default() };
+    let t = tabularize(&Dataset::open(dir.path()).unwrap(), &rows, &params).unwrap();
+    let again = mlhc_tab::tabularize_with_space(&Dataset::open(dir.path()).unwrap(), &rows, &t.space).unwrap();
+    assert_eq!(again.splits, t.splits);
+
+    // Another "site": the same events plus a code the training space never saw.
+    let mut other = events.clone();
+    other.push(Ev { subject: 1, time: Some(0), code: "NEW//CODE", value: Some(5.0) });
+    let dir2 = tempfile::tempdir().unwrap();
+    write(dir2.path(), &other, 6);
+    let t2 = mlhc_tab::tabularize_with_space(&Dataset::open(dir2.path()).unwrap(), &rows, &t.space).unwrap();
+    assert_eq!(t2.space.names, t.space.names);
+    assert_eq!(
+        t2.splits.iter().map(|s| s.matrix.n_cols()).collect::<Vec<_>>(),
+        vec![t.space.names.len(); t2.splits.len()]
+    );
+}
