@@ -1,7 +1,8 @@
 //! Estimators for mlhc.
 //!
 //! Penalized logistic regression on sparse [`CsrMatrix`](mlhc_core::CsrMatrix) features (glmnet's
-//! algorithm; matches scikit-learn on the same standardized problem with `λ = 1/(C·n)`).
+//! algorithm; matches scikit-learn on the same standardized problem with `λ = 1/(C·n)`), and
+//! histogram gradient-boosted trees with learned missing directions ([`gbdt`], LightGBM's algorithm).
 //!
 //! ```
 //! use mlhc_core::CsrMatrix;
@@ -22,6 +23,7 @@
 
 pub mod cv;
 mod error;
+pub mod gbdt;
 pub mod logistic;
 pub mod persist;
 
