@@ -28,14 +28,6 @@ pub enum Error {
         /// The value.
         value: f64,
     },
-    /// A label is NaN or infinite.
-    #[error("label at row {row} is {value}; labels must be finite")]
-    NonFiniteLabel {
-        /// The row.
-        row: usize,
-        /// The value.
-        value: f64,
-    },
     /// A feature value is NaN or infinite.
     #[error("feature {column} at row {row} is {value}; features must be finite")]
     NonFinite {
