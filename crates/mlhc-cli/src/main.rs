@@ -41,6 +41,10 @@ enum Command {
     Synth(cmd::synth::Args),
     /// Extract labels for a prediction task (ACES config) from a MEDS dataset.
     Cohort(cmd::cohort::Args),
+    /// Fit penalized logistic regression on `mlhc tabularize` output and save the model.
+    Train(cmd::train::TrainArgs),
+    /// Evaluate a saved model on a split of `mlhc tabularize` output, with bootstrap CIs.
+    Evaluate(cmd::train::EvaluateArgs),
     /// Score new data with a saved model, rebuilding exactly its training features.
     Predict(cmd::predict::Args),
     /// Turn each subject's history at each prediction time into sparse features (MEDS-Tab semantics).
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
         Command::Cohort(a) => cmd::cohort::run(a),
         Command::Tabularize(a) => cmd::tabularize::run(a),
         Command::Predict(a) => cmd::predict::run(a),
+        Command::Train(a) => cmd::train::train(a),
+        Command::Evaluate(a) => cmd::train::evaluate_cmd(a),
     };
     match result {
         Ok(code) => code,

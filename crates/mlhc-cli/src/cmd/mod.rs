@@ -7,3 +7,4 @@ pub mod predict;
 pub mod quickstart;
 pub mod synth;
 pub mod tabularize;
+pub mod train;
