@@ -130,10 +130,21 @@ fn official_config_constructs_run_end_to_end() {
         .iter()
         .any(|n| n
             == "join prescriptions on pharmacy_id, drug_type: 1 rows repeat a key; the first row per key was used"));
-    assert!(report
-        .notes
+    // The `_self` metadata block gives NDC parents where the joined ndc is not the '0' sentinel.
+    let codes = Dataset::open(out.path()).expect("opens").codes().expect("reads").expect("present");
+    let parents: Vec<(&str, Vec<&str>)> = codes
         .iter()
-        .any(|n| n == "pharmacy.medication_start._metadata._self: skipped (`_self` metadata is not supported)"));
+        .filter(|c| c.code.starts_with("MEDICATION"))
+        .map(|c| (c.code.as_str(), c.parent_codes.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(
+        parents,
+        [
+            ("MEDICATION//START//Heparin//111", vec!["NDC/111"]),
+            ("MEDICATION//START//Insulin//UNK", vec![]),
+            ("MEDICATION//START//UNK//UNK", vec![]),
+        ]
+    );
 }
 
 /// A `_metadata` block of the official config (hosp/diagnoses_icd → hosp/d_icd_diagnoses), with its

@@ -153,7 +153,8 @@ pub struct EventConfig {
 /// event's codes. Its keys that name columns of the event's code expression are the join keys: each
 /// dictionary row renders a code with the event's code expression, and the row's `description` and
 /// `parent_codes` go to that code when the dataset has it. Only full matches are supported (every
-/// column of the code expression is a key); other blocks, and `_self` blocks, are skipped with a note.
+/// column of the code expression is a key); other blocks are skipped with a note. A `_self` block's
+/// expressions read the event's own row instead, like `description:`.
 #[derive(Debug, Clone)]
 pub struct MetadataSource {
     /// The dictionary table, a name under the raw folder (or `_self`).

@@ -41,6 +41,8 @@ pub(crate) struct Batch {
     pub codes: Vec<String>,
     /// The description of each code with the row it came from, when the config gives one.
     pub descriptions: Vec<Option<(u64, String)>>,
+    /// The parent code of each code (from a `_self` metadata block) with the row it came from.
+    pub parents: Vec<Option<(u64, String)>>,
     /// Per event block; `written` holds the events produced before duplicates are collapsed.
     pub counts: Vec<EventReport>,
     pub rejects: Vec<Reject>,
@@ -73,6 +75,8 @@ struct Compiled {
     /// Per join: where each part of its key comes from.
     join_keys: Vec<Vec<Slot>>,
     events: Vec<EventConfig>,
+    /// Per event, the parent-code expression of its `_self` metadata block, if any.
+    parents: Vec<Option<Expr>>,
 }
 
 fn compile(cfg: &TableConfig, reader: &TableReader) -> Result<Compiled> {
@@ -134,13 +138,25 @@ fn compile(cfg: &TableConfig, reader: &TableReader) -> Result<Compiled> {
         join_keys.push(slots);
     }
     let mut events = cfg.events.clone();
+    let mut parents = Vec::with_capacity(events.len());
     for ev in &mut events {
+        // A `_self` metadata block is evaluated on the event's own rows, like `description:`.
+        let mut parent = None;
+        for src in ev.metadata.iter().filter(|m| m.table == "_self") {
+            if ev.description.is_none() {
+                ev.description.clone_from(&src.description);
+            }
+            if parent.is_none() {
+                parent.clone_from(&src.parent_codes);
+            }
+        }
         let exprs = [
             Some(&mut ev.code),
             ev.time.as_mut(),
             ev.numeric_value.as_mut(),
             ev.text_value.as_mut(),
             ev.description.as_mut(),
+            parent.as_mut(),
         ];
         for e in exprs.into_iter().flatten() {
             e.resolve(&mut |name| {
@@ -153,8 +169,9 @@ fn compile(cfg: &TableConfig, reader: &TableReader) -> Result<Compiled> {
             })
             .map_err(|col| missing(&col))?;
         }
+        parents.push(parent);
     }
-    Ok(Compiled { subject_idx, pre_join, post_join, n_cols: cfg.cols.len(), join_keys, events })
+    Ok(Compiled { subject_idx, pre_join, post_join, n_cols: cfg.cols.len(), join_keys, events, parents })
 }
 
 /// The values of one row as the expressions see them.
@@ -286,6 +303,7 @@ fn convert_rows(cfg: &TableConfig, c: &Compiled, rows: &[StringRecord], first: u
         events: EventBuf { text: TextColumn::new(), ..EventBuf::default() },
         codes: Vec::new(),
         descriptions: Vec::new(),
+        parents: Vec::new(),
         counts: empty_counts(c),
         rejects: Vec::new(),
     };
@@ -417,28 +435,29 @@ fn convert_rows(cfg: &TableConfig, c: &Compiled, rows: &[StringRecord], first: u
                 },
             };
             let id = match vocab.get(code.as_str()) {
-                Some(&id) => id,
+                Some(&id) => id as usize,
                 None => {
-                    let id = out.codes.len() as u32;
-                    vocab.insert(code.as_str().into(), id);
+                    let id = out.codes.len();
+                    vocab.insert(code.as_str().into(), id as u32);
                     out.codes.push(code.clone());
-                    // The description is evaluated once per new code, not per row.
-                    let desc = ev.description.as_ref().and_then(|d| {
-                        let mut s = String::new();
-                        matches!(d.eval_text(&ctx, &mut s), Ok(true)).then_some((row, s))
-                    });
-                    out.descriptions.push(desc);
+                    out.descriptions.push(None);
+                    out.parents.push(None);
                     id
                 }
             };
-            if out.descriptions[id as usize].is_none() {
-                if let Some(d) = &ev.description {
+            // Code metadata is taken from the first row of the code that gives it, so it is evaluated
+            // once per code in the common case, not once per row.
+            let fill = |slot: &mut Option<(u64, String)>, expr: Option<&Expr>| {
+                if let (None, Some(e)) = (&slot, expr) {
                     let mut s = String::new();
-                    if matches!(d.eval_text(&ctx, &mut s), Ok(true)) {
-                        out.descriptions[id as usize] = Some((row, s));
+                    if matches!(e.eval_text(&ctx, &mut s), Ok(true)) {
+                        *slot = Some((row, s));
                     }
                 }
-            }
+            };
+            fill(&mut out.descriptions[id], ev.description.as_ref());
+            fill(&mut out.parents[id], c.parents[b].as_ref());
+            let id = id as u32;
             let e = &mut out.events;
             e.subject.push(subject);
             e.time.push(time.unwrap_or(0));

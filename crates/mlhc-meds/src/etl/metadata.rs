@@ -4,8 +4,9 @@
 //! Each dictionary row renders a code with the event's own code expression, its columns bound to the
 //! block's key expressions over the dictionary row; when the dataset has that code, the row's
 //! `description` (first row wins) and `parent_codes` (all distinct values) are attached. A block that
-//! cannot be applied (a missing dictionary, a missing column, a partial match, `_self`) is skipped
-//! with a note rather than failing the run: metadata is descriptive, the events are already written.
+//! cannot be applied (a missing dictionary, a missing column, a partial match) is skipped with a note
+//! rather than failing the run: metadata is descriptive, the events are already written. `_self`
+//! blocks are evaluated during conversion instead, on the event's own rows.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -57,7 +58,11 @@ pub(crate) fn apply_metadata(
         .filter(|(_, c)| **c)
         .flat_map(|(t, _)| {
             t.events.iter().flat_map(move |ev| {
-                ev.metadata.iter().map(move |src| (format!("{}.{}._metadata.{}", t.name, ev.name, src.table), ev, src))
+                // `_self` blocks are evaluated during conversion, on the event's own rows.
+                ev.metadata
+                    .iter()
+                    .filter(|src| src.table != "_self")
+                    .map(move |src| (format!("{}.{}._metadata.{}", t.name, ev.name, src.table), ev, src))
             })
         })
         .collect();
@@ -99,9 +104,6 @@ fn read_one(
     raw_dir: &Path,
     vocab: &Vocabulary,
 ) -> Result<std::result::Result<Vec<Found>, String>> {
-    if src.table == "_self" {
-        return Ok(Err("`_self` metadata is not supported".into()));
-    }
     let mut code = ev.code.clone();
     let key_of = |name: &str| src.keys.iter().position(|(k, _)| k == name).map(Slot::Computed);
     if let Err(col) = code.resolve(&mut |name| key_of(name)) {

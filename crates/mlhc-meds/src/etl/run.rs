@@ -208,7 +208,8 @@ fn write_dataset(
     let vocab = &spilled.vocab;
     let mut descriptions = spilled.descriptions.clone();
     descriptions.resize(vocab.len(), None);
-    let mut parents: Vec<Vec<String>> = vec![Vec::new(); vocab.len()];
+    let mut parents: Vec<Vec<String>> =
+        (0..vocab.len()).map(|i| spilled.parents.get(i).cloned().flatten().into_iter().collect()).collect();
     let converted: Vec<bool> = outputs.iter().map(Option::is_some).collect();
     apply_metadata(config, &converted, raw_dir, vocab, &mut descriptions, &mut parents, &mut notes)?;
     let mut codes: Vec<CodeInfo> = vocab

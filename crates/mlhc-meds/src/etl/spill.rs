@@ -31,6 +31,7 @@ type Description = Option<((u16, u64), String)>;
 struct Codes {
     vocab: Vocabulary,
     descriptions: Vec<Description>,
+    parents: Vec<Description>,
 }
 
 /// Receives converted batches from any thread and appends their events to bucket files.
@@ -66,7 +67,7 @@ impl Sink {
             split,
             seed,
             files: (0..Split::ALL.len() * N_BUCKETS).map(|_| Mutex::new(None)).collect(),
-            codes: Mutex::new(Codes { vocab: Vocabulary::new(), descriptions: Vec::new() }),
+            codes: Mutex::new(Codes { vocab: Vocabulary::new(), descriptions: Vec::new(), parents: Vec::new() }),
             subjects: Mutex::new(HashSet::new()),
         })
     }
@@ -85,22 +86,27 @@ impl Sink {
     pub fn accept(&self, table: u16, batch: &Batch) -> Result<()> {
         let map: Vec<u32> = {
             let mut codes = lock(&self.codes);
-            let Codes { vocab, descriptions } = &mut *codes;
+            let Codes { vocab, descriptions, parents } = &mut *codes;
+            let keep_first = |slot: &mut Description, found: &Option<(u64, String)>| {
+                if let Some((row, d)) = found {
+                    let at = (table, *row);
+                    if slot.as_ref().is_none_or(|(old, _)| at < *old) {
+                        *slot = Some((at, d.clone()));
+                    }
+                }
+            };
             batch
                 .codes
                 .iter()
-                .zip(&batch.descriptions)
-                .map(|(code, desc)| {
+                .enumerate()
+                .map(|(k, code)| {
                     let id = vocab.intern(code).0 as usize;
                     if descriptions.len() <= id {
                         descriptions.resize(id + 1, None);
+                        parents.resize(id + 1, None);
                     }
-                    if let Some((row, d)) = desc {
-                        let at = (table, *row);
-                        if descriptions[id].as_ref().is_none_or(|(old, _)| at < *old) {
-                            descriptions[id] = Some((at, d.clone()));
-                        }
-                    }
+                    keep_first(&mut descriptions[id], &batch.descriptions[k]);
+                    keep_first(&mut parents[id], &batch.parents[k]);
                     id as u32
                 })
                 .collect()
@@ -165,6 +171,7 @@ impl Sink {
             present,
             vocab: codes.vocab,
             descriptions: codes.descriptions.into_iter().map(|d| d.map(|(_, s)| s)).collect(),
+            parents: codes.parents.into_iter().map(|d| d.map(|(_, s)| s)).collect(),
             subjects,
         })
     }
@@ -177,6 +184,8 @@ pub(crate) struct Spilled {
     pub vocab: Vocabulary,
     /// Per code id, its description if any.
     pub descriptions: Vec<Option<String>>,
+    /// Per code id, its parent code from a `_self` metadata block, if any.
+    pub parents: Vec<Option<String>>,
     pub subjects: Vec<i64>,
 }
 
