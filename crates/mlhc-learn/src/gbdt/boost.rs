@@ -166,8 +166,15 @@ fn fit_inner(x: &CsrMatrix, y: &[f64], valid: Option<Validation<'_>>, params: &G
             max_depth: params.max_depth,
             learning_rate: params.learning_rate,
         };
-        let tree = ctx.grow(&mut rows);
-        add_tree(&tree, &binned, &missing_bin, &mut scores);
+        let (tree, leaf_ranges) = ctx.grow(&mut rows);
+        if rows.len() == n {
+            // Every row was grown on: its leaf is known from the partition, no tree walk needed.
+            for (value, range) in leaf_ranges {
+                rows[range].iter().for_each(|&r| scores[r as usize] += value);
+            }
+        } else {
+            add_tree(&tree, &binned, &missing_bin, &mut scores);
+        }
         if let (Some((vx, vy)), Some(vs)) = (&valid_binned, &mut valid_scores) {
             add_tree(&tree, vx, &missing_bin, vs);
             let loss = mean_loss(vs, vy, objective);

@@ -31,10 +31,22 @@ impl Sums {
 /// missing bin); features not drawn for the tree have an empty histogram.
 pub type Histograms = Vec<Vec<Sums>>;
 
-/// Builds the histograms of the rows `rows` for the features where `active[j]`, one feature per rayon
-/// task. Each feature's sums run over `rows` in order, so the result does not depend on scheduling.
-/// `gh[i] = [gᵢ, hᵢ]`; `n_bins[j]` counts feature `j`'s bins including the missing bin.
-pub fn build(x: &BinnedMatrix, rows: &[u32], gh: &[[f64; 2]], active: &[bool], n_bins: &[usize]) -> Histograms {
+/// Builds the histograms of the rows `rows` (whose sums are `total`) for the features where
+/// `active[j]`, one feature per rayon task. Each feature's sums run over `rows` in order, so the result
+/// does not depend on scheduling. `gh[i] = [gᵢ, hᵢ]`; `n_bins[j]` counts feature `j`'s bins including
+/// the missing bin.
+///
+/// The missing bin is not accumulated but set to `total − Σ observed bins` (LightGBM's most-frequent-bin
+/// trick): on sparse features it is the most frequent bin, and adding into one slot row after row
+/// serializes on the store-to-load latency.
+pub fn build(
+    x: &BinnedMatrix,
+    rows: &[u32],
+    gh: &[[f64; 2]],
+    active: &[bool],
+    n_bins: &[usize],
+    total: Sums,
+) -> Histograms {
     (0..x.bins.len())
         .into_par_iter()
         .map(|j| {
@@ -42,16 +54,30 @@ pub fn build(x: &BinnedMatrix, rows: &[u32], gh: &[[f64; 2]], active: &[bool], n
                 return Vec::new();
             }
             let col = &x.bins[j];
+            let missing = n_bins[j] - 1;
             let mut acc = vec![[0.0f64; 2]; n_bins[j]];
             let mut cnt = vec![0u32; n_bins[j]];
-            for &r in rows {
-                let b = col[r as usize] as usize;
-                let [g, h] = gh[r as usize];
+            let mut add = |r: usize, b: usize| {
+                let [g, h] = gh[r];
                 acc[b][0] += g;
                 acc[b][1] += h;
                 cnt[b] += 1;
+            };
+            if rows.len() == col.len() {
+                // All rows, in order: skip the indirection.
+                col.iter().enumerate().filter(|&(_, &b)| b as usize != missing).for_each(|(r, &b)| add(r, b as usize));
+            } else {
+                for &r in rows {
+                    let b = col[r as usize] as usize;
+                    if b != missing {
+                        add(r as usize, b);
+                    }
+                }
             }
-            acc.iter().zip(&cnt).map(|(&[g, h], &n)| Sums { g, h, n }).collect()
+            let mut out: Vec<Sums> = acc.iter().zip(&cnt).map(|(&[g, h], &n)| Sums { g, h, n }).collect();
+            let observed = out[..missing].iter().fold(Sums::default(), |a, &b| a.add(b));
+            out[missing] = total.sub(observed);
+            out
         })
         .collect()
 }

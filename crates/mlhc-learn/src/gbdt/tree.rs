@@ -133,14 +133,15 @@ impl GrowContext<'_> {
 
     /// Grows one tree on `rows` (sorted row indices; reordered in place), best-first: the leaf whose
     /// best split has the largest gain splits next (ties: the earliest leaf), until `num_leaves`
-    /// leaves or no split with positive gain remains.
-    pub fn grow(&self, rows: &mut [u32]) -> Tree {
+    /// leaves or no split with positive gain remains. Also returns each leaf's value with its range in
+    /// `rows`, so the caller can update the scores of the rows it grew on without walking the tree.
+    pub fn grow(&self, rows: &mut [u32]) -> (Tree, Vec<(f64, std::ops::Range<usize>)>) {
         let mut total = Sums::default();
         for &r in rows.iter() {
             let [g, h] = self.gh[r as usize];
             total = total.add(Sums { g, h, n: 1 });
         }
-        let hist = histogram::build(self.x, rows, self.gh, self.active, self.n_bins);
+        let hist = histogram::build(self.x, rows, self.gh, self.active, self.n_bins, total);
         let mut nodes = vec![Node::Leaf { value: 0.0, count: total.n, sum_hessian: total.h }];
         let mut leaves = vec![self.leaf(0, 0, rows.len(), 0, total, hist)];
         let mut scratch: Vec<u32> = Vec::new();
@@ -195,13 +196,25 @@ impl GrowContext<'_> {
             let depth = leaf.depth + 1;
             // Only the smaller child is built from its rows; the other is the parent minus it.
             let (l_hist, r_hist) = if l_len <= r_len {
-                let small =
-                    histogram::build(self.x, &rows[l_start..l_start + l_len], self.gh, self.active, self.n_bins);
+                let small = histogram::build(
+                    self.x,
+                    &rows[l_start..l_start + l_len],
+                    self.gh,
+                    self.active,
+                    self.n_bins,
+                    s.left,
+                );
                 let big = histogram::subtract(&leaf.hist, &small);
                 (small, big)
             } else {
-                let small =
-                    histogram::build(self.x, &rows[r_start..r_start + r_len], self.gh, self.active, self.n_bins);
+                let small = histogram::build(
+                    self.x,
+                    &rows[r_start..r_start + r_len],
+                    self.gh,
+                    self.active,
+                    self.n_bins,
+                    s.right,
+                );
                 let big = histogram::subtract(&leaf.hist, &small);
                 (big, small)
             };
@@ -214,9 +227,12 @@ impl GrowContext<'_> {
             leaves.swap(k, last);
             leaves.push(right_leaf);
         }
+        let mut ranges = Vec::with_capacity(leaves.len());
         for l in &leaves {
-            nodes[l.node] = Node::Leaf { value: self.leaf_value(l.sums), count: l.sums.n, sum_hessian: l.sums.h };
+            let value = self.leaf_value(l.sums);
+            nodes[l.node] = Node::Leaf { value, count: l.sums.n, sum_hessian: l.sums.h };
+            ranges.push((value, l.start..l.start + l.len));
         }
-        Tree { nodes }
+        (Tree { nodes }, ranges)
     }
 }
