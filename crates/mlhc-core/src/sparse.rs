@@ -21,6 +21,13 @@ impl CsrMatrix {
         Self { n_cols, indptr: vec![0], indices: Vec::new(), data: Vec::new() }
     }
 
+    /// An empty matrix with room for `rows` rows and `nnz` stored entries without reallocating.
+    pub fn with_capacity(n_cols: usize, rows: usize, nnz: usize) -> Self {
+        let mut indptr = Vec::with_capacity(rows + 1);
+        indptr.push(0);
+        Self { n_cols, indptr, indices: Vec::with_capacity(nnz), data: Vec::with_capacity(nnz) }
+    }
+
     /// Builds a matrix from its parts, checking that they are consistent.
     pub fn from_parts(n_cols: usize, indptr: Vec<u64>, indices: Vec<u32>, data: Vec<f32>) -> Result<Self> {
         let bad = |message: String| Err(Error::InvalidSparse { message });

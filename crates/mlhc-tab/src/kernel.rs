@@ -269,6 +269,8 @@ pub(crate) fn subject_rows(
                 }
             }
         }
+        // Rows live until the whole shard is assembled: no growth slack.
+        row.shrink_to_fit();
         rows.push(row);
     }
     for &fc in &touched {

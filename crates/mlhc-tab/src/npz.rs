@@ -30,17 +30,39 @@ pub enum NpyArray {
     Bytes(Vec<u8>),
 }
 
-impl NpyArray {
-    fn encode(&self) -> Vec<u8> {
-        let (descr, shape, body): (String, String, Vec<u8>) = match self {
-            Self::F32(v) => ("<f4".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Self::F64(v) => ("<f8".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Self::I32(v) => ("<i4".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Self::I64(v) => ("<i8".into(), format!("({},)", v.len()), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Self::Bool(v) => ("|b1".into(), format!("({},)", v.len()), v.iter().map(|&b| b as u8).collect()),
-            Self::Bytes(v) => {
-                (format!("|S{}", v.len().max(1)), "()".into(), if v.is_empty() { vec![0] } else { v.clone() })
-            }
+/// A borrowed array to write, so that large matrices are streamed to disk without copies.
+#[derive(Debug, Clone, Copy)]
+pub enum NpyView<'a> {
+    /// `<f4`.
+    F32(&'a [f32]),
+    /// `<f8`.
+    F64(&'a [f64]),
+    /// `<i4`.
+    I32(&'a [i32]),
+    /// `<i8`.
+    I64(&'a [i64]),
+    /// `<i4`, from unsigned values below 2³¹ (column ids).
+    U32AsI32(&'a [u32]),
+    /// `<i8`, from unsigned values below 2⁶³ (row pointers).
+    U64AsI64(&'a [u64]),
+    /// `|b1`.
+    Bool(&'a [bool]),
+    /// A 0-d byte string.
+    Bytes(&'a [u8]),
+}
+
+impl NpyView<'_> {
+    /// The NPY 1.0 preamble: magic, version, header length and the header dictionary.
+    fn preamble(&self) -> Vec<u8> {
+        let (descr, shape) = match self {
+            Self::F32(v) => ("<f4".to_string(), format!("({},)", v.len())),
+            Self::F64(v) => ("<f8".into(), format!("({},)", v.len())),
+            Self::I32(v) => ("<i4".into(), format!("({},)", v.len())),
+            Self::U32AsI32(v) => ("<i4".into(), format!("({},)", v.len())),
+            Self::I64(v) => ("<i8".into(), format!("({},)", v.len())),
+            Self::U64AsI64(v) => ("<i8".into(), format!("({},)", v.len())),
+            Self::Bool(v) => ("|b1".into(), format!("({},)", v.len())),
+            Self::Bytes(v) => (format!("|S{}", v.len().max(1)), "()".into()),
         };
         let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
         // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64
@@ -48,12 +70,79 @@ impl NpyArray {
         let unpadded = 10 + header.len() + 1;
         header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
         header.push('\n');
-        let mut out = Vec::with_capacity(10 + header.len() + body.len());
+        let mut out = Vec::with_capacity(10 + header.len());
         out.extend_from_slice(b"\x93NUMPY\x01\x00");
         out.extend_from_slice(&(header.len() as u16).to_le_bytes());
         out.extend_from_slice(header.as_bytes());
-        out.extend_from_slice(&body);
         out
+    }
+
+    /// Writes the little-endian body in chunks.
+    fn write_body(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        fn chunked<T: Copy, const N: usize>(
+            w: &mut dyn Write,
+            v: &[T],
+            f: impl Fn(T) -> [u8; N],
+        ) -> std::io::Result<()> {
+            let mut buf = Vec::with_capacity(64 * 1024);
+            for chunk in v.chunks(64 * 1024 / N.max(1)) {
+                buf.clear();
+                for &x in chunk {
+                    buf.extend_from_slice(&f(x));
+                }
+                w.write_all(&buf)?;
+            }
+            Ok(())
+        }
+        match *self {
+            Self::F32(v) => chunked(w, v, f32::to_le_bytes),
+            Self::F64(v) => chunked(w, v, f64::to_le_bytes),
+            Self::I32(v) => chunked(w, v, i32::to_le_bytes),
+            Self::I64(v) => chunked(w, v, i64::to_le_bytes),
+            Self::U32AsI32(v) => chunked(w, v, |x| (x as i32).to_le_bytes()),
+            Self::U64AsI64(v) => chunked(w, v, |x| (x as i64).to_le_bytes()),
+            Self::Bool(v) => chunked(w, v, |b| [b as u8]),
+            Self::Bytes(v) => w.write_all(if v.is_empty() { &[0] } else { v }),
+        }
+    }
+
+    #[cfg(test)]
+    fn encode(&self) -> Vec<u8> {
+        let mut out = self.preamble();
+        self.write_body(&mut out).expect("writing to a Vec cannot fail");
+        out
+    }
+}
+
+/// A `Write` that only counts bytes and updates a CRC-32 (for the ZIP headers, which precede the data).
+struct CrcCounter {
+    crc: flate2::Crc,
+    len: u64,
+}
+
+impl Write for CrcCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.crc.update(buf);
+        self.len += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl NpyArray {
+    /// A borrowed view of the array, for writing.
+    pub fn view(&self) -> NpyView<'_> {
+        match self {
+            Self::F32(v) => NpyView::F32(v),
+            Self::F64(v) => NpyView::F64(v),
+            Self::I32(v) => NpyView::I32(v),
+            Self::I64(v) => NpyView::I64(v),
+            Self::Bool(v) => NpyView::Bool(v),
+            Self::Bytes(v) => NpyView::Bytes(v),
+        }
     }
 
     fn decode(bytes: &[u8], name: &str, path: &Path) -> Result<Self> {
@@ -94,21 +183,34 @@ impl NpyArray {
 
 /// Writes `arrays` as an `.npz` archive (written to a temporary file, then renamed into place).
 pub fn write_npz(path: &Path, arrays: &[(&str, NpyArray)]) -> Result<()> {
+    let views: Vec<(&str, NpyView<'_>)> = arrays.iter().map(|(n, a)| (*n, a.view())).collect();
+    write_npz_views(path, &views)
+}
+
+/// Writes borrowed arrays as an `.npz` archive, streaming each array twice (once for its CRC-32, which
+/// the ZIP entry header needs first, once to the file) so that no copy of the data is made.
+pub fn write_npz_views(path: &Path, arrays: &[(&str, NpyView<'_>)]) -> Result<()> {
     let err = |e: std::io::Error| Error::File { path: path.to_path_buf(), message: e.to_string() };
-    let mut buf: Vec<u8> = Vec::new();
+    let too_big = || Error::File {
+        path: path.to_path_buf(),
+        message: "archive larger than 4 GiB (ZIP64 is not supported)".into(),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let tmp = path.with_extension("npz.tmp");
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp).map_err(err)?);
     let mut central: Vec<u8> = Vec::new();
+    let mut offset: u64 = 0;
     for (name, array) in arrays {
-        let data = array.encode();
         let fname = format!("{name}.npy");
-        let mut crc = flate2::Crc::new();
-        crc.update(&data);
-        let offset = buf.len();
-        if data.len() > u32::MAX as usize || offset > u32::MAX as usize {
-            return Err(Error::File {
-                path: path.to_path_buf(),
-                message: "archive larger than 4 GiB (ZIP64 is not supported)".into(),
-            });
-        }
+        let preamble = array.preamble();
+        let mut counter = CrcCounter { crc: flate2::Crc::new(), len: 0 };
+        counter.write_all(&preamble).map_err(err)?;
+        array.write_body(&mut counter).map_err(err)?;
+        let (crc, size) = (counter.crc.sum(), counter.len);
+        let size32 = u32::try_from(size).map_err(|_| too_big())?;
+        let offset32 = u32::try_from(offset).map_err(|_| too_big())?;
         let fixed = |sig: u32, out: &mut Vec<u8>, central: bool| {
             out.extend_from_slice(&sig.to_le_bytes());
             if central {
@@ -119,37 +221,37 @@ pub fn write_npz(path: &Path, arrays: &[(&str, NpyArray)]) -> Result<()> {
             out.extend_from_slice(&0u16.to_le_bytes()); // method: stored
             out.extend_from_slice(&0u16.to_le_bytes()); // time
             out.extend_from_slice(&0x21u16.to_le_bytes()); // date: 1980-01-01, fixed for reproducible bytes
-            out.extend_from_slice(&crc.sum().to_le_bytes());
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&crc.to_le_bytes());
+            out.extend_from_slice(&size32.to_le_bytes());
+            out.extend_from_slice(&size32.to_le_bytes());
             out.extend_from_slice(&(fname.len() as u16).to_le_bytes());
             out.extend_from_slice(&0u16.to_le_bytes()); // extra length
         };
-        fixed(0x0403_4b50, &mut buf, false);
-        buf.extend_from_slice(fname.as_bytes());
-        buf.extend_from_slice(&data);
+        let mut local = Vec::with_capacity(30 + fname.len());
+        fixed(0x0403_4b50, &mut local, false);
+        local.extend_from_slice(fname.as_bytes());
+        w.write_all(&local).map_err(err)?;
+        w.write_all(&preamble).map_err(err)?;
+        array.write_body(&mut w).map_err(err)?;
         fixed(0x0201_4b50, &mut central, true);
         // Comment length (2), disk number (2), internal attributes (2), external attributes (4).
         central.extend_from_slice(&[0u8; 10]);
-        central.extend_from_slice(&(offset as u32).to_le_bytes());
+        central.extend_from_slice(&offset32.to_le_bytes());
         central.extend_from_slice(fname.as_bytes());
+        offset += local.len() as u64 + size;
     }
-    let cd_offset = buf.len() as u32;
-    let cd_size = central.len() as u32;
-    buf.extend_from_slice(&central);
-    buf.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    buf.extend_from_slice(&[0u8; 4]);
-    buf.extend_from_slice(&(arrays.len() as u16).to_le_bytes());
-    buf.extend_from_slice(&(arrays.len() as u16).to_le_bytes());
-    buf.extend_from_slice(&cd_size.to_le_bytes());
-    buf.extend_from_slice(&cd_offset.to_le_bytes());
-    buf.extend_from_slice(&0u16.to_le_bytes());
-
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    let tmp = path.with_extension("npz.tmp");
-    std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&buf)).map_err(err)?;
+    let cd_offset = u32::try_from(offset).map_err(|_| too_big())?;
+    let mut end = Vec::with_capacity(22);
+    end.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    end.extend_from_slice(&[0u8; 4]);
+    end.extend_from_slice(&(arrays.len() as u16).to_le_bytes());
+    end.extend_from_slice(&(arrays.len() as u16).to_le_bytes());
+    end.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    end.extend_from_slice(&cd_offset.to_le_bytes());
+    end.extend_from_slice(&0u16.to_le_bytes());
+    w.write_all(&central).map_err(err)?;
+    w.write_all(&end).map_err(err)?;
+    w.into_inner().map_err(|e| err(e.into_error()))?.sync_all().map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
 }
 
@@ -195,16 +297,17 @@ pub fn read_npz(path: &Path) -> Result<Vec<(String, NpyArray)>> {
     Ok(out)
 }
 
-/// Writes a CSR matrix as scipy's `save_npz` does.
+/// Writes a CSR matrix as scipy's `save_npz` does, streaming its arrays without copying them.
 pub fn write_csr(path: &Path, m: &CsrMatrix) -> Result<()> {
-    write_npz(
+    let shape = [m.n_rows() as i64, m.n_cols() as i64];
+    write_npz_views(
         path,
         &[
-            ("indices", NpyArray::I32(m.indices().iter().map(|&c| c as i32).collect())),
-            ("indptr", NpyArray::I64(m.indptr().iter().map(|&p| p as i64).collect())),
-            ("format", NpyArray::Bytes(b"csr".to_vec())),
-            ("shape", NpyArray::I64(vec![m.n_rows() as i64, m.n_cols() as i64])),
-            ("data", NpyArray::F32(m.data().to_vec())),
+            ("indices", NpyView::U32AsI32(m.indices())),
+            ("indptr", NpyView::U64AsI64(m.indptr())),
+            ("format", NpyView::Bytes(b"csr")),
+            ("shape", NpyView::I64(&shape)),
+            ("data", NpyView::F32(m.data())),
         ],
     )
 }
@@ -249,7 +352,7 @@ mod tests {
     #[test]
     fn npy_headers_are_64_byte_aligned_and_arrays_round_trip() {
         let a = NpyArray::F32(vec![1.0, -0.0, 2.5]);
-        let enc = a.encode();
+        let enc = a.view().encode();
         let hlen = u16::from_le_bytes([enc[8], enc[9]]) as usize;
         assert_eq!((10 + hlen) % 64, 0);
         assert_eq!(NpyArray::decode(&enc, "a", Path::new("x")).unwrap(), a);

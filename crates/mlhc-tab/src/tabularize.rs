@@ -192,23 +192,35 @@ fn tabularize_in_space(
         features: space.n_features(),
         ..TabSummary::default()
     };
-    let mut by_split: BTreeMap<String, SplitFeatures> = BTreeMap::new();
+    // Each split's matrix is allocated at its exact size, and each row's buffer is freed as soon as it is
+    // copied, so peak memory is about one copy of the entries rather than two plus growth slack.
+    let split_of: Vec<String> =
+        rows.iter().map(|r| splits.get(&r.subject_id).cloned().unwrap_or_else(|| "unassigned".to_string())).collect();
+    let mut sizes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (i, split) in split_of.iter().enumerate() {
+        let e = sizes.entry(split.as_str()).or_default();
+        e.0 += 1;
+        e.1 += entries[i].as_ref().map_or(0, Vec::len);
+    }
+    let mut by_split: BTreeMap<String, SplitFeatures> = sizes
+        .iter()
+        .map(|(&split, &(n_rows, nnz))| {
+            let sf = SplitFeatures {
+                split: split.to_string(),
+                rows: Vec::with_capacity(n_rows),
+                matrix: CsrMatrix::with_capacity(space.n_features(), n_rows, nnz),
+            };
+            (split.to_string(), sf)
+        })
+        .collect();
     for (i, r) in rows.iter().enumerate() {
-        let split = splits.get(&r.subject_id).cloned().unwrap_or_else(|| "unassigned".to_string());
-        let sf = by_split.entry(split.clone()).or_insert_with(|| SplitFeatures {
-            split,
-            rows: Vec::new(),
-            matrix: CsrMatrix::new(space.n_features()),
-        });
-        let row = match &entries[i] {
-            Some(row) => row.as_slice(),
-            None => {
-                summary.rows_without_subject += 1;
-                &[]
-            }
-        };
+        let sf = by_split.get_mut(&split_of[i]).expect("every split was sized above");
+        let row = entries[i].take();
+        if row.is_none() {
+            summary.rows_without_subject += 1;
+        }
         sf.rows.push(*r);
-        sf.matrix.push_row(row);
+        sf.matrix.push_row(row.as_deref().unwrap_or(&[]));
     }
     let splits: Vec<SplitFeatures> = by_split.into_values().collect();
     summary.nnz = splits.iter().map(|s| s.matrix.nnz()).sum();

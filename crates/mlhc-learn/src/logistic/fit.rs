@@ -7,6 +7,7 @@
 //! coordinate update then costs the column's stored entries, not `n`.
 
 use mlhc_core::{CscMatrix, CsrMatrix};
+use rayon::prelude::*;
 
 use super::{sigmoid, LogisticModel, LogisticParams};
 use crate::{Error, Result};
@@ -89,7 +90,9 @@ impl<'a> Problem<'a> {
     /// The linear predictor of every row for standardized (b0, β).
     fn eta(&self, b0: f64, beta: &[f64]) -> Vec<f64> {
         let shift: f64 = beta.iter().zip(&self.s).zip(&self.mu).map(|((b, s), m)| b * s * m).sum();
+        // Rows are independent, so the parallel map gives the same bits as a sequential one.
         (0..self.x.n_rows())
+            .into_par_iter()
             .map(|i| {
                 let (cols, vals) = self.x.row(i);
                 b0 - shift
@@ -159,8 +162,9 @@ impl<'a> Problem<'a> {
             resid.push(sigmoid(e) - y);
         }
         let total: f64 = resid.iter().sum();
+        // Columns are independent: a parallel map, reproducible bit for bit.
         let grad: Vec<f64> = beta
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(j, &b)| {
                 if self.s[j] == 0.0 {
