@@ -3,66 +3,30 @@
 use serde::Serialize;
 
 use crate::bootstrap::{quantile, Clusters};
+use crate::metrics::cumulative_counts;
 
 /// (false-positive rate, true-positive rate) at every distinct score threshold, from (0, 0) to (1, 1)
 /// (scikit-learn's `roc_curve` with `drop_intermediate=False`). Empty without both classes.
 pub fn roc_curve(y: &[f64], score: &[f64]) -> Vec<(f64, f64)> {
-    let pos = y.iter().filter(|&&v| v == 1.0).count() as f64;
-    let neg = y.len() as f64 - pos;
-    if pos == 0.0 || neg == 0.0 {
+    let steps = cumulative_counts(y, score);
+    let Some(&(pos, neg)) = steps.last() else { return Vec::new() };
+    if pos == 0 || neg == 0 {
         return Vec::new();
     }
-    let mut order: Vec<usize> = (0..y.len()).collect();
-    order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
-    let mut out = vec![(0.0, 0.0)];
-    let (mut tp, mut fp) = (0.0, 0.0);
-    let mut k = 0;
-    while k < order.len() {
-        let mut e = k;
-        while e + 1 < order.len() && score[order[e + 1]] == score[order[k]] {
-            e += 1;
-        }
-        for &i in &order[k..=e] {
-            if y[i] == 1.0 {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-        }
-        out.push((fp / neg, tp / pos));
-        k = e + 1;
-    }
-    out
+    std::iter::once((0.0, 0.0))
+        .chain(steps.iter().map(|&(tp, fp)| (fp as f64 / neg as f64, tp as f64 / pos as f64)))
+        .collect()
 }
 
 /// (recall, precision) at every distinct score threshold, highest threshold first. Empty without
 /// positives.
 pub fn pr_curve(y: &[f64], score: &[f64]) -> Vec<(f64, f64)> {
-    let pos = y.iter().filter(|&&v| v == 1.0).count() as f64;
-    if pos == 0.0 {
+    let steps = cumulative_counts(y, score);
+    let pos = steps.last().map_or(0, |s| s.0);
+    if pos == 0 {
         return Vec::new();
     }
-    let mut order: Vec<usize> = (0..y.len()).collect();
-    order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
-    let mut out = Vec::new();
-    let (mut tp, mut fp) = (0.0, 0.0);
-    let mut k = 0;
-    while k < order.len() {
-        let mut e = k;
-        while e + 1 < order.len() && score[order[e + 1]] == score[order[k]] {
-            e += 1;
-        }
-        for &i in &order[k..=e] {
-            if y[i] == 1.0 {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-        }
-        out.push((tp / pos, tp / (tp + fp)));
-        k = e + 1;
-    }
-    out
+    steps.iter().map(|&(tp, fp)| (tp as f64 / pos as f64, tp as f64 / (tp + fp) as f64)).collect()
 }
 
 /// The TPR of a ROC curve at `fpr`, by linear interpolation (the upper envelope at vertical steps).

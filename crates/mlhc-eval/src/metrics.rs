@@ -3,59 +3,60 @@
 
 use serde::Serialize;
 
-/// Area under the ROC curve: the probability that a random positive scores above a random negative,
-/// ties counted as one half (the Mann–Whitney statistic; equals scikit-learn's `roc_auc_score`).
-/// `None` without both classes.
-pub fn roc_auc(y: &[f64], score: &[f64]) -> Option<f64> {
-    let n_pos = y.iter().filter(|&&v| v == 1.0).count();
-    let n_neg = y.len() - n_pos;
-    if n_pos == 0 || n_neg == 0 {
-        return None;
-    }
+/// Cumulative (true-positive, false-positive) counts at every distinct score, highest score first:
+/// the common walk behind the ROC and precision–recall curves and their areas. Tied scores form one
+/// step.
+pub(crate) fn cumulative_counts(y: &[f64], score: &[f64]) -> Vec<(u64, u64)> {
     let mut order: Vec<usize> = (0..y.len()).collect();
-    order.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
-    // Sum of positive ranks, with mid-ranks for ties.
-    let mut rank_sum = 0.0;
+    order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
+    let mut out = Vec::new();
+    let (mut tp, mut fp) = (0u64, 0u64);
     let mut k = 0;
     while k < order.len() {
-        let mut e = k;
-        while e + 1 < order.len() && score[order[e + 1]] == score[order[k]] {
-            e += 1;
+        let s = score[order[k]];
+        while k < order.len() && score[order[k]] == s {
+            if y[order[k]] == 1.0 {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            k += 1;
         }
-        let mid = (k + e) as f64 / 2.0 + 1.0;
-        rank_sum += order[k..=e].iter().filter(|&&i| y[i] == 1.0).count() as f64 * mid;
-        k = e + 1;
+        out.push((tp, fp));
     }
-    Some((rank_sum - n_pos as f64 * (n_pos as f64 + 1.0) / 2.0) / (n_pos as f64 * n_neg as f64))
+    out
+}
+
+/// Area under the ROC curve: the probability that a random positive scores above a random negative,
+/// ties counted as one half (the Mann–Whitney statistic; equals scikit-learn's `roc_auc_score`).
+/// Computed as the trapezoidal area in integer counts, which is exact. `None` without both classes.
+pub fn roc_auc(y: &[f64], score: &[f64]) -> Option<f64> {
+    let steps = cumulative_counts(y, score);
+    let &(pos, neg) = steps.last()?;
+    if pos == 0 || neg == 0 {
+        return None;
+    }
+    // Twice the area in units of one (positive, negative) pair: Σ Δfp · (tp_prev + tp).
+    let (mut twice, mut prev) = (0u128, (0u64, 0u64));
+    for &(tp, fp) in &steps {
+        twice += (fp - prev.1) as u128 * (tp + prev.0) as u128;
+        prev = (tp, fp);
+    }
+    Some(twice as f64 / (2.0 * pos as f64 * neg as f64))
 }
 
 /// Average precision: `Σ (Rₖ − Rₖ₋₁) Pₖ` over decreasing score thresholds (scikit-learn's
 /// `average_precision_score`). `None` without positives.
 pub fn average_precision(y: &[f64], score: &[f64]) -> Option<f64> {
-    let n_pos = y.iter().filter(|&&v| v == 1.0).count();
-    if n_pos == 0 {
+    let steps = cumulative_counts(y, score);
+    let pos = steps.last()?.0;
+    if pos == 0 {
         return None;
     }
-    let mut order: Vec<usize> = (0..y.len()).collect();
-    order.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
-    let (mut tp, mut fp, mut ap, mut prev_recall) = (0.0, 0.0, 0.0, 0.0);
-    let mut k = 0;
-    while k < order.len() {
-        let mut e = k;
-        while e + 1 < order.len() && score[order[e + 1]] == score[order[k]] {
-            e += 1;
-        }
-        for &i in &order[k..=e] {
-            if y[i] == 1.0 {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-        }
-        let recall = tp / n_pos as f64;
-        ap += (recall - prev_recall) * tp / (tp + fp);
-        prev_recall = recall;
-        k = e + 1;
+    let (mut ap, mut prev_tp) = (0.0, 0u64);
+    for &(tp, fp) in &steps {
+        ap += (tp - prev_tp) as f64 / pos as f64 * tp as f64 / (tp + fp) as f64;
+        prev_tp = tp;
     }
     Some(ap)
 }
