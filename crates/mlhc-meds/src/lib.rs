@@ -36,9 +36,9 @@ mod vocab;
 pub mod write;
 
 pub use error::{Error, Result};
+pub use etl::{run_etl, EtlConfig, EtlOptions, EtlReport};
 pub use read::{Dataset, LoadedDataset, ReadOptions, ShardFile};
 pub use schema::{CodeInfo, DatasetMetadata};
 pub use shard::{Event, Shard, ShardBuilder, SubjectEvents, TextColumn};
 pub use vocab::Vocabulary;
 pub use write::DatasetWriter;
-pub use etl::{run_etl, EtlConfig, EtlOptions, EtlReport};
