@@ -39,9 +39,8 @@ pub type Histograms = Vec<Vec<Sums>>;
 /// made the build memory-bound). Every feature's sums still run over `rows` in order, so neither the
 /// grouping nor the scheduling changes the result.
 ///
-/// The missing bin is not accumulated but set to `total − Σ observed bins` (LightGBM's most-frequent-bin
-/// trick): on sparse features it is the most frequent bin, and adding into one slot row after row
-/// serializes on the store-to-load latency.
+/// The missing bin's sums are then replaced by `total − Σ observed bins` (LightGBM's most-frequent-bin
+/// trick), so they are exactly consistent with the leaf's totals.
 pub fn build(
     x: &BinnedMatrix,
     rows: &[u32],
@@ -83,14 +82,13 @@ fn build_group(
     for &r in rows {
         let r = r as usize;
         let [g, h] = gh[r];
-        for &(col, missing, off) in &layout {
-            let b = col[r];
-            if b != missing {
-                let k = off + b as usize;
-                acc[k][0] += g;
-                acc[k][1] += h;
-                cnt[k] += 1;
-            }
+        for &(col, _, off) in &layout {
+            // No branch on the missing bin: whether an entry is absent is unpredictable, and its slot
+            // is overwritten below anyway.
+            let k = off + col[r] as usize;
+            acc[k][0] += g;
+            acc[k][1] += h;
+            cnt[k] += 1;
         }
     }
     features
