@@ -264,27 +264,6 @@ fn timestamps_us(col: &ArrayRef) -> Vec<Option<i64>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip_with_nulls_and_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("labels.parquet");
-        let labels = Labels {
-            subject_id: vec![1, 1, 2],
-            prediction_time: vec![Some(10), None, Some(-5)],
-            boolean_value: vec![Some(true), None, Some(false)],
-            ..Labels::default()
-        };
-        write_labels(&path, &labels).unwrap();
-        assert_eq!(read_labels(&path).unwrap(), labels);
-        write_labels(&path, &Labels::default()).unwrap();
-        assert!(read_labels(&path).unwrap().is_empty());
-    }
-}
-
 /// Column of predicted probabilities in MEDS-DEV's prediction schema.
 pub const PREDICTED_BOOLEAN_PROBABILITY: &str = "predicted_boolean_probability";
 /// Column of thresholded predictions in MEDS-DEV's prediction schema.
@@ -330,4 +309,25 @@ pub fn write_predictions(path: &Path, labels: &Labels, probabilities: &[f64], th
         w.close().map_err(|e| Error::parquet(path, e))?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_with_nulls_and_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.parquet");
+        let labels = Labels {
+            subject_id: vec![1, 1, 2],
+            prediction_time: vec![Some(10), None, Some(-5)],
+            boolean_value: vec![Some(true), None, Some(false)],
+            ..Labels::default()
+        };
+        write_labels(&path, &labels).unwrap();
+        assert_eq!(read_labels(&path).unwrap(), labels);
+        write_labels(&path, &Labels::default()).unwrap();
+        assert!(read_labels(&path).unwrap().is_empty());
+    }
 }
