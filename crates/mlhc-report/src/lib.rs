@@ -136,7 +136,7 @@ h1{{font-size:1.6em}} h2{{border-bottom:1px solid #ddd;padding-bottom:.2em;margi
 table{{border-collapse:collapse;margin:.6em 0}} td,th{{border:1px solid #ddd;padding:.25em .6em;text-align:right;font-size:.9em}}
 th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
 .warn{{background:#fff4e5;border-left:4px solid #e67e22;padding:.6em 1em;margin:1em 0}}
-.plots{{display:flex;flex-wrap:wrap;gap:1em}} .plot{{border:1px solid #eee}} pre{{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.8em}}
+.plots{{display:flex;flex-wrap:wrap;gap:1em}} .plot{{border:1px solid #eee}} pre{{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.8em}} code{{word-break:break-all}}
 </style></head><body><h1>{}</h1>"#,
         esc(&r.title),
         esc(&r.title)
