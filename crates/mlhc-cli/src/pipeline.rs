@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use mlhc_cohort::{extract, ExtractOptions, TaskConfig};
 use mlhc_eval::curves::{pr_curve, roc_band};
 use mlhc_eval::{evaluate, subgroups, EvalParams};
-use mlhc_learn::cv::{out_of_fold, select_c, select_rows, subject_folds};
+use mlhc_learn::cv::{fold_rows, out_of_fold, select_c, select_rows, subject_folds};
 use mlhc_learn::gbdt::{GbdtParams, Node};
 use mlhc_learn::logistic::{fit, LogisticParams, Penalty};
 use mlhc_learn::persist::{FeatureTransform, Model, ModelFile};
@@ -196,8 +196,7 @@ pub fn run(p: &Pipeline, log: &mut dyn FnMut(&str)) -> anyhow::Result<Outputs> {
     let fold_of = subject_folds(&sid, folds, p.seed)?;
     let mut oof_gbdt = vec![f64::NAN; y.len()];
     for f in 0..folds {
-        let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
-        let test: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == f).collect();
+        let (train, test) = fold_rows(&fold_of, f);
         let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
         let m = mlhc_learn::gbdt::fit(&select_rows(&x_raw, &train), &ytr, &gbdt_params)?;
         for (&i, prob) in test.iter().zip(m.predict(&select_rows(&x_raw, &test))) {

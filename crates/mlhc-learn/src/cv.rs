@@ -29,6 +29,11 @@ pub fn subject_folds(subjects: &[i64], k: usize, seed: u64) -> Result<Vec<usize>
     Ok(subjects.iter().map(|s| fold_of[s]).collect())
 }
 
+/// The (training, held-out) rows of fold `f` for a fold assignment from [`subject_folds`].
+pub fn fold_rows(folds: &[usize], f: usize) -> (Vec<usize>, Vec<usize>) {
+    (0..folds.len()).partition(|&i| folds[i] != f)
+}
+
 /// The rows of `x` selected by `rows`, as a new matrix.
 pub fn select_rows(x: &CsrMatrix, rows: &[usize]) -> CsrMatrix {
     let mut out = CsrMatrix::new(x.n_cols());
@@ -91,8 +96,7 @@ pub fn select_c(
     let mut total = vec![0.0; cs.len()];
     let mut count = vec![0usize; cs.len()];
     for f in 0..k {
-        let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
-        let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+        let (train, test) = fold_rows(&folds, f);
         let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
         let lambdas: Vec<f64> = order.iter().map(|&c| lambda_for(cs[c], train.len())).collect();
         let models = match fit_path(&select_rows(x, &train), &ytr, params, &lambdas) {
@@ -156,8 +160,7 @@ pub fn out_of_fold(
     let per_fold: Vec<Result<FoldOutput>> = (0..k)
         .into_par_iter()
         .map(|f| {
-            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
-            let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+            let (train, test) = fold_rows(&folds, f);
             let xtr = select_rows(x, &train);
             let ytr: Vec<f64> = train.iter().map(|&i| y[i]).collect();
             let str_: Vec<i64> = train.iter().map(|&i| subjects[i]).collect();

@@ -114,16 +114,7 @@ pub(crate) fn subject_rows(
 
     let params = &space.params;
     let has = |a: Aggregation| params.aggregations.contains(&a);
-    let value_aggs: Vec<Aggregation> = [
-        Aggregation::ValueCount,
-        Aggregation::ValueSum,
-        Aggregation::ValueSumSqd,
-        Aggregation::ValueMin,
-        Aggregation::ValueMax,
-    ]
-    .into_iter()
-    .filter(|&a| has(a))
-    .collect();
+    let value_aggs = params.value_aggregations();
     let with_count = has(Aggregation::CodeCount);
     let track_extremes = has(Aggregation::ValueMin) || has(Aggregation::ValueMax);
     let n_windows = params.windows.len();

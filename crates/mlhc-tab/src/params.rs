@@ -158,6 +158,16 @@ pub struct TabParams {
     pub anchor: Anchor,
 }
 
+impl TabParams {
+    /// The enabled `value/*` aggregations, in the order their columns appear in each window block.
+    pub fn value_aggregations(&self) -> Vec<Aggregation> {
+        Aggregation::ALL
+            .into_iter()
+            .filter(|a| a.needs_value() && !a.is_static() && self.aggregations.contains(a))
+            .collect()
+    }
+}
+
 impl Default for TabParams {
     fn default() -> Self {
         Self {

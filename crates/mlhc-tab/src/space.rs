@@ -61,16 +61,7 @@ impl FeatureSpace {
     /// and static together) number at least `params.min_code_inclusion_count`.
     pub fn from_stats(stats: &BTreeMap<String, CodeStats>, params: &TabParams) -> Self {
         let has = |a: Aggregation| params.aggregations.contains(&a);
-        let value_aggs: Vec<Aggregation> = [
-            Aggregation::ValueCount,
-            Aggregation::ValueSum,
-            Aggregation::ValueSumSqd,
-            Aggregation::ValueMin,
-            Aggregation::ValueMax,
-        ]
-        .into_iter()
-        .filter(|&a| has(a))
-        .collect();
+        let value_aggs = params.value_aggregations();
         let mut codes = Vec::new();
         let mut names = Vec::new();
         for (code, s) in stats {
