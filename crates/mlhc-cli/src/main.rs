@@ -49,6 +49,18 @@ enum Command {
     Predict(cmd::predict::Args),
     /// Turn each subject's history at each prediction time into sparse features (MEDS-Tab semantics).
     Tabularize(cmd::tabularize::Args),
+    /// Survival analysis: Kaplan-Meier, log-rank, Cox, AFT, random survival forests, metrics.
+    #[command(subcommand)]
+    Surv(cmd::surv::SurvCommand),
+    /// Physiological signals: WFDB/EDF records, QRS detection, beat scoring, HRV.
+    #[command(subcommand)]
+    Signal(cmd::signal::SignalCommand),
+    /// Clinical NLP: sentences, sections, concepts, ConText assertions, de-identification.
+    #[command(subcommand)]
+    Nlp(cmd::nlp::NlpCommand),
+    /// Causal inference: treatment effects with propensity and outcome models, balance, sensitivity.
+    #[command(subcommand)]
+    Causal(cmd::causal::CausalCommand),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +75,10 @@ fn main() -> ExitCode {
         Command::Predict(a) => cmd::predict::run(a),
         Command::Train(a) => cmd::train::train(a),
         Command::Evaluate(a) => cmd::train::evaluate_cmd(a),
+        Command::Surv(c) => cmd::surv::run(c),
+        Command::Signal(c) => cmd::signal::run(c),
+        Command::Nlp(c) => cmd::nlp::run(c),
+        Command::Causal(c) => cmd::causal::run(c),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,1 @@
+//! Causal inference for mlhc: propensity models, IPW, AIPW, meta-learners, matching, balance, sensitivity.

@@ -1,0 +1,1 @@
+//! Clinical NLP for mlhc: sentences, sections, concept matching, ConText assertions, de-identification.

@@ -1,0 +1,1 @@
+//! Physiological signals for mlhc: WFDB and EDF readers, filters, QRS detection, beat scoring, HRV.

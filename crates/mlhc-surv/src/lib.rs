@@ -1,0 +1,1 @@
+//! Survival analysis for mlhc: Kaplan-Meier, log-rank, Cox, parametric AFT, survival metrics, random survival forests.
