@@ -1,0 +1,131 @@
+//! Dense design matrices from named columns.
+
+use crate::{Column, Error, Frame, Result};
+
+/// A dense, row-major design matrix with one name per column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Column names: a numeric column keeps its name; a text column `c` becomes one dummy per
+    /// non-reference level, named `c[T.level]` (patsy's naming).
+    pub names: Vec<String>,
+    /// Number of rows.
+    pub n_rows: usize,
+    /// Number of columns.
+    pub n_cols: usize,
+    /// Values, row-major: `values[i * n_cols + j]`.
+    pub values: Vec<f64>,
+}
+
+impl Design {
+    /// Row `i`.
+    ///
+    /// # Panics
+    /// When `i >= n_rows`.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// Column `j`, copied out.
+    ///
+    /// # Panics
+    /// When `j >= n_cols`.
+    pub fn column_values(&self, j: usize) -> Vec<f64> {
+        assert!(j < self.n_cols, "column {j} out of range for {} columns", self.n_cols);
+        (0..self.n_rows).map(|i| self.values[i * self.n_cols + j]).collect()
+    }
+}
+
+impl Frame {
+    /// The design matrix of the named columns, in the order given.
+    ///
+    /// Numeric columns enter as they are and must be finite ([`Error::NotFinite`]). Text columns are
+    /// one-hot encoded over their distinct values in sorted (byte) order, the first level being the
+    /// reference and dropped, as R's treatment contrasts and patsy do; a text column with one level
+    /// contributes no columns. Any missing cell is [`Error::MissingValue`] naming column and row: select
+    /// complete rows first ([`Frame::complete_rows`]) when dropping them is intended.
+    pub fn design(&self, names: &[&str]) -> Result<Design> {
+        enum Part<'a> {
+            Num(&'a [Option<f64>]),
+            Dummies(&'a [Option<String>], Vec<&'a str>),
+        }
+        let mut parts = Vec::with_capacity(names.len());
+        let mut out_names = Vec::new();
+        for &name in names {
+            match self.column(name)? {
+                Column::Numeric(v) => {
+                    for (row, x) in v.iter().enumerate() {
+                        match x {
+                            None => return Err(Error::MissingValue { column: name.to_string(), row }),
+                            Some(x) if !x.is_finite() => {
+                                return Err(Error::NotFinite { column: name.to_string(), row, value: *x })
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    out_names.push(name.to_string());
+                    parts.push(Part::Num(v));
+                }
+                Column::Text(v) => {
+                    let mut levels = Vec::new();
+                    for (row, s) in v.iter().enumerate() {
+                        match s {
+                            None => return Err(Error::MissingValue { column: name.to_string(), row }),
+                            Some(s) => levels.push(s.as_str()),
+                        }
+                    }
+                    levels.sort_unstable();
+                    levels.dedup();
+                    let kept: Vec<&str> = levels.into_iter().skip(1).collect();
+                    out_names.extend(kept.iter().map(|l| format!("{name}[T.{l}]")));
+                    parts.push(Part::Dummies(v, kept));
+                }
+            }
+        }
+        let n_cols = out_names.len();
+        let n_rows = self.n_rows();
+        let mut values = vec![0.0; n_rows * n_cols];
+        let mut offset = 0;
+        for part in &parts {
+            match part {
+                Part::Num(v) => {
+                    for (i, x) in v.iter().enumerate() {
+                        values[i * n_cols + offset] = x.unwrap_or(f64::NAN);
+                    }
+                    offset += 1;
+                }
+                Part::Dummies(v, kept) => {
+                    for (i, s) in v.iter().enumerate() {
+                        if let Some(k) = s.as_deref().and_then(|s| kept.binary_search(&s).ok()) {
+                            values[i * n_cols + offset + k] = 1.0;
+                        }
+                    }
+                    offset += kept.len();
+                }
+            }
+        }
+        Ok(Design { names: out_names, n_rows, n_cols, values })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Frame;
+
+    #[test]
+    fn one_hot_with_sorted_reference_level() {
+        let f = Frame::from_csv_reader("x,g\n1,b\n2,c\n3,a\n4,b\n".as_bytes(), b',', "t.csv").unwrap();
+        let d = f.design(&["g", "x"]).unwrap();
+        assert_eq!(d.names, vec!["g[T.b]", "g[T.c]", "x"]);
+        assert_eq!(d.values, vec![1., 0., 1., 0., 1., 2., 0., 0., 3., 1., 0., 4.]);
+        assert_eq!(d.column_values(2), vec![1., 2., 3., 4.]);
+    }
+
+    #[test]
+    fn missing_and_non_finite_cells_are_errors() {
+        let f = Frame::from_csv_reader("x,g,y\n1,b,inf\n,c,1\n".as_bytes(), b',', "t.csv").unwrap();
+        assert_eq!(f.design(&["x"]).unwrap_err().to_string(), "column \"x\", row 1: missing value");
+        assert_eq!(f.design(&["y"]).unwrap_err().to_string(), "column \"y\", row 0: value inf is not finite");
+        let g = f.select_rows(&f.complete_rows(&["x"]).unwrap());
+        assert_eq!(g.design(&["x", "g"]).unwrap().names, vec!["x"]);
+    }
+}

@@ -1,0 +1,303 @@
+//! Reading tables from CSV, TSV (optionally gzip-compressed) and Parquet files.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::{Column, Error, Frame, Result};
+
+/// pandas' default NA strings (`pandas.read_csv(na_values=None)`): a cell equal to one of these is
+/// missing.
+const NA_STRINGS: &[&str] = &[
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null",
+];
+
+fn is_na(cell: &str) -> bool {
+    NA_STRINGS.contains(&cell)
+}
+
+fn parse_number(cell: &str) -> Option<f64> {
+    let t = cell.trim();
+    // Rust's parser accepts "inf"/"infinity" like pandas does; "NaN" never reaches here (it is NA).
+    t.parse::<f64>().ok()
+}
+
+enum Format {
+    Delimited { delimiter: u8, gzip: bool },
+    Parquet,
+}
+
+fn format_of(path: &Path) -> Result<Format> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let f = if name.ends_with(".csv") {
+        Format::Delimited { delimiter: b',', gzip: false }
+    } else if name.ends_with(".csv.gz") {
+        Format::Delimited { delimiter: b',', gzip: true }
+    } else if name.ends_with(".tsv") || name.ends_with(".tab") {
+        Format::Delimited { delimiter: b'\t', gzip: false }
+    } else if name.ends_with(".tsv.gz") {
+        Format::Delimited { delimiter: b'\t', gzip: true }
+    } else if name.ends_with(".parquet") {
+        Format::Parquet
+    } else {
+        return Err(Error::UnsupportedFormat { path: path.display().to_string() });
+    };
+    Ok(f)
+}
+
+impl Frame {
+    /// Reads a table, choosing the format by extension: `.csv`, `.csv.gz`, `.tsv`, `.tsv.gz` or
+    /// `.parquet`.
+    pub fn read(path: &Path) -> Result<Frame> {
+        let shown = path.display().to_string();
+        let io = |source| Error::Io { path: shown.clone(), source };
+        match format_of(path)? {
+            Format::Parquet => read_parquet(path),
+            Format::Delimited { delimiter, gzip } => {
+                let file = File::open(path).map_err(io)?;
+                if gzip {
+                    Frame::from_csv_reader(flate2::read::MultiGzDecoder::new(file), delimiter, &shown)
+                } else {
+                    Frame::from_csv_reader(file, delimiter, &shown)
+                }
+            }
+        }
+    }
+
+    /// Reads delimited text with a header row. `source` names the input in errors.
+    ///
+    /// The input is held in memory once and parsed twice: first to decide each column's type, then to
+    /// fill typed columns, so a text column keeps every cell exactly as written.
+    pub fn from_csv_reader<R: Read>(mut reader: R, delimiter: u8, source: &str) -> Result<Frame> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| Error::Io { path: source.to_string(), source: e })?;
+        let csv_error = |e: csv::Error| {
+            let line = e.position().map_or(0, |p| p.line());
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                    format!("expected {expected_len} fields, found {len}")
+                }
+                csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8 in field {}", err.field() + 1),
+                _ => e.to_string(),
+            };
+            Error::Csv { path: source.to_string(), line, message }
+        };
+        let builder = || {
+            let mut b = csv::ReaderBuilder::new();
+            b.delimiter(delimiter).has_headers(true).flexible(false);
+            b
+        };
+        let mut rdr = builder().from_reader(bytes.as_slice());
+        let names: Vec<String> = rdr.headers().map_err(csv_error)?.iter().map(str::to_string).collect();
+        for (i, n) in names.iter().enumerate() {
+            if names[..i].contains(n) {
+                return Err(Error::DuplicateColumn { path: source.to_string(), name: n.clone() });
+            }
+        }
+        // Pass 1: a column is numeric while every non-missing cell parses as a number.
+        let mut numeric = vec![true; names.len()];
+        let mut n_rows = 0usize;
+        let mut record = csv::StringRecord::new();
+        while rdr.read_record(&mut record).map_err(csv_error)? {
+            for (j, cell) in record.iter().enumerate() {
+                if numeric[j] && !is_na(cell) && parse_number(cell).is_none() {
+                    numeric[j] = false;
+                }
+            }
+            n_rows += 1;
+        }
+        // Pass 2: fill typed columns.
+        let mut columns: Vec<Column> = numeric
+            .iter()
+            .map(|&num| {
+                if num {
+                    Column::Numeric(Vec::with_capacity(n_rows))
+                } else {
+                    Column::Text(Vec::with_capacity(n_rows))
+                }
+            })
+            .collect();
+        let mut rdr = builder().from_reader(bytes.as_slice());
+        while rdr.read_record(&mut record).map_err(csv_error)? {
+            for (cell, col) in record.iter().zip(columns.iter_mut()) {
+                let na = is_na(cell);
+                match col {
+                    Column::Numeric(v) => v.push(if na { None } else { parse_number(cell) }),
+                    Column::Text(v) => v.push(if na { None } else { Some(cell.to_string()) }),
+                }
+            }
+        }
+        Ok(Frame::from_columns(names.into_iter().zip(columns).collect()))
+    }
+}
+
+fn read_parquet(path: &Path) -> Result<Frame> {
+    let shown = path.display().to_string();
+    let perr = |e: &dyn std::fmt::Display| Error::Parquet { path: shown.clone(), message: e.to_string() };
+    let file = File::open(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(&e))?;
+    let schema = builder.schema().clone();
+    let reader = builder.build().map_err(|e| perr(&e))?;
+    let mut columns: Vec<Column> = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        columns.push(match field.data_type() {
+            t if is_numeric_type(t) => Column::Numeric(Vec::new()),
+            t if is_text_type(t) => Column::Text(Vec::new()),
+            t => {
+                return Err(perr(&format!("column {:?} has unsupported type {t}", field.name())));
+            }
+        });
+    }
+    for batch in reader {
+        let batch = batch.map_err(|e| perr(&e))?;
+        for (col, array) in columns.iter_mut().zip(batch.columns()) {
+            match col {
+                Column::Numeric(v) => push_numeric(v, array),
+                Column::Text(v) => push_text(v, array),
+            }
+        }
+    }
+    let mut names = Vec::with_capacity(columns.len());
+    for f in schema.fields() {
+        if names.contains(f.name()) {
+            return Err(Error::DuplicateColumn { path: shown, name: f.name().clone() });
+        }
+        names.push(f.name().clone());
+    }
+    Ok(Frame::from_columns(names.into_iter().zip(columns).collect()))
+}
+
+fn is_numeric_type(t: &DataType) -> bool {
+    use DataType::*;
+    matches!(t, Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float16 | Float32 | Float64 | Boolean)
+}
+
+fn is_text_type(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View),
+        _ => false,
+    }
+}
+
+fn push_numeric(out: &mut Vec<Option<f64>>, a: &ArrayRef) {
+    macro_rules! prim {
+        ($t:ty) => {
+            out.extend(a.as_primitive::<$t>().iter().map(|x| x.map(|x| x as f64)))
+        };
+    }
+    match a.data_type() {
+        DataType::Int8 => prim!(Int8Type),
+        DataType::Int16 => prim!(Int16Type),
+        DataType::Int32 => prim!(Int32Type),
+        DataType::Int64 => prim!(Int64Type),
+        DataType::UInt8 => prim!(UInt8Type),
+        DataType::UInt16 => prim!(UInt16Type),
+        DataType::UInt32 => prim!(UInt32Type),
+        DataType::UInt64 => prim!(UInt64Type),
+        DataType::Float16 => out.extend(a.as_primitive::<Float16Type>().iter().map(|x| x.map(f64::from))),
+        DataType::Float32 => out.extend(a.as_primitive::<Float32Type>().iter().map(|x| x.map(f64::from))),
+        DataType::Float64 => out.extend(a.as_primitive::<Float64Type>().iter()),
+        DataType::Boolean => out.extend(a.as_boolean().iter().map(|x| x.map(|b| if b { 1.0 } else { 0.0 }))),
+        // The schema check admits only the types above; a batch cannot change its schema.
+        other => unreachable!("numeric column of type {other}"),
+    }
+}
+
+fn push_text(out: &mut Vec<Option<String>>, a: &ArrayRef) {
+    match a.data_type() {
+        DataType::Utf8 => out.extend(a.as_string::<i32>().iter().map(|s| s.map(str::to_string))),
+        DataType::LargeUtf8 => out.extend(a.as_string::<i64>().iter().map(|s| s.map(str::to_string))),
+        DataType::Utf8View => out.extend(a.as_string_view().iter().map(|s| s.map(str::to_string))),
+        DataType::Dictionary(_, _) => {
+            let dict = a.as_any_dictionary();
+            let mut values = Vec::new();
+            push_text(&mut values, dict.values());
+            let keys = dict.normalized_keys();
+            for (i, k) in keys.iter().enumerate() {
+                out.push(if a.is_null(i) { None } else { values.get(*k).cloned().flatten() });
+            }
+        }
+        other => unreachable!("text column of type {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{BooleanArray, DictionaryArray, Float32Array, Int64Array, RecordBatch, StringArray};
+
+    use super::*;
+
+    #[test]
+    fn csv_types_and_na_strings() {
+        let f = Frame::from_csv_reader(
+            "\"\",x,y,z\n\"1\",1e3,NA,a\n\"2\",-inf,None,\n\"3\",2,n/a,c\n".as_bytes(),
+            b',',
+            "t.csv",
+        )
+        .unwrap();
+        assert_eq!(f.names(), vec!["", "x", "y", "z"]);
+        assert_eq!(f.numeric("").unwrap(), &[Some(1.0), Some(2.0), Some(3.0)]);
+        assert_eq!(f.numeric("x").unwrap(), &[Some(1000.0), Some(f64::NEG_INFINITY), Some(2.0)]);
+        // An all-missing column is numeric with no values.
+        assert_eq!(f.numeric("y").unwrap(), &[None, None, None]);
+        assert_eq!(f.column("z").unwrap(), &Column::Text(vec![Some("a".into()), None, Some("c".into())]));
+    }
+
+    #[test]
+    fn csv_errors_name_file_and_line() {
+        let e = Frame::from_csv_reader("a,b\n1,2\n3\n".as_bytes(), b',', "bad.csv").unwrap_err();
+        assert_eq!(e.to_string(), "bad.csv, line 3: expected 2 fields, found 1");
+        let e = Frame::from_csv_reader("a,a\n1,2\n".as_bytes(), b',', "dup.csv").unwrap_err();
+        assert_eq!(e.to_string(), "dup.csv: duplicate column name \"a\"");
+        let e = Frame::read(Path::new("x.xlsx")).unwrap_err();
+        assert!(e.to_string().starts_with("x.xlsx: unsupported table format"), "{e}");
+    }
+
+    #[test]
+    fn gzip_tsv_and_parquet_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = dir.path().join("t.tsv.gz");
+        {
+            use std::io::Write;
+            let mut w = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+            w.write_all(b"t\tg\n1.5\tb\n2\ta\n").unwrap();
+            w.finish().unwrap();
+        }
+        let f = Frame::read(&gz).unwrap();
+        assert_eq!(f.numeric("t").unwrap(), &[Some(1.5), Some(2.0)]);
+
+        let pq = dir.path().join("t.parquet");
+        let dict: DictionaryArray<Int32Type> = vec![Some("u"), None, Some("v")].into_iter().collect();
+        let batch = RecordBatch::try_from_iter(vec![
+            ("i", Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])) as ArrayRef),
+            ("f", Arc::new(Float32Array::from(vec![0.5, 1.5, 2.5])) as ArrayRef),
+            ("b", Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef),
+            ("s", Arc::new(StringArray::from(vec![Some("x"), Some("y"), None])) as ArrayRef),
+            ("d", Arc::new(dict) as ArrayRef),
+        ])
+        .unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let f = Frame::read(&pq).unwrap();
+        assert_eq!(f.numeric("i").unwrap(), &[Some(1.0), None, Some(3.0)]);
+        assert_eq!(f.numeric("f").unwrap(), &[Some(0.5), Some(1.5), Some(2.5)]);
+        assert_eq!(f.boolean("b").unwrap(), vec![Some(true), Some(false), Some(true)]);
+        assert_eq!(f.column("s").unwrap(), &Column::Text(vec![Some("x".into()), Some("y".into()), None]));
+        assert_eq!(f.column("d").unwrap(), &Column::Text(vec![Some("u".into()), None, Some("v".into())]));
+    }
+}
