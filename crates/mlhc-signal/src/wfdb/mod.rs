@@ -1,0 +1,11 @@
+//! PhysioNet WFDB records: headers, signal files and annotation files.
+
+pub mod annotation;
+pub mod format;
+pub mod header;
+pub mod record;
+
+pub use annotation::{read_annotations, write_annotations, AnnCode, Annotation};
+pub use format::SignalFormat;
+pub use header::{Header, SegmentSpec, SignalSpec};
+pub use record::{header_path, sibling_path, PhysicalSignal, Record};
