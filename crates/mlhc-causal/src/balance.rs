@@ -1,0 +1,202 @@
+//! Covariate balance (standardized mean differences) and overlap (positivity) diagnostics.
+
+use mlhc_frame::Design;
+
+use crate::estimate::quantile;
+
+/// The balance of one covariate between the arms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Smd {
+    /// The covariate (design column) name.
+    pub name: String,
+    /// Its (weighted) mean among the treated.
+    pub mean_treated: f64,
+    /// Its (weighted) mean among the controls.
+    pub mean_control: f64,
+    /// `(mean_treated − mean_control) / sqrt((s₁² + s₀²) / 2)` with the arms' *unweighted* variances,
+    /// so that values before and after weighting share one scale (as cobalt and Austin 2009 do); 0
+    /// for a column constant in both arms.
+    pub smd: f64,
+}
+
+/// Standardized mean differences of every design column, optionally weighted (IPW or matching weights).
+pub fn smd_table(x: &Design, treatment: &[bool], weights: Option<&[f64]>) -> Vec<Smd> {
+    let n = x.n_rows;
+    (0..x.n_cols)
+        .map(|j| {
+            let mut s = [[0.0f64; 3]; 2]; // per arm: Σw, Σw·x, and unweighted (count, Σx, Σx²) below
+            let mut u = [[0.0f64; 3]; 2];
+            for i in 0..n {
+                let v = x.values[i * x.n_cols + j];
+                let k = treatment[i] as usize;
+                let w = weights.map_or(1.0, |w| w[i]);
+                s[k][0] += w;
+                s[k][1] += w * v;
+                u[k][0] += 1.0;
+                u[k][1] += v;
+                u[k][2] += v * v;
+            }
+            let var = |k: usize| {
+                let m = u[k][1] / u[k][0];
+                if u[k][0] > 1.0 {
+                    ((u[k][2] - u[k][0] * m * m) / (u[k][0] - 1.0)).max(0.0)
+                } else {
+                    0.0
+                }
+            };
+            let (m1, m0) = (s[1][1] / s[1][0], s[0][1] / s[0][0]);
+            let sd = ((var(1) + var(0)) / 2.0).sqrt();
+            let smd = if sd > 0.0 { (m1 - m0) / sd } else { 0.0 };
+            Smd { name: x.names[j].clone(), mean_treated: m1, mean_control: m0, smd }
+        })
+        .collect()
+}
+
+/// Quantiles of one arm's propensities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmSummary {
+    /// Rows in the arm.
+    pub n: usize,
+    /// Smallest propensity.
+    pub min: f64,
+    /// 5% quantile.
+    pub q05: f64,
+    /// Median.
+    pub median: f64,
+    /// 95% quantile.
+    pub q95: f64,
+    /// Largest propensity.
+    pub max: f64,
+}
+
+/// One bin of the propensity histogram.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramBin {
+    /// Lower edge.
+    pub lo: f64,
+    /// Upper edge.
+    pub hi: f64,
+    /// Treated rows in `[lo, hi)` (the last bin includes 1).
+    pub treated: usize,
+    /// Control rows in the bin.
+    pub control: usize,
+}
+
+/// Overlap (positivity) diagnostics of fitted propensities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlap {
+    /// The treated arm's propensities.
+    pub treated: ArmSummary,
+    /// The control arm's propensities.
+    pub control: ArmSummary,
+    /// Rows with a propensity below `clip` (before clipping).
+    pub n_below_clip: usize,
+    /// Rows with a propensity above `1 − clip` (before clipping).
+    pub n_above_clip: usize,
+    /// Equal-width bins over [0, 1].
+    pub histogram: Vec<HistogramBin>,
+    /// The propensity model's AUC for telling the arms apart (0.5: indistinguishable arms; near 1:
+    /// little overlap).
+    pub auc: f64,
+    /// Range of the ATE weights `1/e`, `1/(1 − e)` (after clipping).
+    pub weight_range: (f64, f64),
+    /// Range of the stabilized ATE weights.
+    pub stabilized_weight_range: (f64, f64),
+    /// Kish effective sample size `(Σw)²/Σw²` of the treated under the ATE weights.
+    pub ess_treated: f64,
+    /// Kish effective sample size of the controls under the ATE weights.
+    pub ess_control: f64,
+}
+
+fn summary(mut v: Vec<f64>) -> ArmSummary {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return ArmSummary { n: 0, min: f64::NAN, q05: f64::NAN, median: f64::NAN, q95: f64::NAN, max: f64::NAN };
+    }
+    ArmSummary {
+        n: v.len(),
+        min: v[0],
+        q05: quantile(&v, 0.05),
+        median: quantile(&v, 0.5),
+        q95: quantile(&v, 0.95),
+        max: v[v.len() - 1],
+    }
+}
+
+/// The area under the ROC curve of `score` for `label` (Mann–Whitney, ties counted one half).
+pub fn auc(score: &[f64], label: &[bool]) -> f64 {
+    let mut idx: Vec<usize> = (0..score.len()).collect();
+    idx.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
+    let (mut rank_sum, mut i) = (0.0, 0);
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && score[idx[j + 1]] == score[idx[i]] {
+            j += 1;
+        }
+        let mid = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum += (i..=j).filter(|&k| label[idx[k]]).count() as f64 * mid;
+        i = j + 1;
+    }
+    let n1 = label.iter().filter(|&&l| l).count() as f64;
+    let n0 = label.len() as f64 - n1;
+    (rank_sum - n1 * (n1 + 1.0) / 2.0) / (n1 * n0)
+}
+
+/// Overlap diagnostics of raw (unclipped) propensities `e`, with `bins` histogram bins.
+pub fn overlap(e: &[f64], treatment: &[bool], clip: f64, bins: usize) -> Overlap {
+    let bins = bins.max(1);
+    let arm = |a: bool| e.iter().zip(treatment).filter(|(_, &t)| t == a).map(|(&v, _)| v).collect::<Vec<f64>>();
+    let mut histogram: Vec<HistogramBin> = (0..bins)
+        .map(|b| HistogramBin { lo: b as f64 / bins as f64, hi: (b + 1) as f64 / bins as f64, treated: 0, control: 0 })
+        .collect();
+    for (&v, &t) in e.iter().zip(treatment) {
+        let b = ((v * bins as f64) as usize).min(bins - 1);
+        if t {
+            histogram[b].treated += 1;
+        } else {
+            histogram[b].control += 1;
+        }
+    }
+    let clipped: Vec<f64> = e.iter().map(|v| v.clamp(clip, 1.0 - clip)).collect();
+    let range = |w: &[f64]| w.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let w = crate::estimate::ipw_weights(&clipped, treatment, crate::Estimand::Ate, false);
+    let sw = crate::estimate::ipw_weights(&clipped, treatment, crate::Estimand::Ate, true);
+    let ess = |a: bool| {
+        let (s, s2) = w
+            .iter()
+            .zip(treatment)
+            .filter(|(_, &t)| t == a)
+            .fold((0.0, 0.0), |(s, s2), (&v, _)| (s + v, s2 + v * v));
+        s * s / s2
+    };
+    Overlap {
+        treated: summary(arm(true)),
+        control: summary(arm(false)),
+        n_below_clip: e.iter().filter(|&&v| v < clip).count(),
+        n_above_clip: e.iter().filter(|&&v| v > 1.0 - clip).count(),
+        histogram,
+        auc: auc(e, treatment),
+        weight_range: range(&w),
+        stabilized_weight_range: range(&sw),
+        ess_treated: ess(true),
+        ess_control: ess(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smd_of_a_shifted_column_and_auc() {
+        let x = Design { names: vec!["a".into()], n_rows: 4, n_cols: 1, values: vec![1.0, 3.0, 2.0, 4.0] };
+        let t = [false, false, true, true];
+        let s = smd_table(&x, &t, None);
+        // means 3 and 2; variances 2 and 2.
+        assert!((s[0].smd - 1.0 / 2f64.sqrt()).abs() < 1e-12);
+        let w = smd_table(&x, &t, Some(&[0.0, 1.0, 1.0, 0.0]));
+        assert_eq!(w[0].smd, -1.0 / 2f64.sqrt());
+        assert_eq!(auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]), 0.75);
+        assert_eq!(auc(&[0.5, 0.5], &[false, true]), 0.5);
+    }
+}
