@@ -1,1 +1,48 @@
-//! Survival analysis for mlhc: Kaplan-Meier, log-rank, Cox, parametric AFT, survival metrics, random survival forests.
+//! Survival analysis: Kaplan–Meier, Nelson–Aalen, log-rank tests, restricted mean survival, the Cox
+//! proportional-hazards model and concordance indices.
+//!
+//! Every estimator takes plain slices — durations, event flags and, for regression, a dense
+//! row-major design — and returns a fitted value type; reading tables is the job of `mlhc-frame`
+//! and the `mlhc surv` commands. Results match lifelines 0.30.3 (and R's `survival`) on the datasets
+//! in `testdata/survival/`: see each module's documentation for its estimand and reference.
+//!
+//! The small dense linear algebra (a Cholesky factor, solve and inverse of the p×p information
+//! matrix) is written here: p is small, and three short routines do not justify a linear-algebra
+//! dependency on a 2-core build machine.
+//!
+//! ```
+//! use mlhc_surv::{KaplanMeier, CoxData, CoxParams};
+//!
+//! let durations = [5.0, 8.0, 3.0, 9.0, 4.0, 6.0, 10.0, 2.0];
+//! let events = [true, false, true, true, true, false, false, true];
+//! let km = KaplanMeier::fit(&durations, &events, 0.05).unwrap();
+//! assert_eq!(km.survival_at(3.0), 0.75); // two events among 8, then 7 at risk
+//!
+//! let x = [1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0];
+//! let names = vec!["treated".to_string()];
+//! let cox = CoxParams::default().fit(&CoxData::new(&x, &names, &durations, &events)).unwrap();
+//! assert!(cox.log_likelihood >= cox.null_log_likelihood);
+//! ```
+
+// Index loops mirror the matrix formulas they implement (zᵢⱼ, Iᵢⱼ); iterator chains would obscure them.
+#![allow(clippy::needless_range_loop)]
+
+mod concordance;
+mod cox;
+mod data;
+mod error;
+mod km;
+mod linalg;
+mod logrank;
+mod nelson_aalen;
+mod rmst;
+mod special;
+
+pub use concordance::{harrell_c, uno_c, Concordance};
+pub use cox::{BaselineHazard, CoefficientSummary, CoxData, CoxModel, CoxParams, SurvivalCurves, Ties};
+pub use error::{Error, Result};
+pub use km::{KaplanMeier, KmPoint, KmRow, Median};
+pub use logrank::{logrank_test, LogRank};
+pub use nelson_aalen::{NaRow, NelsonAalen};
+pub use rmst::{restricted_mean, Rmst};
+pub use special::{chi2_sf, normal_quantile, normal_sf};

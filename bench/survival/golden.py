@@ -1,0 +1,83 @@
+"""Reference values for mlhc-surv's golden tests, from lifelines 0.30.3 and scikit-survival 0.23.1.
+
+    bench/.venv-survival/bin/python bench/survival/golden.py
+"""
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter, NelsonAalenFitter, WeibullAFTFitter
+from lifelines import LogNormalAFTFitter, LogLogisticAFTFitter
+from lifelines.statistics import logrank_test, multivariate_logrank_test
+from lifelines.utils import concordance_index, restricted_mean_survival_time
+
+d = "testdata/survival/"
+rossi = pd.read_csv(d + "rossi.csv")
+np.set_printoptions(precision=10)
+
+kmf = KaplanMeierFitter().fit(rossi.week, rossi.arrest)
+print("KM rossi S(26,52)", kmf.survival_function_at_times([26, 52]).values)
+print("KM rossi CI at 52", kmf.confidence_interval_.loc[52].values)
+print("KM rossi median", kmf.median_survival_time_)
+rm = restricted_mean_survival_time(kmf, t=52, return_variance=True)
+print("RMST rossi tau=52", rm)
+naf = NelsonAalenFitter().fit(rossi.week, rossi.arrest)
+print("NA rossi H(52)", naf.cumulative_hazard_at_times([10, 52]).values, naf.confidence_interval_.loc[52].values)
+naf2 = NelsonAalenFitter(nelson_aalen_smoothing=False).fit(rossi.week, rossi.arrest)
+print("NA nosmooth rossi H(52)", naf2.cumulative_hazard_at_times([10, 52]).values, naf2.confidence_interval_.loc[52].values)
+
+w = pd.read_csv(d + "waltons_dataset.csv")
+for g in ["miR-137", "control"]:
+    k = KaplanMeierFitter().fit(w["T"][w.group == g], w.E[w.group == g])
+    from lifelines.utils import median_survival_times
+    print("waltons", g, "median", k.median_survival_time_, median_survival_times(k.confidence_interval_).values)
+r = logrank_test(w["T"][w.group == "miR-137"], w["T"][w.group == "control"], w.E[w.group == "miR-137"], w.E[w.group == "control"])
+print("waltons logrank", r.test_statistic, r.p_value)
+r = multivariate_logrank_test(rossi.week, rossi.prio.clip(upper=3), rossi.arrest)
+print("rossi logrank prio groups 0..3", r.test_statistic, r.p_value, r.degrees_of_freedom)
+
+cph = CoxPHFitter().fit(rossi, "week", "arrest")
+print("cox rossi efron", cph.params_.values, cph.standard_errors_.values, cph.concordance_index_, cph.log_likelihood_)
+print("cox rossi efron baseline H0 at 10,52", cph.baseline_cumulative_hazard_.loc[[10, 52]].values.ravel())
+print("cox rossi predict S(52) row0", cph.predict_survival_function(rossi.iloc[:2], times=[52]).values)
+cph_b = CoxPHFitter(baseline_estimation_method="breslow").fit(rossi, "week", "arrest", robust=True)
+print("cox rossi robust se", cph_b.standard_errors_.values)
+cph_s = CoxPHFitter().fit(rossi, "week", "arrest", strata=["race"])
+print("cox rossi strata race", cph_s.params_.values, cph_s.standard_errors_.values, cph_s.log_likelihood_, cph_s.concordance_index_)
+rw = rossi.copy(); rw["w"] = 1 + (np.arange(len(rw)) % 3)
+cph_w = CoxPHFitter().fit(rw, "week", "arrest", weights_col="w")
+print("cox rossi weights 1+(i%3) robust", cph_w.params_.values, cph_w.standard_errors_.values, cph_w.log_likelihood_)
+rc = rossi.copy(); rc["cl"] = np.arange(len(rc)) // 4
+cph_c = CoxPHFitter().fit(rc, "week", "arrest", cluster_col="cl")
+print("cox rossi cluster i//4", cph_c.params_.values, cph_c.standard_errors_.values)
+
+lung = pd.read_csv(d + "lung.csv")
+cl = CoxPHFitter().fit(lung[["time", "status", "age", "sex"]], "time", "status")
+print("cox lung", cl.params_.values, cl.standard_errors_.values, cl.log_likelihood_)
+
+print("concordance ties check", concordance_index([1, 1, 2, 3, 3], [1, 2, 2, 3, 1], [1, 0, 1, 1, 0]))
+
+wf = WeibullAFTFitter().fit(rossi, "week", "arrest")
+print("weibull", wf.params_, wf.standard_errors_, wf.log_likelihood_)
+ln = LogNormalAFTFitter().fit(rossi, "week", "arrest")
+print("lognormal", ln.params_.values, ln.standard_errors_.values, ln.log_likelihood_)
+ll = LogLogisticAFTFitter().fit(rossi, "week", "arrest")
+print("loglogistic", ll.params_.values, ll.standard_errors_.values, ll.log_likelihood_)
+
+# lifelines' score residuals ignore ties (coxph_fitter.py: "TODO: doesn't handle ties"), so robust
+# standard errors are compared on rossi with every tie broken (week + row * 1e-4).
+rt = rossi.copy(); rt["week"] = rt.week + np.arange(len(rt)) * 1e-4
+c = CoxPHFitter().fit(rt, "week", "arrest", robust=True)
+print("cox rossi tie-broken robust", c.params_.values, c.standard_errors_.values)
+rt["cl"] = np.arange(len(rt)) // 4
+c = CoxPHFitter().fit(rt, "week", "arrest", cluster_col="cl")
+print("cox rossi tie-broken cluster i//4", c.standard_errors_.values)
+rt["w"] = 1 + (np.arange(len(rt)) % 3)
+c = CoxPHFitter().fit(rt.drop(columns="cl"), "week", "arrest", weights_col="w", robust=True)
+print("cox rossi tie-broken weights robust", c.params_.values, c.standard_errors_.values)
+# The weighted fits stop early at lifelines' default precision (1e-7); tightened for the golden values.
+tight = dict(precision=1e-12)
+c = CoxPHFitter().fit(rt.drop(columns="cl"), "week", "arrest", weights_col="w", robust=True, fit_options=tight)
+print("cox rossi tie-broken weights robust tight", c.params_.values, c.standard_errors_.values)
+c = CoxPHFitter().fit(rw, "week", "arrest", weights_col="w", fit_options=tight)
+print("cox rossi weights 1+(i%3) tight", c.params_.values, c.standard_errors_.values, c.log_likelihood_)
+c = CoxPHFitter().fit(lung[["time", "status", "age", "sex"]], "time", "status", fit_options=tight)
+print("cox lung tight", c.params_.values, c.standard_errors_.values, c.log_likelihood_)

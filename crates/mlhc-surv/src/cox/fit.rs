@@ -1,0 +1,535 @@
+//! Newton–Raphson on the partial likelihood.
+//!
+//! Rows are sorted by stratum, then by descending time, so each risk set is a prefix of its stratum
+//! and the risk-set sums S0 = Σ rₖ, S1 = Σ rₖ zₖ (rₖ = wₖ exp(ηₖ)) are running sums. The information
+//! matrix `Σ_terms [S2/den − S1 S1'/den²]` is computed without running p×p sums: the S2 part equals
+//! `Σₖ rₖ aₖ zₖ zₖ'`, where aₖ adds up `1/den` over the terms whose risk set holds k, a weighted Gram
+//! matrix computed in parallel over rows; the S1 S1' part is one rank-one update per event.
+
+use rayon::prelude::*;
+
+use super::{robust, BaselineHazard, CoxData, CoxModel, CoxParams, Ties};
+use crate::concordance::harrell_c;
+use crate::data::{check_len, check_survival, check_weights, encode_labels};
+use crate::error::{Error, Result};
+use crate::linalg::Cholesky;
+
+/// A run of rows with the same stratum and time.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Block {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The data sorted, centred and scaled for fitting.
+pub(super) struct Prepared {
+    pub n: usize,
+    pub p: usize,
+    /// Standardized covariates in sorted order, row-major.
+    pub z: Vec<f64>,
+    pub w: Vec<f64>,
+    pub event: Vec<bool>,
+    pub time: Vec<f64>,
+    /// Sorted position -> input row.
+    pub order: Vec<usize>,
+    pub blocks: Vec<Block>,
+    /// Per stratum, the range of block indices, and the stratum label.
+    pub strata: Vec<(std::ops::Range<usize>, usize)>,
+    pub mean: Vec<f64>,
+    pub scale: Vec<f64>,
+}
+
+/// Log-likelihood, score and information at one β (standardized units).
+pub(super) struct Eval {
+    pub ll: f64,
+    pub grad: Vec<f64>,
+    pub info: Vec<f64>,
+}
+
+const ROWS_PER_TASK: usize = 8192;
+
+pub(super) fn prepare(data: &CoxData<'_>) -> Result<Prepared> {
+    check_survival(data.durations, data.events)?;
+    let n = data.durations.len();
+    let p = data.names.len();
+    check_len("covariate matrix", data.x.len(), n * p)?;
+    check_weights(data.weights, n)?;
+    if let Some(s) = data.strata {
+        check_len("strata", s.len(), n)?;
+    }
+    if let Some(c) = data.clusters {
+        check_len("clusters", c.len(), n)?;
+    }
+    if !data.events.iter().any(|&e| e) {
+        return Err(Error::NoEvents { rows: n });
+    }
+    let mut mean = vec![0.0; p];
+    for i in 0..n {
+        for j in 0..p {
+            let v = data.x[i * p + j];
+            if !v.is_finite() {
+                return Err(Error::NonFiniteCovariate { covariate: data.names[j].clone(), row: i, value: v });
+            }
+            mean[j] += v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    let mut scale = vec![0.0; p];
+    for i in 0..n {
+        for j in 0..p {
+            let d = data.x[i * p + j] - mean[j];
+            scale[j] += d * d;
+        }
+    }
+    for j in 0..p {
+        scale[j] = (scale[j] / n as f64).sqrt();
+        if scale[j] == 0.0 {
+            return Err(Error::ConstantCovariate { covariate: data.names[j].clone(), value: data.x[j] });
+        }
+    }
+    let (stratum_codes, stratum_levels) = match data.strata {
+        Some(s) => encode_labels(s),
+        None => (vec![0; n], vec![0]),
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        stratum_codes[a].cmp(&stratum_codes[b]).then(data.durations[b].total_cmp(&data.durations[a]))
+    });
+    let mut z = vec![0.0; n * p];
+    z.par_chunks_mut(p.max(1) * ROWS_PER_TASK).enumerate().for_each(|(c, chunk)| {
+        for (r, out) in chunk.chunks_mut(p.max(1)).enumerate() {
+            let i = order[c * ROWS_PER_TASK + r];
+            for j in 0..p {
+                out[j] = (data.x[i * p + j] - mean[j]) / scale[j];
+            }
+        }
+    });
+    let w: Vec<f64> = order.iter().map(|&i| data.weights.map_or(1.0, |w| w[i])).collect();
+    let event: Vec<bool> = order.iter().map(|&i| data.events[i]).collect();
+    let time: Vec<f64> = order.iter().map(|&i| data.durations[i]).collect();
+    let mut blocks = Vec::new();
+    let mut strata = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let s = stratum_codes[order[i]];
+        let first_block = blocks.len();
+        while i < n && stratum_codes[order[i]] == s {
+            let mut j = i;
+            while j < n && stratum_codes[order[j]] == s && time[j] == time[i] {
+                j += 1;
+            }
+            blocks.push(Block { start: i, end: j });
+            i = j;
+        }
+        strata.push((first_block..blocks.len(), stratum_levels[s]));
+    }
+    Ok(Prepared { n, p, z, w, event, time, order, blocks, strata, mean, scale })
+}
+
+/// Linear predictor `z'β` for every sorted row, in parallel.
+pub(super) fn linear_predictor(prep: &Prepared, beta: &[f64]) -> Vec<f64> {
+    let p = prep.p;
+    let mut eta = vec![0.0; prep.n];
+    if p == 0 {
+        return eta;
+    }
+    eta.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each(|(c, out)| {
+        let base = c * ROWS_PER_TASK;
+        for (r, e) in out.iter_mut().enumerate() {
+            let row = &prep.z[(base + r) * p..(base + r + 1) * p];
+            *e = row.iter().zip(beta).map(|(a, b)| a * b).sum();
+        }
+    });
+    eta
+}
+
+/// Per-term quantities of one block with events, shared by the likelihood and the residuals.
+pub(super) struct Term {
+    /// The denominator (risk-set sum, Efron-reduced).
+    pub den: f64,
+    /// Its covariate sum S1 (Efron-reduced).
+    pub s1: Vec<f64>,
+    /// The fraction of the tied subjects' risk removed (j/d for Efron, 0 for Breslow).
+    pub f: f64,
+    /// The weight of the term: mean event weight (Efron) or the total event weight (Breslow).
+    pub wt: f64,
+}
+
+/// Walks the risk sets of one stratum block by block (descending time), calling `visit(block, terms)`
+/// for each block that holds events. `r` is `wₖ exp(ηₖ − c)` in sorted order.
+pub(super) fn walk_terms(
+    prep: &Prepared,
+    blocks: std::ops::Range<usize>,
+    r: &[f64],
+    ties: Ties,
+    mut visit: impl FnMut(usize, &[Term]),
+) {
+    let p = prep.p;
+    let mut s0 = 0.0;
+    let mut s1 = vec![0.0; p];
+    let mut s1d = vec![0.0; p];
+    let mut terms: Vec<Term> = Vec::new();
+    for b in blocks {
+        let Block { start, end } = prep.blocks[b];
+        let (mut s0d, mut wd, mut d) = (0.0, 0.0, 0usize);
+        s1d.iter_mut().for_each(|v| *v = 0.0);
+        for k in start..end {
+            let zk = &prep.z[k * p..(k + 1) * p];
+            s0 += r[k];
+            for j in 0..p {
+                s1[j] += r[k] * zk[j];
+            }
+            if prep.event[k] {
+                s0d += r[k];
+                wd += prep.w[k];
+                d += 1;
+                for j in 0..p {
+                    s1d[j] += r[k] * zk[j];
+                }
+            }
+        }
+        if d == 0 {
+            continue;
+        }
+        terms.clear();
+        match ties {
+            Ties::Breslow => terms.push(Term { den: s0, s1: s1.clone(), f: 0.0, wt: wd }),
+            Ties::Efron => {
+                let wbar = wd / d as f64;
+                for jj in 0..d {
+                    let f = jj as f64 / d as f64;
+                    let s1j = s1.iter().zip(&s1d).map(|(a, b)| a - f * b).collect();
+                    terms.push(Term { den: s0 - f * s0d, s1: s1j, f, wt: wbar });
+                }
+            }
+        }
+        visit(b, &terms);
+    }
+}
+
+/// Evaluates the log partial likelihood (and, with `full`, the score and information) at `beta`.
+pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) -> Eval {
+    let p = prep.p;
+    let eta = linear_predictor(prep, beta);
+    // Shifting η by a constant leaves the partial likelihood unchanged and keeps exp() finite.
+    let c = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let r: Vec<f64> = eta.iter().zip(&prep.w).map(|(e, w)| w * (e - c).exp()).collect();
+    let mut ll = 0.0;
+    let mut grad = vec![0.0; p];
+    let mut rank_one = vec![0.0; p * p];
+    // Per block: Σ wt/den over its terms (applies to everyone at risk) and Σ wt·f/den (removed
+    // again for the block's own events).
+    let mut alpha = vec![0.0; prep.blocks.len()];
+    let mut own = vec![0.0; prep.blocks.len()];
+    for (range, _) in &prep.strata {
+        walk_terms(prep, range.clone(), &r, ties, |b, terms| {
+            let Block { start, end } = prep.blocks[b];
+            for k in (start..end).filter(|&k| prep.event[k]) {
+                ll += prep.w[k] * (eta[k] - c);
+                let zk = &prep.z[k * p..(k + 1) * p];
+                for j in 0..p {
+                    grad[j] += prep.w[k] * zk[j];
+                }
+            }
+            for t in terms {
+                ll -= t.wt * t.den.ln();
+                for j in 0..p {
+                    grad[j] -= t.wt * t.s1[j] / t.den;
+                }
+                alpha[b] += t.wt / t.den;
+                own[b] += t.wt * t.f / t.den;
+                if full {
+                    let cc = t.wt / (t.den * t.den);
+                    for i in 0..p {
+                        let ci = cc * t.s1[i];
+                        for j in i..p {
+                            rank_one[i * p + j] += ci * t.s1[j];
+                        }
+                    }
+                }
+            }
+        });
+    }
+    if !full {
+        return Eval { ll, grad, info: Vec::new() };
+    }
+    // aₖ: Σ alpha over the blocks at or after k's block in its stratum (times ≤ tₖ).
+    let mut q = vec![0.0; prep.n];
+    for (range, _) in &prep.strata {
+        let mut acc = 0.0;
+        for b in range.clone().rev() {
+            acc += alpha[b];
+            let Block { start, end } = prep.blocks[b];
+            for k in start..end {
+                q[k] = r[k] * (acc - if prep.event[k] { own[b] } else { 0.0 });
+            }
+        }
+    }
+    let mut info = weighted_gram(&prep.z, &q, p);
+    for i in 0..p {
+        for j in i..p {
+            info[i * p + j] -= rank_one[i * p + j];
+            info[j * p + i] = info[i * p + j];
+        }
+    }
+    Eval { ll, grad, info }
+}
+
+/// `Σₖ qₖ zₖ zₖ'` (upper triangle filled), in parallel over row chunks.
+fn weighted_gram(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
+    if p == 0 {
+        return Vec::new();
+    }
+    z.par_chunks(p * ROWS_PER_TASK)
+        .zip(q.par_chunks(ROWS_PER_TASK))
+        .map(|(zc, qc)| {
+            let mut acc = vec![0.0; p * p];
+            for (row, &qk) in zc.chunks_exact(p).zip(qc) {
+                for i in 0..p {
+                    let a = qk * row[i];
+                    let out = &mut acc[i * p..(i + 1) * p];
+                    for j in i..p {
+                        out[j] += a * row[j];
+                    }
+                }
+            }
+            acc
+        })
+        .reduce(
+            || vec![0.0; p * p],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+}
+
+/// A standardized coefficient beyond this (a hazard ratio above e¹⁵ per standard deviation) is taken
+/// as diverging when the iterations run out.
+const DIVERGED: f64 = 15.0;
+
+/// When the information matrix becomes singular during the iterations, a standardized coefficient
+/// beyond this (a hazard ratio above e⁵ ≈ 150 per standard deviation) means the information vanished
+/// because the coefficient is running off to infinity, not because covariates are collinear.
+const DIVERGING_AT_SINGULAR: f64 = 5.0;
+
+pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
+    if params.max_iter == 0 {
+        return Err(Error::InvalidParam { name: "max_iter", message: "0 iterations".into() });
+    }
+    if !(params.alpha > 0.0 && params.alpha < 1.0) {
+        return Err(Error::InvalidParam { name: "alpha", message: format!("{} is not in (0, 1)", params.alpha) });
+    }
+    let prep = prepare(data)?;
+    let p = prep.p;
+    let names = data.names;
+    let diverging = |beta: &[f64], limit: f64| -> Option<Error> {
+        let (j, b) = beta.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+        (b.abs() > limit).then(|| Error::Separation { covariate: names[j].clone(), coefficient: b / prep.scale[j] })
+    };
+    let mut beta = vec![0.0; p];
+    let mut e = evaluate(&prep, &beta, params.ties, true);
+    let null_ll = e.ll;
+    let mut iterations = 0;
+    let chol = loop {
+        let chol = match Cholesky::factor(&e.info, p) {
+            Ok(c) => c,
+            Err(bad) => {
+                return Err(diverging(&beta, DIVERGING_AT_SINGULAR)
+                    .unwrap_or_else(|| Error::Collinear { covariate: names[bad.column].clone() }))
+            }
+        };
+        let delta = chol.solve(&e.grad);
+        let small_step = delta.iter().zip(&beta).all(|(d, b)| d.abs() <= 1e-10 * (1.0 + b.abs()));
+        if small_step || p == 0 {
+            break chol;
+        }
+        if iterations == params.max_iter {
+            return Err(diverging(&beta, DIVERGED).unwrap_or(Error::NoConvergence { iterations, change: f64::NAN }));
+        }
+        iterations += 1;
+        // Step halving: never accept a step that lowers the likelihood.
+        let mut step = 1.0;
+        let mut next;
+        let mut candidate;
+        loop {
+            candidate = beta.iter().zip(&delta).map(|(b, d)| b + step * d).collect::<Vec<_>>();
+            next = evaluate(&prep, &candidate, params.ties, true);
+            if next.ll >= e.ll - 1e-12 * e.ll.abs() || step < 1e-6 {
+                break;
+            }
+            step /= 2.0;
+        }
+        let change = next.ll - e.ll;
+        beta = candidate;
+        e = next;
+        if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
+            // The likelihood no longer moves. If the Newton step is still large, the maximum is at
+            // infinity along that coefficient (monotone likelihood), as R's coxph warns.
+            if let Ok(c) = Cholesky::factor(&e.info, p) {
+                let delta = c.solve(&e.grad);
+                let worst = delta
+                    .iter()
+                    .zip(&beta)
+                    .enumerate()
+                    .map(|(j, (d, b))| (j, d.abs() / (1.0 + b.abs())))
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((j, ratio)) = worst {
+                    if ratio > 1e-4 {
+                        return Err(Error::Separation {
+                            covariate: names[j].clone(),
+                            coefficient: beta[j] / prep.scale[j],
+                        });
+                    }
+                }
+                break c;
+            }
+        }
+    };
+    if let Some(err) = diverging(&beta, DIVERGED) {
+        return Err(err);
+    }
+    let cov_std = if params.robust || data.clusters.is_some() {
+        robust::sandwich(&prep, &beta, params.ties, &chol.inverse(), data.clusters)
+    } else {
+        chol.inverse()
+    };
+    let coefficients: Vec<f64> = beta.iter().zip(&prep.scale).map(|(b, s)| b / s).collect();
+    let mut covariance = vec![0.0; p * p];
+    for i in 0..p {
+        for j in 0..p {
+            covariance[i * p + j] = cov_std[i * p + j] / (prep.scale[i] * prep.scale[j]);
+        }
+    }
+    let eta_sorted = linear_predictor(&prep, &beta);
+    let concordance = stratified_concordance(&prep, &eta_sorted)?;
+    let baseline = baseline_hazard(&prep, &eta_sorted);
+    Ok(CoxModel {
+        names: names.to_vec(),
+        coefficients,
+        covariance,
+        robust: params.robust || data.clusters.is_some(),
+        ties: params.ties,
+        log_likelihood: e.ll,
+        null_log_likelihood: null_ll,
+        concordance,
+        n: prep.n,
+        n_events: data.events.iter().filter(|&&e| e).count(),
+        iterations,
+        means: prep.mean.clone(),
+        baseline,
+        alpha: params.alpha,
+    })
+}
+
+/// Harrell's C with pairs formed within strata only, counts pooled over strata (lifelines'
+/// `concordance_index_` for a stratified fit; the plain index without strata).
+fn stratified_concordance(prep: &Prepared, eta: &[f64]) -> Result<f64> {
+    let (mut num, mut pairs) = (0.0, 0.0);
+    for (range, _) in &prep.strata {
+        let rows = prep.blocks[range.start].start..prep.blocks[range.end - 1].end;
+        let c = harrell_c(&prep.time[rows.clone()], &prep.event[rows.clone()], &eta[rows])?;
+        num += c.concordant + 0.5 * c.tied_risk;
+        pairs += c.comparable;
+    }
+    Ok(if pairs > 0.0 { num / pairs } else { 0.5 })
+}
+
+/// Breslow's estimator per stratum: `ΔH₀(t) = Σ_{events at t} wₖ / Σ_{at risk} wₖ exp(ηₖ)`, with η
+/// centred at the covariate means.
+fn baseline_hazard(prep: &Prepared, eta: &[f64]) -> Vec<BaselineHazard> {
+    prep.strata
+        .iter()
+        .map(|(range, label)| {
+            let mut s0 = 0.0;
+            let mut steps = Vec::new();
+            for b in range.clone() {
+                let Block { start, end } = prep.blocks[b];
+                let mut wd = 0.0;
+                for k in start..end {
+                    s0 += prep.w[k] * eta[k].exp();
+                    if prep.event[k] {
+                        wd += prep.w[k];
+                    }
+                }
+                if wd > 0.0 {
+                    steps.push((prep.time[start], wd / s0));
+                }
+            }
+            steps.reverse();
+            let mut h = 0.0;
+            let (times, cumulative_hazard) = steps
+                .into_iter()
+                .map(|(t, dh)| {
+                    h += dh;
+                    (t, h)
+                })
+                .unzip();
+            BaselineHazard { stratum: *label, times, cumulative_hazard }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> (Vec<f64>, Vec<String>, Vec<f64>, Vec<bool>) {
+        let mut rng = mlhc_core::Rng::seed_from_u64(3);
+        let n = 60;
+        let mut x = Vec::new();
+        let mut t = Vec::new();
+        let mut e = Vec::new();
+        for _ in 0..n {
+            let a = rng.normal();
+            let b = f64::from(u8::from(rng.bernoulli(0.4)));
+            x.extend([a, b]);
+            // Integer times so that ties are common.
+            t.push((rng.exponential((0.5 * a - 0.7 * b).exp()) * 5.0).ceil());
+            e.push(rng.bernoulli(0.75));
+        }
+        (x, vec!["a".into(), "b".into()], t, e)
+    }
+
+    #[test]
+    fn score_and_information_match_finite_differences() {
+        let (x, names, t, e) = toy();
+        let weights: Vec<f64> = (0..t.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+        let strata: Vec<usize> = (0..t.len()).map(|i| i % 2).collect();
+        let mut data = CoxData::new(&x, &names, &t, &e);
+        data.weights = Some(&weights);
+        data.strata = Some(&strata);
+        let prep = prepare(&data).unwrap();
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let beta = [0.3, -0.2];
+            let e0 = evaluate(&prep, &beta, ties, true);
+            let h = 1e-6;
+            for j in 0..2 {
+                let mut bp = beta;
+                bp[j] += h;
+                let mut bm = beta;
+                bm[j] -= h;
+                let (ep, em) = (evaluate(&prep, &bp, ties, true), evaluate(&prep, &bm, ties, true));
+                let g = (ep.ll - em.ll) / (2.0 * h);
+                assert!((g - e0.grad[j]).abs() < 1e-6 * (1.0 + g.abs()), "{ties:?} grad {j}: {g} vs {}", e0.grad[j]);
+                for i in 0..2 {
+                    let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
+                    assert!((hij - e0.info[i * 2 + j]).abs() < 1e-5 * (1.0 + hij.abs()), "{ties:?} info {i}{j}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn score_vanishes_at_the_fit() {
+        let (x, names, t, e) = toy();
+        let data = CoxData::new(&x, &names, &t, &e);
+        let m = CoxParams::default().fit(&data).unwrap();
+        let prep = prepare(&data).unwrap();
+        let beta: Vec<f64> = m.coefficients.iter().zip(&prep.scale).map(|(b, s)| b * s).collect();
+        let ev = evaluate(&prep, &beta, Ties::Efron, false);
+        assert!(ev.grad.iter().all(|g| g.abs() < 1e-9), "{:?}", ev.grad);
+        assert!((ev.ll - m.log_likelihood).abs() < 1e-12);
+        assert!(m.log_likelihood > m.null_log_likelihood);
+    }
+}

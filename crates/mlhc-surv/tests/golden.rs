@@ -1,0 +1,380 @@
+//! Golden tests against lifelines 0.30.3 and R `survival` on the bundled datasets.
+//!
+//! Reference values come from `bench/survival/golden.py` (lifelines 0.30.3, pandas 2.3.3, numpy 2.4)
+//! unless a comment says otherwise; `../shared/data/survival-lifelines/REFERENCE_RESULTS.txt` holds
+//! the same Cox and Kaplan–Meier figures to six decimals.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::path::PathBuf;
+
+use mlhc_surv::{harrell_c, logrank_test, restricted_mean, CoxData, CoxParams, Error, KaplanMeier, NelsonAalen, Ties};
+
+/// A numeric CSV as named columns (empty cells as NaN).
+fn read(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/survival").join(name);
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let header = rdr.headers().unwrap().iter().map(String::from).collect();
+    let rows = rdr.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
+fn column(data: &(Vec<String>, Vec<Vec<String>>), name: &str) -> Vec<f64> {
+    let j = data.0.iter().position(|h| h == name).unwrap();
+    data.1.iter().map(|r| r[j].parse().unwrap_or(f64::NAN)).collect()
+}
+
+struct Rossi {
+    week: Vec<f64>,
+    arrest: Vec<bool>,
+    x: Vec<f64>,
+    names: Vec<String>,
+}
+
+const ROSSI_COVARIATES: [&str; 7] = ["fin", "age", "race", "wexp", "mar", "paro", "prio"];
+
+fn rossi() -> Rossi {
+    let d = read("rossi.csv");
+    let week = column(&d, "week");
+    let arrest = column(&d, "arrest").iter().map(|&v| v == 1.0).collect();
+    let cols: Vec<Vec<f64>> = ROSSI_COVARIATES.iter().map(|c| column(&d, c)).collect();
+    let x = (0..week.len()).flat_map(|i| cols.iter().map(move |c| c[i]).collect::<Vec<_>>()).collect();
+    Rossi { week, arrest, x, names: ROSSI_COVARIATES.iter().map(|s| s.to_string()).collect() }
+}
+
+fn close(got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() <= tol, "got {got:?}\nwant {want:?}");
+    }
+}
+
+#[test]
+fn kaplan_meier_rossi() {
+    let r = rossi();
+    let km = KaplanMeier::fit(&r.week, &r.arrest, 0.05).unwrap();
+    // lifelines: KaplanMeierFitter().fit(rossi.week, rossi.arrest).survival_function_at_times([26, 52])
+    assert!((km.survival_at(26.0) - 0.875).abs() < 1e-12);
+    assert!((km.survival_at(52.0) - 0.736_111_111_1).abs() < 1e-10);
+    // kmf.confidence_interval_.loc[52] (lower, upper)
+    let p = km.at(52.0);
+    close(&[p.ci_low, p.ci_high], &[0.691_859_715_8, 0.775_063_183_4], 1e-10);
+    // kmf.median_survival_time_ = inf
+    assert_eq!(km.median().median, None);
+    // restricted_mean_survival_time(kmf, t=52) = 45.85416666666665
+    let rmst = restricted_mean(&km, 52.0).unwrap();
+    assert!((rmst.estimate - 45.854_166_666_666_65).abs() < 1e-9);
+}
+
+#[test]
+fn nelson_aalen_rossi() {
+    let r = rossi();
+    let na = NelsonAalen::fit(&r.week, &r.arrest, 0.05).unwrap();
+    // NelsonAalenFitter().fit(rossi.week, rossi.arrest): H(10), H(52); confidence_interval_.loc[52]
+    close(&[na.cumulative_hazard_at(10.0), na.cumulative_hazard_at(52.0)], &[0.035_297_765_8, 0.305_959_663_4], 1e-10);
+    let last = na.table.last().unwrap();
+    close(&[last.ci_low, last.ci_high], &[0.254_466_462_4, 0.367_872_900_6], 1e-10);
+}
+
+#[test]
+fn waltons_medians_and_logrank() {
+    let d = read("waltons_dataset.csv");
+    let t = column(&d, "T");
+    let e: Vec<bool> = column(&d, "E").iter().map(|&v| v == 1.0).collect();
+    let g: Vec<usize> = d.1.iter().map(|r| usize::from(r[2] == "miR-137")).collect();
+    for (code, median, lo, hi) in [(1, 26.0, 19.0, 29.0), (0, 58.0, 56.0, 60.0)] {
+        let rows: Vec<usize> = (0..t.len()).filter(|&i| g[i] == code).collect();
+        let tt: Vec<f64> = rows.iter().map(|&i| t[i]).collect();
+        let ee: Vec<bool> = rows.iter().map(|&i| e[i]).collect();
+        let m = KaplanMeier::fit(&tt, &ee, 0.05).unwrap().median();
+        // kmf.median_survival_time_ and median_survival_times(kmf.confidence_interval_)
+        assert_eq!((m.median, m.ci_low, m.ci_high), (Some(median), Some(lo), Some(hi)));
+    }
+    // logrank_test(miR-137, control): test_statistic 122.24912557300615, p 2.0359832222855426e-28
+    let lr = logrank_test(&t, &e, &g, None).unwrap();
+    assert!((lr.statistic - 122.249_125_573_006_15).abs() < 1e-9);
+    assert!((lr.p_value / 2.035_983_222_285_542_6e-28 - 1.0).abs() < 1e-8);
+    assert_eq!(lr.df, 1);
+}
+
+#[test]
+fn k_group_logrank_rossi() {
+    let r = rossi();
+    let d = read("rossi.csv");
+    let prio: Vec<usize> = column(&d, "prio").iter().map(|&v| v.min(3.0) as usize).collect();
+    // multivariate_logrank_test(rossi.week, rossi.prio.clip(upper=3), rossi.arrest):
+    // 13.58387092049222, p 0.00352994474469132, 3 degrees of freedom
+    let lr = logrank_test(&r.week, &r.arrest, &prio, None).unwrap();
+    assert!((lr.statistic - 13.583_870_920_492_22).abs() < 1e-9);
+    assert!((lr.p_value - 0.003_529_944_744_691_32).abs() < 1e-12);
+    assert_eq!(lr.df, 3);
+    // Stratifying by a factor that splits nothing (one stratum) changes nothing.
+    let one = vec![7; r.week.len()];
+    assert_eq!(logrank_test(&r.week, &r.arrest, &prio, Some(&one)).unwrap(), lr);
+}
+
+#[test]
+fn cox_efron_rossi() {
+    let r = rossi();
+    let m = CoxParams::default().fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest)).unwrap();
+    // CoxPHFitter().fit(rossi, "week", "arrest")
+    close(
+        &m.coefficients,
+        &[
+            -0.379_422_165_7,
+            -0.057_437_74,
+            0.313_899_787_3,
+            -0.149_795_701_8,
+            -0.433_703_881_2,
+            -0.084_871_080_6,
+            0.091_497_081_7,
+        ],
+        1e-8,
+    );
+    close(
+        &m.standard_errors(),
+        &[
+            0.191_379_480_7,
+            0.021_999_470_4,
+            0.307_992_776_6,
+            0.212_224_296_4,
+            0.381_868_057_1,
+            0.195_756_671_9,
+            0.028_648_549_9,
+        ],
+        1e-8,
+    );
+    assert!((m.concordance - 0.640_329_247_099_713_5).abs() < 1e-12);
+    assert!((m.log_likelihood - -658.747_659_446_085_8).abs() < 1e-8);
+    assert_eq!((m.n, m.n_events), (432, 114));
+    // cph.baseline_cumulative_hazard_.loc[[10, 52]]
+    close(&[m.baseline[0].at(10.0), m.baseline[0].at(52.0)], &[0.029_884_615_6, 0.274_372_837_6], 1e-9);
+    // cph.predict_survival_function(rossi.iloc[:2], times=[52])
+    let curves: Vec<Vec<f64>> = m.survival_curves(&r.x[..14], None, &[52.0], 1).unwrap().collect();
+    // (lifelines' Newton iterations stop with β about 1e-9 from the optimum, hence 1e-8.)
+    close(&[curves[0][0], curves[1][0]], &[0.715_699_314_1, 0.412_180_929_3], 1e-8);
+    let s = &m.summary()[0];
+    // summary: fin z -1.982565, p 0.047416 (REFERENCE_RESULTS.txt)
+    assert!((s.z - -1.982_565).abs() < 1e-6 && (s.p - 0.047_416).abs() < 1e-6);
+}
+
+#[test]
+fn cox_robust_strata_weights_clusters_rossi() {
+    let r = rossi();
+    let base = CoxData::new(&r.x, &r.names, &r.week, &r.arrest);
+    // lifelines' score residuals ignore ties ("TODO: doesn't handle ties" in coxph_fitter.py), so the
+    // robust covariance is compared with every tie broken: week + row * 1e-4.
+    let week: Vec<f64> = r.week.iter().enumerate().map(|(i, w)| w + i as f64 * 1e-4).collect();
+    let untied = CoxData::new(&r.x, &r.names, &week, &r.arrest);
+    // CoxPHFitter().fit(rossi_untied, "week", "arrest", robust=True)
+    let m = CoxParams { robust: true, ..CoxParams::default() }.fit(&untied).unwrap();
+    close(
+        &m.coefficients,
+        &[
+            -0.374_730_309_5,
+            -0.057_221_006_7,
+            0.318_912_675_3,
+            -0.148_131_912_1,
+            -0.429_400_227_7,
+            -0.105_475_996_6,
+            0.093_781_031_6,
+        ],
+        1e-8,
+    );
+    close(
+        &m.standard_errors(),
+        &[
+            0.194_736_782_6,
+            0.025_256_735_3,
+            0.290_541_913_7,
+            0.218_137_015_8,
+            0.377_777_445_9,
+            0.199_694_642_4,
+            0.028_584_137_7,
+        ],
+        1e-8,
+    );
+    // cluster_col = row // 4
+    let clusters: Vec<usize> = (0..r.week.len()).map(|i| i / 4).collect();
+    let m = CoxParams::default().fit(&CoxData { clusters: Some(&clusters), ..untied }).unwrap();
+    close(
+        &m.standard_errors(),
+        &[
+            0.201_478_072_3,
+            0.028_096_448_2,
+            0.273_955_236,
+            0.226_545_316_6,
+            0.391_517_435_8,
+            0.199_139_369,
+            0.027_842_503_9,
+        ],
+        1e-8,
+    );
+    // weights_col = 1 + row % 3, robust=True, fit_options=dict(precision=1e-12) (the default precision
+    // stops about 3e-6 short of the optimum on weighted data)
+    let weights: Vec<f64> = (0..r.week.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+    let m =
+        CoxParams { robust: true, ..CoxParams::default() }.fit(&CoxData { weights: Some(&weights), ..untied }).unwrap();
+    close(
+        &m.coefficients,
+        &[
+            -0.337_066_400_1,
+            -0.063_250_676_5,
+            0.182_902_897_4,
+            -0.058_520_355_8,
+            -0.879_297_124_8,
+            -0.146_323_328_7,
+            0.105_427_056_5,
+        ],
+        1e-8,
+    );
+    close(
+        &m.standard_errors(),
+        &[
+            0.208_634_602_4,
+            0.025_709_322_7,
+            0.292_852_666_8,
+            0.230_465_028_2,
+            0.403_987_254,
+            0.215_178_836,
+            0.029_410_234_2,
+        ],
+        1e-8,
+    );
+    // weights_col = 1 + row % 3 (model-based standard errors), fit_options=dict(precision=1e-12)
+    let weights: Vec<f64> = (0..r.week.len()).map(|i| 1.0 + (i % 3) as f64).collect();
+    let m = CoxParams::default().fit(&CoxData { weights: Some(&weights), ..base }).unwrap();
+    close(
+        &m.coefficients,
+        &[
+            -0.336_556_823_2,
+            -0.063_506_739_4,
+            0.173_406_043_2,
+            -0.053_347_024_1,
+            -0.885_609_342_3,
+            -0.136_153_625_3,
+            0.104_568_003_1,
+        ],
+        1e-8,
+    );
+    close(
+        &m.standard_errors(),
+        &[
+            0.135_553_693_9,
+            0.015_734_233_4,
+            0.214_323_802_9,
+            0.148_081_469_7,
+            0.317_966_911_8,
+            0.138_608_425_4,
+            0.019_898_140_6,
+        ],
+        1e-8,
+    );
+    assert!((m.log_likelihood - -1_474.535_208_204_801_8).abs() < 1e-8);
+    // strata=["race"]: race leaves the covariates
+    let race: Vec<usize> = (0..r.week.len()).map(|i| r.x[i * 7 + 2] as usize).collect();
+    let keep = [0, 1, 3, 4, 5, 6];
+    let rx = &r.x;
+    let x6: Vec<f64> = (0..r.week.len()).flat_map(|i| keep.iter().map(move |&j| rx[i * 7 + j])).collect();
+    let names6: Vec<String> = keep.iter().map(|&j| r.names[j].clone()).collect();
+    let mut data = CoxData::new(&x6, &names6, &r.week, &r.arrest);
+    data.strata = Some(&race);
+    let m = CoxParams::default().fit(&data).unwrap();
+    close(
+        &m.coefficients,
+        &[-0.378_767_373_6, -0.057_639_743, -0.142_749_929_4, -0.438_816_689_2, -0.085_763_952_2, 0.092_213_842_1],
+        1e-8,
+    );
+    close(
+        &m.standard_errors(),
+        &[0.191_303_694_3, 0.022_002_097_1, 0.212_793_770_9, 0.382_127_626_1, 0.195_807_352_8, 0.028_726_063_7],
+        1e-8,
+    );
+    assert!((m.log_likelihood - -620.563_608_514_375_6).abs() < 1e-8);
+    assert!((m.concordance - 0.631_203_684_567_919_4).abs() < 1e-12);
+}
+
+#[test]
+fn cox_lung_age_sex_matches_r() {
+    let d = read("lung.csv");
+    let time = column(&d, "time");
+    let status: Vec<bool> = column(&d, "status").iter().map(|&v| v == 1.0).collect();
+    let (age, sex) = (column(&d, "age"), column(&d, "sex"));
+    let x: Vec<f64> = age.iter().zip(&sex).flat_map(|(a, s)| [*a, *s]).collect();
+    let names = vec!["age".to_string(), "sex".to_string()];
+    let m = CoxParams::default().fit(&CoxData::new(&x, &names, &time, &status)).unwrap();
+    // R survival::coxph(Surv(time, status) ~ age + sex, lung) prints age 0.017045 (se 0.009223) and
+    // sex -0.513219 (se 0.167458) (the survival package's documented example output). lifelines 0.30.3
+    // stops its Newton iterations earlier (sex -0.5132169), so R's six printed decimals are the reference.
+    close(&m.coefficients, &[0.017_045, -0.513_219], 5e-7);
+    close(&m.standard_errors(), &[0.009_223, 0.167_458], 5e-7);
+    // lifelines 0.30.3 with fit_options=dict(precision=1e-12) agrees with R to all its digits:
+    close(&m.coefficients, &[0.017_045_331_9, -0.513_218_519_8], 1e-9);
+    close(&m.standard_errors(), &[0.009_223_273_5, 0.167_457_962_4], 1e-9);
+    assert!((m.log_likelihood - -742.848_245_783_770_6).abs() < 1e-8);
+}
+
+#[test]
+fn cox_breslow_agrees_with_efron_without_ties() {
+    let r = rossi();
+    // Break every tie in time; then Efron and Breslow are the same likelihood.
+    let week: Vec<f64> = r.week.iter().enumerate().map(|(i, w)| w + i as f64 * 1e-4).collect();
+    let data = CoxData::new(&r.x, &r.names, &week, &r.arrest);
+    let e = CoxParams::default().fit(&data).unwrap();
+    let b = CoxParams { ties: Ties::Breslow, ..CoxParams::default() }.fit(&data).unwrap();
+    close(&e.coefficients, &b.coefficients, 1e-10);
+    assert!((e.log_likelihood - b.log_likelihood).abs() < 1e-9);
+}
+
+#[test]
+fn cox_edge_cases_are_named_errors() {
+    let r = rossi();
+    let none = vec![false; r.week.len()];
+    let err = CoxParams::default().fit(&CoxData::new(&r.x, &r.names, &r.week, &none)).unwrap_err();
+    assert!(matches!(err, Error::NoEvents { rows: 432 }), "{err}");
+
+    let mut x = r.x.clone();
+    for i in 0..r.week.len() {
+        x[i * 7 + 4] = 1.0;
+    }
+    let err = CoxParams::default().fit(&CoxData::new(&x, &r.names, &r.week, &r.arrest)).unwrap_err();
+    assert!(matches!(&err, Error::ConstantCovariate { covariate, .. } if covariate == "mar"), "{err}");
+
+    // Separation: a covariate that is 1 exactly for the arrested.
+    let mut x = r.x.clone();
+    for i in 0..r.week.len() {
+        x[i * 7 + 3] = f64::from(u8::from(r.arrest[i]));
+    }
+    let err = CoxParams::default().fit(&CoxData::new(&x, &r.names, &r.week, &r.arrest)).unwrap_err();
+    assert!(matches!(&err, Error::Separation { covariate, .. } if covariate == "wexp"), "{err}");
+
+    // Collinear: race duplicated.
+    let x8: Vec<f64> = (0..r.week.len())
+        .flat_map(|i| {
+            let mut row = r.x[i * 7..(i + 1) * 7].to_vec();
+            row.push(2.0 * row[2] + 1.0);
+            row
+        })
+        .collect();
+    let mut names8 = r.names.clone();
+    names8.push("race2".into());
+    let err = CoxParams::default().fit(&CoxData::new(&x8, &names8, &r.week, &r.arrest)).unwrap_err();
+    assert!(matches!(&err, Error::Collinear { covariate } if covariate == "race2"), "{err}");
+
+    // Every time tied: still a fit, and Efron differs from Breslow.
+    let same = vec![1.0; r.week.len()];
+    let e = CoxParams::default().fit(&CoxData::new(&r.x, &r.names, &same, &r.arrest)).unwrap();
+    let b = CoxParams { ties: Ties::Breslow, ..CoxParams::default() }
+        .fit(&CoxData::new(&r.x, &r.names, &same, &r.arrest))
+        .unwrap();
+    assert!(e.log_likelihood.is_finite() && (e.log_likelihood - b.log_likelihood).abs() > 1.0);
+}
+
+#[test]
+fn harrell_c_of_cox_predictor() {
+    let r = rossi();
+    let m = CoxParams::default().fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest)).unwrap();
+    let eta: Vec<f64> = r.x.chunks(7).map(|row| m.linear_predictor(row)).collect();
+    let c = harrell_c(&r.week, &r.arrest, &eta).unwrap();
+    assert!((c.c_index - 0.640_329_247_099_713_5).abs() < 1e-12);
+}
