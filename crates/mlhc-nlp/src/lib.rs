@@ -1,1 +1,45 @@
-//! Clinical NLP for mlhc: sentences, sections, concept matching, ConText assertions, de-identification.
+//! Clinical NLP for mlhc: sentences, sections, concept matching and ConText assertions.
+//!
+//! A rule-based pipeline in the spirit of medspaCy, with no licensed vocabulary and no model:
+//! - [`token`]: tokens with byte offsets into the original text (every span mlhc reports is a byte
+//!   range of the input);
+//! - [`sentence`]: sentence splitting for clinical text (headers, lists, de-identification tags);
+//! - [`section`]: sections from medspaCy's `section_patterns.json` rules;
+//! - [`lexicon`]: target matching over large lexicons with Aho–Corasick, case- and
+//!   whitespace-normalized; [`icd10cm`] builds the default open lexicon from ICD-10-CM;
+//! - [`context`]: ConText (negation, possible, historical, hypothetical, family) from medspaCy's
+//!   `context_rules.json` or NegEx/ConText trigger files;
+//! - [`pipeline`]: all of the above on one text; [`negex`]: evaluation in the NegEx test-set format.
+//!
+//! Text is `&str`: callers decode bytes first ([`error::utf8`] reports the offset of invalid UTF-8;
+//! the `mlhc nlp` command decodes lossily with a warning).
+//!
+//! ```
+//! use mlhc_nlp::lexicon::{Lexicon, LexiconEntry};
+//! use mlhc_nlp::pipeline::{default_context, default_sectionizer, Pipeline};
+//!
+//! let lexicon = Lexicon::new(vec![
+//!     LexiconEntry { term: "pneumonia".into(), code: "J18.9".into(), label: "PROBLEM".into() },
+//!     LexiconEntry { term: "stroke".into(), code: "I63.9".into(), label: "PROBLEM".into() },
+//! ])?;
+//! let nlp = Pipeline::new(lexicon, default_context()?, Some(default_sectionizer()?));
+//! let a = nlp.annotate("Family History:\nMother with stroke.\n\nImpression: no evidence of pneumonia.");
+//! assert_eq!(a.targets.len(), 2);
+//! assert!(a.targets[0].family && !a.targets[0].negated);
+//! assert_eq!(a.targets[0].section.as_deref(), Some("family_history"));
+//! assert!(a.targets[1].negated);
+//! assert_eq!(&"Family History:\nMother with stroke."[a.targets[0].start..a.targets[0].end], "stroke");
+//! # Ok::<(), mlhc_nlp::error::NlpError>(())
+//! ```
+
+pub mod context;
+pub mod error;
+pub mod icd10cm;
+pub mod lexicon;
+pub mod negex;
+pub mod pipeline;
+pub mod section;
+pub mod sentence;
+pub mod token;
+
+pub use error::{NlpError, Result};

@@ -1,0 +1,282 @@
+//! ConText (Harkema et al. 2009): assertions of targets from trigger phrases and their scopes.
+//!
+//! The algorithm follows medspaCy 1.3.1's `ConText` component (`context.py`, `context_graph.py`,
+//! `context_modifier.py`):
+//! 1. every rule's token pattern is matched in the sentence; overlapping matches are pruned, the
+//!    longer match winning (ties: the earlier), which is how pseudo-triggers such as `no increase`
+//!    block the shorter trigger `no` inside them;
+//! 2. each modifier's scope is the rest of the sentence after it (`Forward`), before it (`Backward`),
+//!    or both, cut to `max_scope` tokens;
+//! 3. for every pair of modifiers, a scope is cut at the other modifier when the other is a
+//!    `Terminate` rule, or has the same category (so `no CHF, no pneumonia` gives each `no` its own
+//!    span), or has a category in `terminated_by`;
+//! 4. a modifier modifies a target when the target's first or last token lies in its scope and the
+//!    two do not overlap; `Terminate` and `Pseudo` modifiers modify nothing.
+//!
+//! One deliberate addition: `Terminate` rules read from NegEx/ConText trigger files end only scopes of
+//! their own file's category ([`Termination::SameCategory`]); medspaCy's JSON rules end all.
+
+pub mod rules;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+pub use rules::{Category, ContextRule, Direction, Termination, TokenPattern};
+
+use crate::token::Token;
+
+/// A trigger found in a sentence: which rule, which tokens, and the tokens it may modify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Modifier {
+    /// Index of the rule in [`ConText::rules`].
+    pub rule: usize,
+    /// Token indices of the trigger.
+    pub tokens: Range<usize>,
+    /// Token indices of the scope after limiting.
+    pub scope: Range<usize>,
+}
+
+/// A compiled set of ConText rules.
+#[derive(Debug, Clone)]
+pub struct ConText {
+    rules: Vec<ContextRule>,
+    /// Lower-case token text → rules whose match can start with it.
+    index: HashMap<String, Vec<usize>>,
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+impl ConText {
+    /// Compiles `rules` (patterns are indexed by the tokens they can start with).
+    pub fn new(rules: Vec<ContextRule>) -> ConText {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for elem in &rule.pattern {
+                for alt in &elem.alternatives {
+                    let ids = index.entry(alt.clone()).or_default();
+                    if ids.last() != Some(&r) {
+                        ids.push(r);
+                    }
+                }
+                if !elem.optional {
+                    break;
+                }
+            }
+        }
+        ConText { rules, index }
+    }
+
+    /// The rules, in the order given.
+    pub fn rules(&self) -> &[ContextRule] {
+        &self.rules
+    }
+
+    /// The longest match end of `pattern[k..]` starting at token `pos`, within `limit`.
+    fn match_end(pattern: &[TokenPattern], lower: &str, tokens: &[Token], pos: usize, limit: usize) -> Option<usize> {
+        let Some(elem) = pattern.first() else {
+            return Some(pos);
+        };
+        let here = if pos < limit {
+            let t = &tokens[pos];
+            let word = &lower[t.start..t.end];
+            if elem.alternatives.iter().any(|a| a == word) {
+                Self::match_end(&pattern[1..], lower, tokens, pos + 1, limit)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let skipped = if elem.optional { Self::match_end(&pattern[1..], lower, tokens, pos, limit) } else { None };
+        here.max(skipped)
+    }
+
+    /// Finds the modifiers of one sentence (token range `sentence` of `tokens` over the lower-cased
+    /// text `lower`), pruned and with their scopes limited (steps 1–3 of the module docs).
+    pub fn find_modifiers(&self, lower: &str, tokens: &[Token], sentence: Range<usize>) -> Vec<Modifier> {
+        let mut found: Vec<(Range<usize>, usize)> = Vec::new();
+        for pos in sentence.clone() {
+            let t = &tokens[pos];
+            let Some(ids) = self.index.get(&lower[t.start..t.end]) else { continue };
+            for &r in ids {
+                if let Some(end) = Self::match_end(&self.rules[r].pattern, lower, tokens, pos, sentence.end) {
+                    if end > pos {
+                        found.push((pos..end, r));
+                    }
+                }
+            }
+        }
+        // A match can also start at a later token when the pattern starts with optional elements;
+        // those starts are found from their own token, so dedupe identical (span, rule) pairs.
+        found.sort_by(|a, b| (b.0.len(), a.0.start, a.1).cmp(&(a.0.len(), b.0.start, b.1)));
+        found.dedup();
+        let mut kept: Vec<(Range<usize>, usize)> = Vec::new();
+        for (span, r) in found {
+            if !kept.iter().any(|(k, _)| overlaps(k, &span)) {
+                kept.push((span, r));
+            }
+        }
+        kept.sort_by_key(|(span, r)| (span.start, span.end, *r));
+        let mut mods: Vec<Modifier> = kept
+            .into_iter()
+            .map(|(span, r)| {
+                let rule = &self.rules[r];
+                let (mut s, mut e) = match rule.direction {
+                    Direction::Forward => (span.end, sentence.end),
+                    Direction::Backward => (sentence.start, span.start),
+                    _ => (sentence.start, sentence.end),
+                };
+                if let Some(m) = rule.max_scope {
+                    match rule.direction {
+                        Direction::Forward => e = e.min(span.end + m),
+                        Direction::Backward => s = s.max(span.start.saturating_sub(m)),
+                        _ => {
+                            s = s.max(span.start.saturating_sub(m));
+                            e = e.min(span.end + m);
+                        }
+                    }
+                }
+                Modifier { rule: r, tokens: span, scope: s..e }
+            })
+            .collect();
+        for i in 0..mods.len() {
+            for j in i + 1..mods.len() {
+                let (a, b) = mods.split_at_mut(j);
+                self.limit_scope(&mut a[i], &b[0]);
+                self.limit_scope(&mut b[0], &a[i]);
+            }
+        }
+        mods
+    }
+
+    /// Step 3: cuts `m`'s scope at `other` when `other` ends it.
+    fn limit_scope(&self, m: &mut Modifier, other: &Modifier) {
+        let rule = &self.rules[m.rule];
+        let o = &self.rules[other.rule];
+        if rule.direction == Direction::Terminate {
+            return;
+        }
+        let ends = if o.direction == Direction::Terminate {
+            o.termination == Termination::AllCategories || o.category == rule.category
+        } else {
+            o.category == rule.category || rule.terminated_by.contains(&o.category)
+        };
+        if !ends {
+            return;
+        }
+        if o.category == rule.category
+            && (o.allowed_types != rule.allowed_types || o.excluded_types != rule.excluded_types)
+        {
+            return;
+        }
+        let after = (other.tokens.start, other.tokens.end) > (m.tokens.start, m.tokens.end);
+        if matches!(rule.direction, Direction::Forward | Direction::Bidirectional) && after {
+            m.scope.end = m.scope.end.min(other.tokens.start).max(m.scope.start);
+        }
+        if matches!(rule.direction, Direction::Backward | Direction::Bidirectional) && !after {
+            m.scope.start = m.scope.start.max(other.tokens.end).min(m.scope.end);
+        }
+    }
+
+    /// Whether `m` modifies the target with token range `target` and label `label` (step 4).
+    pub fn modifies(&self, m: &Modifier, target: &Range<usize>, label: &str) -> bool {
+        let rule = &self.rules[m.rule];
+        if matches!(rule.direction, Direction::Terminate | Direction::Pseudo) || target.is_empty() {
+            return false;
+        }
+        if overlaps(&m.tokens, target) {
+            return false;
+        }
+        if let Some(allowed) = &rule.allowed_types {
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(label)) {
+                return false;
+            }
+        } else if let Some(excluded) = &rule.excluded_types {
+            if excluded.iter().any(|a| a.eq_ignore_ascii_case(label)) {
+                return false;
+            }
+        }
+        m.scope.contains(&target.start) || m.scope.contains(&(target.end - 1))
+    }
+
+    /// For each target (token range, label) of a sentence, the indices into `modifiers` that modify
+    /// it, after each rule's `max_targets` keeps only its closest targets.
+    pub fn apply(&self, modifiers: &[Modifier], targets: &[(Range<usize>, &str)]) -> Vec<Vec<usize>> {
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); targets.len()];
+        for (mi, m) in modifiers.iter().enumerate() {
+            let mut hits: Vec<usize> =
+                (0..targets.len()).filter(|&ti| self.modifies(m, &targets[ti].0, targets[ti].1)).collect();
+            if let Some(max) = self.rules[m.rule].max_targets {
+                let dist = |ti: usize| {
+                    let t = &targets[ti].0;
+                    m.tokens.start.abs_diff(t.end).min(t.start.abs_diff(m.tokens.end))
+                };
+                hits.sort_by_key(|&ti| (dist(ti), ti));
+                hits.truncate(max);
+            }
+            for ti in hits {
+                edges[ti].push(mi);
+            }
+        }
+        edges
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::{lowercase_same_offsets, tokenize};
+
+    fn run(rules: Vec<ContextRule>, text: &str, target: &str) -> Vec<String> {
+        let ctx = ConText::new(rules);
+        let lower = lowercase_same_offsets(text);
+        let toks = tokenize(text);
+        let start = text.find(target).unwrap();
+        let end = start + target.len();
+        let t0 = toks.iter().position(|t| t.start == start).unwrap();
+        let t1 = toks.iter().position(|t| t.end == end).unwrap() + 1;
+        let mods = ctx.find_modifiers(&lower, &toks, 0..toks.len());
+        let edges = ctx.apply(&mods, &[(t0..t1, "X")]);
+        edges[0].iter().map(|&m| ctx.rules()[mods[m].rule].literal.clone()).collect()
+    }
+
+    fn neg(l: &str, d: Direction) -> ContextRule {
+        ContextRule::literal(l, Category::Negated, d)
+    }
+
+    #[test]
+    fn forward_backward_terminate_pseudo() {
+        let rules = vec![
+            neg("no", Direction::Forward),
+            neg("but", Direction::Terminate),
+            neg("ruled out", Direction::Backward),
+            neg("no increase", Direction::Pseudo),
+        ];
+        assert_eq!(run(rules.clone(), "No fever but cough.", "fever"), ["no"]);
+        assert!(run(rules.clone(), "No fever but cough.", "cough").is_empty());
+        assert_eq!(run(rules.clone(), "MI was ruled out.", "MI"), ["ruled out"]);
+        assert!(run(rules.clone(), "No increase in edema.", "edema").is_empty());
+    }
+
+    #[test]
+    fn same_category_cuts_scope() {
+        let rules = vec![neg("no evidence of", Direction::Forward), neg("no", Direction::Forward)];
+        assert_eq!(run(rules.clone(), "No evidence of CHF, no pneumonia", "pneumonia"), ["no"]);
+        assert_eq!(run(rules, "No evidence of CHF, no pneumonia", "CHF"), ["no evidence of"]);
+    }
+
+    #[test]
+    fn optional_pattern_elements_prefer_longest() {
+        let mut r = neg("no", Direction::Forward);
+        r.pattern.push(TokenPattern { alternatives: vec!["new".into()], optional: true });
+        let ctx = ConText::new(vec![r]);
+        let text = "no new lesion";
+        let toks = tokenize(text);
+        let mods = ctx.find_modifiers(text, &toks, 0..toks.len());
+        assert_eq!(mods.len(), 1);
+        assert_eq!(mods[0].tokens, 0..2);
+        assert_eq!(mods[0].scope, 2..3);
+    }
+}
