@@ -1,6 +1,10 @@
 //! Physiological signals for mlhc: WFDB and EDF readers, filters, QRS detection, beat scoring, HRV.
 
 pub mod error;
+pub mod filter;
+pub mod qrs;
+pub mod score;
+pub mod synth;
 pub mod wfdb;
 
 pub use error::{Error, Result};

@@ -1,0 +1,56 @@
+//! Elgendi's two event-related moving averages (PLoS ONE 2013).
+
+use super::{argmax_abs, bandpass, flat_floor, moving_average, presence};
+use crate::error::Result;
+
+pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
+    let bp = bandpass(x, fs, 8.0, 20.0, 3)?;
+    let energy: Vec<f64> = bp.iter().map(|v| v * v).collect();
+    let w1 = ((0.097 * fs).round() as usize).max(1);
+    let w2 = ((0.611 * fs).round() as usize).max(1);
+    let ma_qrs = moving_average(&energy, w1);
+    let ma_beat = moving_average(&energy, w2);
+    let alpha = 0.08 * energy.iter().sum::<f64>() / energy.len() as f64;
+    let present = presence(&ma_qrs, fs, presence_ratio, flat_floor(x));
+    let refractory = (0.25 * fs).round() as usize;
+    let mut beats: Vec<usize> = Vec::new();
+    let mut peaks: Vec<f64> = Vec::new();
+    let mut i = 0;
+    let n = x.len();
+    while i < n {
+        if ma_qrs[i] <= ma_beat[i] + alpha {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut top = 0.0f64;
+        let mut top_at = start;
+        while i < n && ma_qrs[i] > ma_beat[i] + alpha {
+            if ma_qrs[i] > top {
+                top = ma_qrs[i];
+                top_at = i;
+            }
+            i += 1;
+        }
+        if i - start < w1 || !present[top_at] {
+            continue;
+        }
+        let r = argmax_abs(&bp, start, i);
+        match (beats.last(), peaks.last_mut()) {
+            (Some(&last), Some(last_peak)) if r - last < refractory => {
+                // Two blocks within the refractory period belong to one beat: keep the stronger.
+                if top > *last_peak {
+                    *last_peak = top;
+                    if let Some(b) = beats.last_mut() {
+                        *b = r;
+                    }
+                }
+            }
+            _ => {
+                beats.push(r);
+                peaks.push(top);
+            }
+        }
+    }
+    Ok(beats)
+}

@@ -1,0 +1,212 @@
+//! QRS detection: Pan–Tompkins (1985) with search-back, and Elgendi's two moving averages (2010).
+//!
+//! Both detectors run in time linear in the signal length: every stage is a filter, a running
+//! window or one forward pass over candidate peaks with bounded look-back. Both add a
+//! signal-presence gate that the original papers do not have: beats are looked for only in
+//! ten-second blocks whose QRS energy has a 90th percentile at least `presence_ratio` times its
+//! 10th percentile. ECG is bursty (a QRS every beat, quiet between), noise is not, so a flat line
+//! or pure noise yields no beats instead of a beat per noise burst; a block drowned in noise is
+//! skipped rather than filled with guesses.
+
+mod elgendi;
+mod pan_tompkins;
+
+use crate::error::{Error, Result};
+use crate::filter::{butterworth, filtfilt, Band};
+
+/// A QRS detection algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Pan & Tompkins, IEEE TBME 32(3) 1985: 5–15 Hz band-pass, five-point derivative, squaring,
+    /// 150 ms moving-window integration, adaptive signal/noise thresholds on the integrated and
+    /// filtered signals, 200 ms refractory period, T-wave rejection by slope under 360 ms, and
+    /// search-back at half threshold when no beat follows within 166% of the average RR interval.
+    PanTompkins,
+    /// Elgendi, "Fast QRS detection with an optimized knowledge-based method", PLoS ONE 8(9) 2013
+    /// (two event-related moving averages): 8–20 Hz band-pass, squaring, moving averages of 97 ms
+    /// (QRS) and 611 ms (beat); blocks where the first exceeds the second plus 8% of the mean
+    /// energy and last at least 97 ms hold one beat, at the block's largest filtered amplitude.
+    #[default]
+    TwoAverages,
+}
+
+impl Method {
+    /// The method's command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::PanTompkins => "pantompkins",
+            Method::TwoAverages => "elgendi",
+        }
+    }
+
+    /// The method for a command-line name (`pantompkins` or `elgendi`).
+    pub fn from_name(name: &str) -> Option<Method> {
+        match name {
+            "pantompkins" | "pan-tompkins" | "pantompkins1985" => Some(Method::PanTompkins),
+            "elgendi" | "elgendi2013" | "two-averages" => Some(Method::TwoAverages),
+            _ => None,
+        }
+    }
+}
+
+/// QRS detector settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QrsDetector {
+    /// The algorithm. By default, [`Method::TwoAverages`].
+    pub method: Method,
+    /// The 90th/10th percentile ratio of a block's QRS energy above which the block is searched
+    /// for beats. By default, 15 (noise measures under 9, ECG over 24).
+    pub presence_ratio: f64,
+}
+
+impl Default for QrsDetector {
+    fn default() -> Self {
+        QrsDetector { method: Method::default(), presence_ratio: 15.0 }
+    }
+}
+
+/// Minimum signal length the detectors accept, in seconds.
+pub const MIN_SECONDS: f64 = 0.5;
+
+impl QrsDetector {
+    /// A detector using `method` with default settings.
+    pub fn new(method: Method) -> Self {
+        QrsDetector { method, ..Self::default() }
+    }
+
+    /// Detects QRS complexes in one ECG lead `x` sampled at `fs` Hz and returns their sample
+    /// indices (R peaks), increasing. Non-finite samples are an error; a signal with no beats
+    /// returns an empty list.
+    pub fn detect(&self, x: &[f64], fs: f64) -> Result<Vec<usize>> {
+        if !(fs.is_finite() && fs >= 50.0) {
+            return Err(Error::InvalidParameter {
+                name: "fs",
+                message: format!("{fs} Hz is below the 50 Hz QRS detection needs"),
+            });
+        }
+        if !(self.presence_ratio.is_finite() && self.presence_ratio >= 1.0) {
+            return Err(Error::InvalidParameter {
+                name: "presence_ratio",
+                message: format!("{} is not at least 1", self.presence_ratio),
+            });
+        }
+        if let Some(index) = x.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { index });
+        }
+        let min_len = (MIN_SECONDS * fs).ceil() as usize;
+        if x.len() < min_len {
+            return Err(Error::TooFew { what: "QRS detection", needed: min_len, got: x.len() });
+        }
+        match self.method {
+            Method::PanTompkins => pan_tompkins::detect(x, fs, self.presence_ratio),
+            Method::TwoAverages => elgendi::detect(x, fs, self.presence_ratio),
+        }
+    }
+}
+
+/// Zero-phase Butterworth band-pass; for signals too short for the filter's padding, zeros.
+fn bandpass(x: &[f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<Vec<f64>> {
+    let hi = hi.min(0.45 * fs);
+    let sos = butterworth(order, Band::BandPass(lo, hi), fs)?;
+    filtfilt(&sos, x)
+}
+
+/// Centered moving average over `w` samples (shrinking at the ends), by running sums.
+fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
+    let n = x.len();
+    let w = w.max(1);
+    let before = w / 2;
+    let after = w - 1 - before;
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0);
+    let mut acc = 0.0;
+    for v in x {
+        acc += v;
+        prefix.push(acc);
+    }
+    (0..n)
+        .map(|i| {
+            let lo = i.saturating_sub(before);
+            let hi = (i + after + 1).min(n);
+            (prefix[hi] - prefix[lo]) / (hi - lo) as f64
+        })
+        .collect()
+}
+
+/// Length of the blocks the presence gate judges, in seconds.
+const PRESENCE_BLOCK_SECONDS: f64 = 10.0;
+
+/// The signal-presence gate: for each sample, whether its block of about ten seconds holds
+/// QRS-like energy bursts, judged by the ratio of the 90th to the 10th percentile of `energy`.
+/// For white or uniform noise that ratio stays under 9 (measured 4.8–8.2 for the energies used
+/// here); for ECG from 40 to 180 bpm, even with 0.15 mV of noise, it exceeds 24. A block whose
+/// 90th percentile is negligible next to the signal's scale (`floor`) is flat and never passes.
+fn presence(energy: &[f64], fs: f64, ratio: f64, floor: f64) -> Vec<bool> {
+    let n = energy.len();
+    let block = ((PRESENCE_BLOCK_SECONDS * fs) as usize).max(1);
+    let n_blocks = (n / block).max(1);
+    let mut out = Vec::with_capacity(n);
+    let mut scratch = Vec::with_capacity(2 * block);
+    for b in 0..n_blocks {
+        let lo = b * block;
+        let hi = if b + 1 == n_blocks { n } else { lo + block };
+        scratch.clear();
+        scratch.extend_from_slice(&energy[lo..hi]);
+        let len = scratch.len();
+        let p90 = *scratch.select_nth_unstable_by(len * 9 / 10, f64::total_cmp).1;
+        let p10 = *scratch.select_nth_unstable_by(len / 10, f64::total_cmp).1;
+        let present = p90 > floor && p90 > ratio * p10;
+        out.extend(std::iter::repeat_n(present, hi - lo));
+    }
+    out
+}
+
+/// The energy below which a block counts as flat: squared 1e-9 of the largest amplitude, so that
+/// rounding noise of a filtered constant never passes for a signal.
+fn flat_floor(x: &[f64]) -> f64 {
+    let m = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    (1e-9 * m).powi(2)
+}
+
+/// Index of the largest `|x|` in `x[lo..hi]` (clamped); `lo` when the range is empty.
+fn argmax_abs(x: &[f64], lo: usize, hi: usize) -> usize {
+    let hi = hi.min(x.len());
+    let mut best = lo.min(x.len().saturating_sub(1));
+    let mut val = f64::NEG_INFINITY;
+    for (i, v) in x.iter().enumerate().take(hi).skip(lo) {
+        if v.abs() > val {
+            val = v.abs();
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moving_average_matches_naive() {
+        let x: Vec<f64> = (0..50).map(|i| ((i * 37) % 11) as f64).collect();
+        for w in [1, 2, 5, 8] {
+            let got = moving_average(&x, w);
+            for (i, g) in got.iter().enumerate() {
+                let lo = i.saturating_sub(w / 2);
+                let hi = (i + w - w / 2).min(x.len());
+                let want = x[lo..hi].iter().sum::<f64>() / (hi - lo) as f64;
+                assert!((g - want).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn flat_and_short_inputs() {
+        for method in [Method::PanTompkins, Method::TwoAverages] {
+            let d = QrsDetector::new(method);
+            assert_eq!(d.detect(&[0.3; 3600], 360.0).unwrap(), Vec::<usize>::new());
+            assert!(matches!(d.detect(&[0.0; 10], 360.0), Err(Error::TooFew { .. })));
+            assert!(matches!(d.detect(&[0.0, f64::INFINITY], 360.0), Err(Error::NonFinite { index: 1 })));
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Pan & Tompkins (1985), with zero-phase filters so the fiducial marks need no delay correction.
+
+use super::{argmax_abs, bandpass, flat_floor, moving_average, presence};
+use crate::error::Result;
+
+/// A local maximum of the integrated signal with the matching band-passed amplitude.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    at: usize,
+    integrated: f64,
+    filtered: f64,
+    slope: f64,
+}
+
+struct Levels {
+    signal: f64,
+    noise: f64,
+}
+
+impl Levels {
+    fn threshold(&self) -> f64 {
+        self.noise + 0.25 * (self.signal - self.noise)
+    }
+}
+
+pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
+    let bp = bandpass(x, fs, 5.0, 15.0, 2)?;
+    let n = x.len();
+    // Five-point derivative, centered: (2x[n+2] + x[n+1] − x[n−1] − 2x[n−2]) / 8, in units per sample.
+    let mut deriv = vec![0.0; n];
+    for i in 2..n.saturating_sub(2) {
+        deriv[i] = (2.0 * bp[i + 2] + bp[i + 1] - bp[i - 1] - 2.0 * bp[i - 2]) / 8.0;
+    }
+    let squared: Vec<f64> = deriv.iter().map(|d| d * d).collect();
+    let w = ((0.150 * fs).round() as usize).max(1);
+    let mwi = moving_average(&squared, w);
+    let present = presence(&mwi, fs, presence_ratio, flat_floor(x) / 64.0);
+    let half_qrs = (0.075 * fs).round() as usize;
+    let refractory = (0.2 * fs).round() as usize;
+    let t_wave_window = (0.36 * fs).round() as usize;
+
+    // Candidates: local maxima of the integrated signal that clear the presence gate.
+    let mut cands = Vec::new();
+    for i in 1..n.saturating_sub(1) {
+        if present[i] && mwi[i] > mwi[i - 1] && mwi[i] >= mwi[i + 1] {
+            let lo = i.saturating_sub(half_qrs);
+            let hi = i + half_qrs + 1;
+            let f = bp[argmax_abs(&bp, lo, hi)].abs();
+            let s = deriv[argmax_abs(&deriv, lo, hi)].abs();
+            cands.push(Candidate { at: i, integrated: mwi[i], filtered: f, slope: s });
+        }
+    }
+    // Learning phase: the first two seconds set the initial signal and noise levels.
+    let learn = ((2.0 * fs) as usize).min(n);
+    let max_i = mwi[..learn].iter().copied().fold(0.0, f64::max);
+    let mean_i = mwi[..learn].iter().sum::<f64>() / learn as f64;
+    let max_f = bp[..learn].iter().map(|v| v.abs()).fold(0.0, f64::max);
+    let mean_f = bp[..learn].iter().map(|v| v.abs()).sum::<f64>() / learn as f64;
+    let mut li = Levels { signal: max_i / 3.0, noise: mean_i / 2.0 };
+    let mut lf = Levels { signal: max_f / 3.0, noise: mean_f / 2.0 };
+
+    let mut beats: Vec<Candidate> = Vec::new();
+    let mut rr_recent: Vec<f64> = Vec::with_capacity(8);
+    let mut rr_regular: Vec<f64> = Vec::with_capacity(8);
+    let mut rr_avg2 = fs; // one second until eight intervals are known
+    let mut pending: Vec<Candidate> = Vec::new(); // noise peaks since the last beat, for search-back
+
+    let accept = |c: Candidate,
+                  beats: &mut Vec<Candidate>,
+                  rr_recent: &mut Vec<f64>,
+                  rr_regular: &mut Vec<f64>,
+                  rr_avg2: &mut f64| {
+        if let Some(last) = beats.last() {
+            let rr = (c.at - last.at) as f64;
+            push8(rr_recent, rr);
+            if rr > 0.92 * *rr_avg2 && rr < 1.16 * *rr_avg2 {
+                push8(rr_regular, rr);
+            }
+            if rr_regular.len() == 8 {
+                *rr_avg2 = rr_regular.iter().sum::<f64>() / 8.0;
+            } else if rr_recent.len() == 8 {
+                *rr_avg2 = rr_recent.iter().sum::<f64>() / 8.0;
+            }
+        }
+        beats.push(c);
+    };
+
+    for c in cands {
+        // Search-back: no beat for 166% of the average RR interval.
+        if let Some(last) = beats.last().copied() {
+            if (c.at - last.at) as f64 > 1.66 * rr_avg2 {
+                let (t_i, t_f) = (0.5 * li.threshold(), 0.5 * lf.threshold());
+                let best = pending
+                    .iter()
+                    .filter(|p| p.at >= last.at + refractory && p.integrated > t_i && p.filtered > t_f)
+                    .max_by(|a, b| a.integrated.total_cmp(&b.integrated))
+                    .copied();
+                if let Some(b) = best {
+                    li.signal = 0.25 * b.integrated + 0.75 * li.signal;
+                    lf.signal = 0.25 * b.filtered + 0.75 * lf.signal;
+                    accept(b, &mut beats, &mut rr_recent, &mut rr_regular, &mut rr_avg2);
+                    pending.retain(|p| p.at > b.at);
+                }
+            }
+        }
+        let last = beats.last().copied();
+        if let Some(l) = last {
+            if c.at - l.at < refractory {
+                continue;
+            }
+        }
+        let is_qrs = c.integrated > li.threshold() && c.filtered > lf.threshold();
+        // T-wave rejection: a peak soon after a beat with less than half its slope.
+        let t_wave = match last {
+            Some(l) => c.at - l.at < t_wave_window && c.slope < 0.5 * l.slope,
+            None => false,
+        };
+        if is_qrs && !t_wave {
+            li.signal = 0.125 * c.integrated + 0.875 * li.signal;
+            lf.signal = 0.125 * c.filtered + 0.875 * lf.signal;
+            accept(c, &mut beats, &mut rr_recent, &mut rr_regular, &mut rr_avg2);
+            pending.clear();
+        } else {
+            li.noise = 0.125 * c.integrated + 0.875 * li.noise;
+            lf.noise = 0.125 * c.filtered + 0.875 * lf.noise;
+            pending.push(c);
+            // Search-back never looks further than a few RR intervals, which bounds the work.
+            if pending.len() > 64 {
+                pending.remove(0);
+            }
+        }
+    }
+    Ok(beats.iter().map(|b| argmax_abs(&bp, b.at.saturating_sub(half_qrs), b.at + half_qrs + 1)).collect())
+}
+
+fn push8(v: &mut Vec<f64>, x: f64) {
+    if v.len() == 8 {
+        v.remove(0);
+    }
+    v.push(x);
+}
