@@ -1,11 +1,12 @@
 //! Covariate balance (standardized mean differences) and overlap (positivity) diagnostics.
 
 use mlhc_frame::Design;
+use serde::Serialize;
 
 use crate::estimate::quantile;
 
 /// The balance of one covariate between the arms.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Smd {
     /// The covariate (design column) name.
     pub name: String,
@@ -53,7 +54,7 @@ pub fn smd_table(x: &Design, treatment: &[bool], weights: Option<&[f64]>) -> Vec
 }
 
 /// Quantiles of one arm's propensities.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArmSummary {
     /// Rows in the arm.
     pub n: usize,
@@ -70,7 +71,7 @@ pub struct ArmSummary {
 }
 
 /// One bin of the propensity histogram.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistogramBin {
     /// Lower edge.
     pub lo: f64,
@@ -83,7 +84,7 @@ pub struct HistogramBin {
 }
 
 /// Overlap (positivity) diagnostics of fitted propensities.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overlap {
     /// The treated arm's propensities.
     pub treated: ArmSummary,
@@ -162,11 +163,8 @@ pub fn overlap(e: &[f64], treatment: &[bool], clip: f64, bins: usize) -> Overlap
     let w = crate::estimate::ipw_weights(&clipped, treatment, crate::Estimand::Ate, false);
     let sw = crate::estimate::ipw_weights(&clipped, treatment, crate::Estimand::Ate, true);
     let ess = |a: bool| {
-        let (s, s2) = w
-            .iter()
-            .zip(treatment)
-            .filter(|(_, &t)| t == a)
-            .fold((0.0, 0.0), |(s, s2), (&v, _)| (s + v, s2 + v * v));
+        let (s, s2) =
+            w.iter().zip(treatment).filter(|(_, &t)| t == a).fold((0.0, 0.0), |(s, s2), (&v, _)| (s + v, s2 + v * v));
         s * s / s2
     };
     Overlap {

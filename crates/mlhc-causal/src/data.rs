@@ -47,9 +47,7 @@ impl CausalData {
         }
         let n1 = treatment.iter().filter(|&&t| t).count();
         if n1 == 0 || n1 == n {
-            return Err(Error::Degenerate {
-                message: format!("the treatment must vary: {n1} treated of {n} rows"),
-            });
+            return Err(Error::Degenerate { message: format!("the treatment must vary: {n1} treated of {n} rows") });
         }
         Ok(CausalData { x, treatment, outcome })
     }
@@ -87,7 +85,9 @@ impl CausalData {
         for &row in &kept {
             match t[row] {
                 Some(b) => tr.push(b),
-                None => return Err(Error::BadTreatment { column: treatment.to_string(), row, value: "missing".into() }),
+                None => {
+                    return Err(Error::BadTreatment { column: treatment.to_string(), row, value: "missing".into() })
+                }
             }
         }
         let sub = frame.select_rows(&kept);

@@ -75,7 +75,15 @@ fn moments(x: &[f64], p: usize, w: &[f64], sw: f64) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Builds `Σ hᵢ zᵢ zᵢᵀ` and `Σ gᵢ zᵢ` over the standardized design with a leading 1, in parallel.
-fn normal_equations(x: &[f64], p: usize, keep: &[usize], mean: &[f64], sd: &[f64], h: &[f64], g: &[f64]) -> (Vec<f64>, Vec<f64>) {
+fn normal_equations(
+    x: &[f64],
+    p: usize,
+    keep: &[usize],
+    mean: &[f64],
+    sd: &[f64],
+    h: &[f64],
+    g: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
     let q = keep.len() + 1;
     let n = h.len();
     let chunk = 4096;
@@ -241,7 +249,10 @@ pub fn fit_logistic(
 ) -> Result<LinearPredictor> {
     let s = setup(x, p, y, weights, names)?;
     if let Some(row) = y.iter().position(|v| *v != 0.0 && *v != 1.0) {
-        return Err(Error::InvalidParam { name: "y", message: format!("row {row} is {}; labels must be 0 or 1", y[row]) });
+        return Err(Error::InvalidParam {
+            name: "y",
+            message: format!("row {row} is {}; labels must be 0 or 1", y[row]),
+        });
     }
     let q = s.keep.len() + 1;
     let n = y.len();
@@ -250,17 +261,16 @@ pub fn fit_logistic(
             .into_par_iter()
             .map(|i| {
                 beta[0]
-                    + s.keep.iter().enumerate().map(|(k, &j)| beta[k + 1] * (x[i * p + j] - s.mean[j]) / s.sd[j]).sum::<f64>()
+                    + s.keep
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &j)| beta[k + 1] * (x[i * p + j] - s.mean[j]) / s.sd[j])
+                        .sum::<f64>()
             })
             .collect()
     };
     let objective = |eta: &[f64], beta: &[f64]| -> f64 {
-        let nll: f64 = eta
-            .par_iter()
-            .zip(y)
-            .zip(&s.w)
-            .map(|((&e, &y), &w)| w * (softplus(e) - y * e))
-            .sum();
+        let nll: f64 = eta.par_iter().zip(y).zip(&s.w).map(|((&e, &y), &w)| w * (softplus(e) - y * e)).sum();
         nll / s.sw + 0.5 * lambda * beta[1..].iter().map(|b| b * b).sum::<f64>()
     };
     let ybar = y.iter().zip(&s.w).map(|(y, w)| y * w).sum::<f64>() / s.sw;

@@ -83,7 +83,7 @@ impl Fitted {
 
 /// A dense row-major matrix as CSR with every entry stored (an explicit 0 is a value, not missing).
 pub fn to_csr(x: &[f64], p: usize) -> CsrMatrix {
-    let n = if p == 0 { 0 } else { x.len() / p };
+    let n = x.len().checked_div(p).unwrap_or(0);
     let mut m = CsrMatrix::with_capacity(p, n, n * p);
     let mut row = Vec::with_capacity(p);
     for r in x.chunks(p.max(1)).take(n) {

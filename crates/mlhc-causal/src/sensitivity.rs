@@ -1,6 +1,8 @@
 //! Sensitivity to unmeasured confounding: E-values and bounds on the IP-weighted effect when the
 //! propensities are off by a relative ε.
 
+use serde::Serialize;
+
 use crate::{Error, Result};
 
 /// The E-value of a risk ratio (VanderWeele & Ding 2017): the smallest strength of association, on
@@ -12,7 +14,7 @@ pub fn evalue_rr(rr: f64) -> f64 {
 }
 
 /// E-values of an effect on a continuous outcome.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct EValues {
     /// The standardized effect `d = estimate / sd(Y)`.
     pub standardized: f64,
@@ -45,7 +47,8 @@ fn fractional_extremes(y: &[f64], a: &[f64], b: &[f64]) -> (f64, f64) {
     let mut idx: Vec<usize> = (0..y.len()).collect();
     idx.sort_by(|&i, &j| y[j].total_cmp(&y[i]));
     let scan = |order: &[usize]| {
-        let (mut num, mut den): (f64, f64) = order.iter().map(|&i| (a[i] * y[i], a[i])).fold((0.0, 0.0), |s, v| (s.0 + v.0, s.1 + v.1));
+        let (mut num, mut den): (f64, f64) =
+            order.iter().map(|&i| (a[i] * y[i], a[i])).fold((0.0, 0.0), |s, v| (s.0 + v.0, s.1 + v.1));
         let mut best = num / den;
         let mut vals = vec![best];
         for &i in order {
@@ -71,7 +74,9 @@ fn fractional_extremes(y: &[f64], a: &[f64], b: &[f64]) -> (f64, f64) {
 /// so the bounds are `[min μ₁ − max μ₀, max μ₁ − min μ₀]`; with ε = 0 both equal the Hajek estimate.
 pub fn epsilon_bounds(e: &[f64], treatment: &[bool], y: &[f64], epsilon: f64, clip: f64) -> Result<(f64, f64)> {
     if !(epsilon >= 0.0 && epsilon.is_finite()) {
-        return Err(Error::InvalidParam { name: "epsilon", message: format!("must be finite and ≥ 0, got {epsilon}") });
+        return Err(Error::InvalidParam {
+            name: "epsilon", message: format!("must be finite and ≥ 0, got {epsilon}")
+        });
     }
     let (lo_e, hi_e) = (clip.max(1e-12), 1.0 - clip.max(1e-12));
     let mut arms: [(Vec<f64>, Vec<f64>, Vec<f64>); 2] = Default::default();

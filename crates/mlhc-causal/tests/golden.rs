@@ -47,7 +47,10 @@ fn nhefs_naive_and_design() {
     assert_eq!((data.n(), data.n_treated()), (1566, 403));
     // patsy names the same columns (statsmodels formula `C(education)` etc.).
     assert_eq!(data.x.n_cols, 18);
-    assert_eq!(&data.x.names[4..8], &["C(education)[T.2]", "C(education)[T.3]", "C(education)[T.4]", "C(education)[T.5]"]);
+    assert_eq!(
+        &data.x.names[4..8],
+        &["C(education)[T.2]", "C(education)[T.3]", "C(education)[T.4]", "C(education)[T.5]"]
+    );
     let est = estimate(&data, &CausalParams { estimator: Estimator::Naive, ..linear() }).unwrap();
     // Unadjusted difference of mean weight gain, quitters minus non-quitters (issue #8; pandas).
     close(est.estimate, 2.540581454955888, 1e-9);
@@ -102,8 +105,8 @@ fn nhefs_standardization_and_t_learner() {
     // Per-arm OLS, mean of m1(x) − m0(x): 3.4357990305 over all rows, 3.3930984236 over the treated.
     close(t.estimate, 3.4357990305, 1e-7);
     assert_eq!(t.cate.as_ref().unwrap().len(), 1566);
-    let tt = estimate(&data, &CausalParams { estimator: Estimator::TLearner, estimand: Estimand::Att, ..linear() })
-        .unwrap();
+    let tt =
+        estimate(&data, &CausalParams { estimator: Estimator::TLearner, estimand: Estimand::Att, ..linear() }).unwrap();
     close(tt.estimate, 3.3930984236, 1e-7);
 }
 
@@ -126,10 +129,11 @@ fn lalonde() -> CausalData {
     let mut csv = String::from("treat,age,educ,black,hisp,marr,nodegree,re74,re75,re78\n");
     for (frame, rows) in [(&nsw, treated), (&cps, (0..cps.n_rows()).collect())] {
         for i in rows {
-            let cells: Vec<String> = ["treat", "age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "re78"]
-                .iter()
-                .map(|c| format!("{}", frame.numeric(c).unwrap()[i].unwrap()))
-                .collect();
+            let cells: Vec<String> =
+                ["treat", "age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "re78"]
+                    .iter()
+                    .map(|c| format!("{}", frame.numeric(c).unwrap()[i].unwrap()))
+                    .collect();
             csv += &cells.join(",");
             csv.push('\n');
         }

@@ -284,7 +284,9 @@ pub fn estimate(data: &CausalData, params: &CausalParams) -> Result<Estimate> {
     let n = data.n();
     let n1 = data.n_treated();
     if n1 < 2 || n - n1 < 2 {
-        return Err(Error::Degenerate { message: format!("each arm needs at least 2 rows: {n1} treated, {} control", n - n1) });
+        return Err(Error::Degenerate {
+            message: format!("each arm needs at least 2 rows: {n1} treated, {} control", n - n1),
+        });
     }
     let p = point(data, params, params.seed)?;
     let (se, lo, hi, inference) = if let Some(se) = p.welch_se {
@@ -322,4 +324,11 @@ pub fn estimate(data: &CausalData, params: &CausalParams) -> Result<Estimate> {
         weights: p.weights,
         n_unmatched: p.n_unmatched,
     })
+}
+
+/// The propensity model of `params` fitted on all rows, predicted in sample, unclipped (the input of
+/// the overlap diagnostics).
+pub fn propensity_scores(data: &CausalData, params: &CausalParams) -> Result<Vec<f64>> {
+    let (x, p) = (&data.x.values, data.x.n_cols);
+    Ok(crate::nuisance::fit_propensity(&params.propensity, x, p, &data.t_f64(), &data.x.names)?.predict(x, p))
 }

@@ -19,11 +19,8 @@ fn average(data: &CausalData, v: &[f64], estimand: Estimand) -> f64 {
     match estimand {
         Estimand::Ate => v.iter().sum::<f64>() / v.len() as f64,
         Estimand::Att => {
-            let (s, c) = v
-                .iter()
-                .zip(&data.treatment)
-                .filter(|(_, &t)| t)
-                .fold((0.0, 0.0), |(s, c), (v, _)| (s + v, c + 1.0));
+            let (s, c) =
+                v.iter().zip(&data.treatment).filter(|(_, &t)| t).fold((0.0, 0.0), |(s, c), (v, _)| (s + v, c + 1.0));
             s / c
         }
     }
@@ -36,7 +33,9 @@ fn arm_predictions(data: &CausalData, params: &CausalParams, train: &CausalData)
     let mut out: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     for (k, rows) in [c, t].into_iter().enumerate() {
         if rows.is_empty() {
-            return Err(Error::Degenerate { message: "an outcome model's training rows hold no row of one arm".into() });
+            return Err(Error::Degenerate {
+                message: "an outcome model's training rows hold no row of one arm".into(),
+            });
         }
         let sub = train.select(&rows);
         let m = fit_outcome(&params.outcome, &sub.x.values, p, &sub.outcome, &data.x.names)?;
@@ -74,7 +73,12 @@ pub(crate) fn x_learner(data: &CausalData, params: &CausalParams) -> Result<Poin
     let mut e = fit_propensity(&params.propensity, xv, p, &data.t_f64(), names)?.predict(xv, p);
     clip_all(&mut e, params.clip);
     let cate: Vec<f64> = (0..data.n()).map(|i| e[i] * tau0[i] + (1.0 - e[i]) * tau1[i]).collect();
-    Ok(Point { value: average(data, &cate, params.estimand), cate: Some(cate), propensity: Some(e), ..Point::default() })
+    Ok(Point {
+        value: average(data, &cate, params.estimand),
+        cate: Some(cate),
+        propensity: Some(e),
+        ..Point::default()
+    })
 }
 
 /// Cross-fitted nuisances `(e, m₀, m₁)`: each row's predictions come from models fitted without its fold.
@@ -90,9 +94,12 @@ pub(crate) fn cross_fit(data: &CausalData, params: &CausalParams, seed: u64) -> 
         let te = data.select(&test);
         let n1 = tr.n_treated();
         if n1 == 0 || n1 == tr.n() {
-            return Err(Error::Degenerate { message: format!("cross-fitting fold {f}: the training rows hold one arm only") });
+            return Err(Error::Degenerate {
+                message: format!("cross-fitting fold {f}: the training rows hold one arm only"),
+            });
         }
-        let ef = fit_propensity(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names)?.predict(&te.x.values, p);
+        let ef =
+            fit_propensity(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names)?.predict(&te.x.values, p);
         let [a0, a1] = arm_predictions(&te, params, &tr)?;
         for (k, &i) in test.iter().enumerate() {
             e[i] = ef[k];
@@ -110,15 +117,16 @@ pub(crate) fn aipw(data: &CausalData, params: &CausalParams, seed: u64, cate: bo
     let n = data.n();
     let y = &data.outcome;
     let t = &data.treatment;
-    let psi: Vec<f64> = (0..n)
-        .map(|i| {
-            if t[i] {
-                m1[i] - m0[i] + (y[i] - m1[i]) / e[i]
-            } else {
-                m1[i] - m0[i] - (y[i] - m0[i]) / (1.0 - e[i])
-            }
-        })
-        .collect();
+    let psi: Vec<f64> =
+        (0..n)
+            .map(|i| {
+                if t[i] {
+                    m1[i] - m0[i] + (y[i] - m1[i]) / e[i]
+                } else {
+                    m1[i] - m0[i] - (y[i] - m0[i]) / (1.0 - e[i])
+                }
+            })
+            .collect();
     let (value, phi) = match params.estimand {
         Estimand::Ate => {
             let v = psi.iter().sum::<f64>() / n as f64;
@@ -126,9 +134,8 @@ pub(crate) fn aipw(data: &CausalData, params: &CausalParams, seed: u64, cate: bo
         }
         Estimand::Att => {
             let p1 = data.n_treated() as f64 / n as f64;
-            let num: Vec<f64> = (0..n)
-                .map(|i| if t[i] { y[i] - m0[i] } else { -e[i] * (y[i] - m0[i]) / (1.0 - e[i]) })
-                .collect();
+            let num: Vec<f64> =
+                (0..n).map(|i| if t[i] { y[i] - m0[i] } else { -e[i] * (y[i] - m0[i]) / (1.0 - e[i]) }).collect();
             let v = num.iter().sum::<f64>() / n as f64 / p1;
             (v, (0..n).map(|i| (num[i] - if t[i] { v } else { 0.0 }) / p1).collect())
         }

@@ -264,7 +264,8 @@ impl Parser<'_> {
         }
         // a*b*c: every non-empty subset of the `*` groups, in patsy's order (by size, then position).
         let g = groups.len();
-        let mut subsets: Vec<Vec<usize>> = (1u32..(1 << g)).map(|m| (0..g).filter(|i| m & (1 << i) != 0).collect()).collect();
+        let mut subsets: Vec<Vec<usize>> =
+            (1u32..(1 << g)).map(|m| (0..g).filter(|i| m & (1 << i) != 0).collect()).collect();
         subsets.sort_by_key(|s| s.len());
         Ok(subsets
             .into_iter()
@@ -380,7 +381,11 @@ impl Parser<'_> {
 pub fn parse(formula: &str) -> Result<Vec<Term>> {
     let body = formula.trim_start();
     let offset = formula.len() - body.len();
-    let src = if let Some(rest) = body.strip_prefix('~') { format!("{}{}", " ".repeat(offset + 1), rest) } else { formula.to_string() };
+    let src = if let Some(rest) = body.strip_prefix('~') {
+        format!("{}{}", " ".repeat(offset + 1), rest)
+    } else {
+        formula.to_string()
+    };
     let lexer = lex(&src)?;
     let mut p = Parser { src: formula, chars: src.chars().collect(), toks: lexer.toks, pos: 0 };
     if p.toks.is_empty() {

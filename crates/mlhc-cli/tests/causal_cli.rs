@@ -1,0 +1,137 @@
+//! `mlhc causal …`, run as a user would, on NHEFS (Hernán & Robins, *What If*).
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::process::{Command, Output};
+
+const BOOK_MODEL: &str = "sex + race + age + I(age^2) + C(education) + smokeintensity + I(smokeintensity^2) \
+     + smokeyrs + I(smokeyrs^2) + C(exercise) + C(active) + wt71 + I(wt71^2)";
+
+fn nhefs() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/causal/nhefs/NHEFS.csv").to_string()
+}
+
+fn mlhc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlhc")).args(args).output().expect("the mlhc binary runs")
+}
+
+fn causal(cmd: &str, extra: &[&str]) -> Output {
+    let data = nhefs();
+    let mut args = vec!["causal", cmd, data.as_str(), "--treatment", "qsmk", "--outcome", "wt82_71"];
+    args.extend_from_slice(extra);
+    mlhc(&args)
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn estimate_ipw_json_has_the_stable_keys_and_the_book_estimate() {
+    let out = causal(
+        "estimate",
+        &[
+            "--covariates",
+            BOOK_MODEL,
+            "--drop-missing-outcome",
+            "--estimator",
+            "ipw",
+            "--propensity-lambda",
+            "0",
+            "--json",
+        ],
+    );
+    let v = json(&out);
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["ci_high", "ci_low", "estimand", "estimate", "estimator", "n", "n_dropped", "n_treated", "se"]);
+    // statsmodels 0.15.0 GLM propensity + GEE robust SE (bench/causal/golden_nhefs.py): 3.4405354296,
+    // CI 2.410587–4.470484; book ch. 12: 3.4 (2.4 to 4.5).
+    assert!((v["estimate"].as_f64().unwrap() - 3.4405354296).abs() < 1e-6);
+    assert!((v["ci_low"].as_f64().unwrap() - 2.410587).abs() < 1e-5);
+    assert!((v["ci_high"].as_f64().unwrap() - 4.470484).abs() < 1e-5);
+    assert_eq!((v["n"].as_u64(), v["n_treated"].as_u64(), v["n_dropped"].as_u64()), (Some(1566), Some(403), Some(63)));
+    assert_eq!((v["estimand"].as_str(), v["estimator"].as_str()), (Some("ate"), Some("ipw")));
+}
+
+#[test]
+fn missing_values_are_errors_naming_the_row_or_column() {
+    let out = causal("estimate", &["--covariates", "age + sex", "--estimator", "naive"]);
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: reading {}: outcome \"wt82_71\" is missing at row 44\n", nhefs())
+    );
+    let out = causal("estimate", &["--covariates", "age + pregnancies", "--drop-missing-outcome"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: reading {}: covariate column \"pregnancies\" has a missing value at row 0\n", nhefs())
+    );
+    let out = causal("estimate", &["--covariates", "age + I(age^2", "--drop-missing-outcome"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: formula \"age + I(age^2\" at position 13: expected \")\", found the end\n"
+    );
+}
+
+#[test]
+fn cate_out_writes_one_row_per_kept_subject() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cate.csv");
+    let out = causal(
+        "estimate",
+        &[
+            "--covariates",
+            BOOK_MODEL,
+            "--drop-missing-outcome",
+            "--estimator",
+            "tlearner",
+            "--outcome-model",
+            "linear",
+            "--bootstrap",
+            "5",
+            "--json",
+            "--cate-out",
+            path.to_str().unwrap(),
+        ],
+    );
+    let v = json(&out);
+    // Per-arm OLS (statsmodels): mean CATE 3.4357990305.
+    assert!((v["estimate"].as_f64().unwrap() - 3.4357990305).abs() < 1e-7);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1567);
+    assert_eq!(lines[0], "row,cate");
+    // Row 44 has no outcome, so the kept rows jump from 43 to 45.
+    assert!(lines[44].starts_with("43,") && lines[45].starts_with("45,"), "{}", lines[45]);
+    let mean: f64 =
+        lines[1..].iter().map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap()).sum::<f64>() / 1566.0;
+    assert!((mean - 3.4357990305).abs() < 1e-7);
+    let out = causal("estimate", &["--drop-missing-outcome", "--estimator", "ipw", "--cate-out", "x.csv"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--cate-out needs an estimator that predicts per-row effects")
+    );
+}
+
+#[test]
+fn balance_and_sensitivity_report_weights_smds_and_bounds() {
+    let common = ["--covariates", BOOK_MODEL, "--drop-missing-outcome", "--propensity-lambda", "0", "--json"];
+    let v = json(&causal("balance", &common));
+    // Book ch. 12: weights 1.05 to 16.7, stabilized 0.33 to 4.30.
+    let o = &v["overlap"];
+    assert!((o["weight_range"][0].as_f64().unwrap() - 1.053742).abs() < 1e-5);
+    assert!((o["weight_range"][1].as_f64().unwrap() - 16.700094).abs() < 1e-4);
+    assert!((o["stabilized_weight_range"][1].as_f64().unwrap() - 4.297662).abs() < 1e-5);
+    assert!(v["max_abs_smd_before"].as_f64().unwrap() > 0.25 && v["max_abs_smd_after"].as_f64().unwrap() < 0.1);
+    assert_eq!(v["covariates"].as_array().unwrap().len(), 18);
+
+    let mut args = common.to_vec();
+    args.extend_from_slice(&["--epsilon", "0,0.1"]);
+    let v = json(&causal("sensitivity", &args));
+    let est = v["estimate"].as_f64().unwrap();
+    let b = v["epsilon_bounds"].as_array().unwrap();
+    assert!((b[0]["low"].as_f64().unwrap() - est).abs() < 1e-9 && (b[0]["high"].as_f64().unwrap() - est).abs() < 1e-9);
+    assert!(b[1]["low"].as_f64().unwrap() < est && b[1]["high"].as_f64().unwrap() > est);
+    assert!(v["evalue"]["point"].as_f64().unwrap() > 1.0);
+}
