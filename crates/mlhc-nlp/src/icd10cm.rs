@@ -1,7 +1,7 @@
 //! The default open lexicon: ICD-10-CM code descriptions and inclusion terms.
 //!
 //! Built from the CDC/NCHS tabular list XML (FY2026, public domain), embedded gzipped in the crate.
-//! Every `<diag>` contributes its `<desc>` and its `<inclusionTerm>` notes as terms for its code
+//! Every `<diag>` contributes its `<desc>` and its `<inclusionTerm>` and `<includes>` notes as terms for its code
 //! (`I10`, `E11.9`); each term also yields variants without parenthesized words
 //! (`Essential (primary) hypertension` → `Essential hypertension`) and without a trailing
 //! `, unspecified …` qualifier, since notes rarely spell those out.
@@ -97,8 +97,8 @@ pub fn parse_tabular_xml(xml: &str) -> Vec<LexiconEntry> {
                     }
                 }
             }
-            "inclusionTerm" => in_inclusion = true,
-            "/inclusionTerm" => in_inclusion = false,
+            "inclusionTerm" | "includes" => in_inclusion = true,
+            "/inclusionTerm" | "/includes" => in_inclusion = false,
             "note" if in_inclusion => {
                 if let Some(top) = stack.last() {
                     if !top.0.is_empty() {
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn parses_nested_diags_and_inclusion_terms() {
         let xml = "<chapter><diag><name>I10</name><desc>Essential (primary) hypertension</desc>\
-            <inclusionTerm><note>High blood pressure</note></inclusionTerm>\
+            <includes><note>High blood pressure</note></includes>\
             <diag><name>I10.1</name><desc>Child &amp; more, unspecified</desc></diag>\
             <excludes1><note>not me</note></excludes1></diag></chapter>";
         let e = parse_tabular_xml(xml);

@@ -1,12 +1,296 @@
-//! `mlhc nlp …`.
+//! `mlhc nlp annotate|evaluate`: clinical text through mlhc-nlp's rule-based pipeline.
 
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use mlhc_nlp::context::rules::{parse_context_rules_json, parse_negex_triggers};
+use mlhc_nlp::context::{Category, ConText};
+use mlhc_nlp::lexicon::{parse_lexicon_json, parse_lexicon_tsv, Lexicon, LexiconEntry};
+use mlhc_nlp::pipeline::{default_context, default_sectionizer, negation_context, Annotation, Pipeline};
+use mlhc_nlp::section::{parse_section_rules_json, HeaderPosition, Sectionizer};
+use rayon::prelude::*;
+
+use crate::ui;
 
 /// Subcommands of `mlhc nlp`.
 #[derive(Debug, clap::Subcommand)]
-pub enum NlpCommand {}
+pub enum NlpCommand {
+    /// Find concepts in clinical text, with sentence, section and ConText assertions (negated,
+    /// possible, historical, hypothetical, family) and byte offsets into the input.
+    #[command(after_help = "Input: a text file, `-` for standard input, or a folder (every *.txt file in it, \
+annotated in parallel; with --json one JSON object per line, each with its \"file\"). Text that is not valid \
+UTF-8 is decoded lossily (invalid bytes become U+FFFD, which keeps byte offsets only up to the first \
+replacement) and a warning names the file.\n\nDefaults: the ICD-10-CM lexicon (descriptions and inclusion \
+terms, label PROBLEM), medspaCy 1.3.1's English ConText and section rules.\n\nExamples:\n  \
+mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt\n  \
+echo 'No evidence of pneumonia. Mother with breast cancer.' | mlhc nlp annotate - --json")]
+    Annotate(AnnotateArgs),
+    /// Score negation on a NegEx-format test set (report, concept, sentence, Affirmed/Negated).
+    #[command(after_help = "A sentence counts as negated when a NEGATED_EXISTENCE trigger modifies the concept; \
+POSSIBLE_EXISTENCE counts as not negated (reported separately in the text output). The concept is located in \
+its sentence ignoring case and spacing, preferring an occurrence written in upper case, as the NegEx test set \
+marks it.\n\nDefault rules: the NegEx trigger list plus mlhc's five additions (see the mlhc-nlp docs).\n\n\
+Example:\n  mlhc nlp evaluate --negex testdata/clinical-nlp/annotations-dev.tsv --json")]
+    Evaluate(EvaluateArgs),
+}
+
+/// Arguments of `mlhc nlp annotate`.
+#[derive(Debug, clap::Args)]
+pub struct AnnotateArgs {
+    /// A text file, a folder of *.txt files, or `-` for standard input.
+    input: PathBuf,
+    /// Lexicon file(s): TSV (`term<TAB>code[<TAB>label]`) or JSON (`[{"term", "code", "label"}]`, by
+    /// extension). Replaces the default ICD-10-CM lexicon unless --icd10cm is also given.
+    #[arg(long = "lexicon")]
+    lexicons: Vec<PathBuf>,
+    /// Also use the ICD-10-CM lexicon when --lexicon is given.
+    #[arg(long)]
+    icd10cm: bool,
+    /// Label for lexicon entries without one. By default, PROBLEM.
+    #[arg(long, default_value = "PROBLEM")]
+    label: String,
+    /// ConText rules: medspaCy JSON (`*.json`) or a NegEx trigger file (negation). By default,
+    /// medspaCy 1.3.1's English context_rules.json.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Section rules in medspaCy's section_patterns.json format. By default, medspaCy 1.3.1's.
+    #[arg(long)]
+    sections: Option<PathBuf>,
+    /// Only count section headers that start a line (medspaCy counts them anywhere).
+    #[arg(long)]
+    headers_at_line_start: bool,
+    /// Worker threads for a folder. By default, all cores.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `mlhc nlp evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// The NegEx-format test set (tab-separated, optional header).
+    #[arg(long)]
+    negex: PathBuf,
+    /// ConText rules: medspaCy JSON (`*.json`) or a NegEx trigger file. By default, the NegEx
+    /// triggers plus mlhc's additions.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Print machine-readable JSON: {"tp", "fp", "fn", "tn", "precision", "recall", "f1", "accuracy"}.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Runs `mlhc nlp …`.
 pub fn run(cmd: NlpCommand) -> anyhow::Result<ExitCode> {
-    match cmd {}
+    match cmd {
+        NlpCommand::Annotate(args) => annotate(args),
+        NlpCommand::Evaluate(args) => evaluate(args),
+    }
+}
+
+fn read_utf8(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(mlhc_nlp::error::utf8(&bytes, &path.display().to_string())?.to_string())
+}
+
+fn load_rules(path: &Path) -> anyhow::Result<ConText> {
+    let text = read_utf8(path)?;
+    let name = path.display().to_string();
+    let rules = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        parse_context_rules_json(&text, &name)?
+    } else {
+        parse_negex_triggers(&text, Category::Negated, &name)?
+    };
+    Ok(ConText::new(rules))
+}
+
+fn load_lexicon(args: &AnnotateArgs) -> anyhow::Result<Lexicon> {
+    let mut entries: Vec<LexiconEntry> = Vec::new();
+    if args.lexicons.is_empty() || args.icd10cm {
+        entries.extend(mlhc_nlp::icd10cm::icd10cm_entries()?);
+    }
+    for path in &args.lexicons {
+        let text = read_utf8(path)?;
+        let name = path.display().to_string();
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+            entries.extend(parse_lexicon_json(&text, &args.label, &name)?);
+        } else {
+            entries.extend(parse_lexicon_tsv(&text, &args.label, &name)?);
+        }
+    }
+    Ok(Lexicon::new(entries)?)
+}
+
+/// Decodes note bytes, lossily with a warning when they are not UTF-8.
+fn decode(bytes: Vec<u8>, name: &str) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            eprintln!("warning: {name}: invalid UTF-8 at byte {offset}; decoded lossily (U+FFFD)");
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }
+    }
+}
+
+fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let lexicon = load_lexicon(&args).context("cannot load the lexicon")?;
+    let context = match &args.rules {
+        Some(p) => load_rules(p).with_context(|| format!("cannot load ConText rules from {}", p.display()))?,
+        None => default_context()?,
+    };
+    let position = if args.headers_at_line_start { HeaderPosition::LineStart } else { HeaderPosition::Anywhere };
+    let sectionizer = match &args.sections {
+        Some(p) => {
+            let text = read_utf8(p)?;
+            Sectionizer::new(
+                parse_section_rules_json(&text, &p.display().to_string())
+                    .with_context(|| format!("cannot load section rules from {}", p.display()))?,
+                position,
+            )
+        }
+        None => {
+            let d = default_sectionizer()?;
+            Sectionizer::new(d.rules().to_vec(), position)
+        }
+    };
+    let pipeline = Pipeline::new(lexicon, context, Some(sectionizer));
+    let load_s = started.elapsed().as_secs_f64();
+
+    if args.input.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
+        let text = decode(bytes, "standard input");
+        let a = pipeline.annotate(&text);
+        print_one(&args, None, &text, &a)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.input.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&args.input)
+            .with_context(|| format!("cannot list {}", args.input.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+            .collect();
+        files.sort();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(args.threads.unwrap_or(0))
+            .build()
+            .context("cannot start worker threads")?;
+        let t0 = Instant::now();
+        let results: Vec<anyhow::Result<(PathBuf, String, Annotation)>> = pool.install(|| {
+            files
+                .par_iter()
+                .map(|p| {
+                    let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+                    let text = decode(bytes, &p.display().to_string());
+                    let a = pipeline.annotate(&text);
+                    Ok((p.clone(), text, a))
+                })
+                .collect()
+        });
+        let annotate_s = t0.elapsed().as_secs_f64();
+        let mut n_targets = 0usize;
+        for r in results {
+            let (p, text, a) = r?;
+            n_targets += a.targets.len();
+            print_one(&args, Some(&p), &text, &a)?;
+        }
+        eprintln!(
+            "{} notes, {} targets; lexicon and rules loaded in {:.3} s ({} terms); annotated in {:.3} s ({:.0} notes/s)",
+            files.len(),
+            n_targets,
+            load_s,
+            pipeline.lexicon().n_terms(),
+            annotate_s,
+            files.len() as f64 / annotate_s.max(1e-9)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bytes = std::fs::read(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
+    let text = decode(bytes, &args.input.display().to_string());
+    let a = pipeline.annotate(&text);
+    print_one(&args, None, &text, &a)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_one(args: &AnnotateArgs, file: Option<&Path>, text: &str, a: &Annotation) -> anyhow::Result<()> {
+    if args.json {
+        let sentences: Vec<_> =
+            a.sentences.iter().map(|s| serde_json::json!({"start": s.start, "end": s.end})).collect();
+        let mut v = serde_json::json!({
+            "sentences": sentences,
+            "sections": a.sections,
+            "targets": a.targets,
+        });
+        if let Some(f) = file {
+            v["file"] = serde_json::Value::String(f.display().to_string());
+            // One object per line for folders.
+            println!("{}", serde_json::to_string(&v)?);
+            return Ok(());
+        }
+        return ui::print_json(&v);
+    }
+    if let Some(f) = file {
+        println!("== {}", f.display());
+    }
+    println!("{} sentences, {} sections, {} targets", a.sentences.len(), a.sections.len(), a.targets.len());
+    for t in &a.targets {
+        let mut flags = Vec::new();
+        for (on, name) in [
+            (t.negated, "negated"),
+            (t.possible, "possible"),
+            (t.historical, "historical"),
+            (t.hypothetical, "hypothetical"),
+            (t.family, "family"),
+        ] {
+            if on {
+                flags.push(name);
+            }
+        }
+        let codes = if t.codes.len() > 3 {
+            format!("{} (+{})", t.codes[..3].join(","), t.codes.len() - 3)
+        } else {
+            t.codes.join(",")
+        };
+        println!(
+            "{:>6}-{:<6} {:<30} {:<18} {:<22} {}",
+            t.start,
+            t.end,
+            text[t.start..t.end].replace(['\n', '\t'], " "),
+            codes,
+            t.section.as_deref().unwrap_or("-"),
+            if flags.is_empty() { "affirmed".to_string() } else { flags.join(",") }
+        );
+    }
+    Ok(())
+}
+
+fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let text = read_utf8(&args.negex)?;
+    let rows = mlhc_nlp::negex::parse_negex_tsv(&text, &args.negex.display().to_string())?;
+    if rows.is_empty() {
+        bail!("{}: no rows", args.negex.display());
+    }
+    let ctx = match &args.rules {
+        Some(p) => load_rules(p).with_context(|| format!("cannot load ConText rules from {}", p.display()))?,
+        None => negation_context()?,
+    };
+    let (s, results) = mlhc_nlp::negex::evaluate_negation(&ctx, &rows);
+    if args.json {
+        ui::print_json(&s)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let possible = results.iter().filter(|r| r.assertion.possible && !r.assertion.negated).count();
+    let missing = results.iter().filter(|r| !r.found).count();
+    println!("{} sentences, {} gold negated", rows.len(), s.tp + s.fn_);
+    println!("TP {}  FP {}  FN {}  TN {}", s.tp, s.fp, s.fn_, s.tn);
+    println!("precision {:.4}  recall {:.4}  F1 {:.4}  accuracy {:.4}", s.precision, s.recall, s.f1, s.accuracy);
+    println!("{possible} sentences marked possible (counted as not negated); concept not found in {missing}");
+    Ok(ExitCode::SUCCESS)
 }

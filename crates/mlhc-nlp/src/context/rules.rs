@@ -267,13 +267,15 @@ pub fn parse_context_rules_json(text: &str, source_name: &str) -> Result<Vec<Con
                             .map(|e| parse_token_pattern(e, source_name, index))
                             .collect::<Result<Vec<_>>>()?;
                     }
-                    other => return Err(json_err(
-                        source_name,
-                        index,
-                        format!(
+                    other => {
+                        return Err(json_err(
+                            source_name,
+                            index,
+                            format!(
                             "pattern must be a list of token dicts (regex patterns are not supported), found {other}"
                         ),
-                    )),
+                        ))
+                    }
                 },
                 "max_scope" | "max_targets" => {
                     let n = match val {

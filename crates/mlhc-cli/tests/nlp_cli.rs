@@ -1,0 +1,125 @@
+//! The `mlhc nlp` commands, run as a user would.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn mlhc(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlhc"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the mlhc binary runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn testdata(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/clinical-nlp").join(name).display().to_string()
+}
+
+#[test]
+fn evaluate_json_has_the_stable_keys_and_dev_set_scores() {
+    let out = mlhc(&["nlp", "evaluate", "--negex", &testdata("annotations-dev.tsv"), "--json"], b"");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["accuracy", "f1", "fn", "fp", "precision", "recall", "tn", "tp"]);
+    // mlhc's default negation rules on the NegEx dev set (crates/mlhc-nlp/tests/negex_dev.rs).
+    assert_eq!(
+        (v["tp"].as_u64(), v["fp"].as_u64(), v["fn"].as_u64(), v["tn"].as_u64()),
+        (Some(259), Some(13), Some(2), Some(920))
+    );
+    assert!(v["f1"].as_f64().unwrap() >= 0.96);
+
+    // With the NegEx trigger file alone mlhc matches Java GenNegEx 1.2 (one row differs, line 903).
+    let out = mlhc(
+        &[
+            "nlp",
+            "evaluate",
+            "--negex",
+            &testdata("annotations-dev.tsv"),
+            "--rules",
+            &testdata("negex_triggers.txt"),
+            "--json",
+        ],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["tp"].as_u64(), v["fp"].as_u64(), v["fn"].as_u64()), (Some(248), Some(13), Some(13)));
+}
+
+#[test]
+fn evaluate_reports_a_bad_label_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.tsv");
+    std::fs::write(&p, "1\tfever\tNo fever.\tNegated\n2\tcough\tCough.\tMaybe\n").unwrap();
+    let out = mlhc(&["nlp", "evaluate", "--negex", p.to_str().unwrap(), "--json"], b"");
+    assert_eq!(out.status.code(), Some(2)); // mlhc's exit code for errors
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.tsv: line 2: label must be Affirmed or Negated, found \"maybe\""), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn annotate_stdin_json_gives_offsets_sections_and_modifiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "term\tcode\tlabel\npneumonia\tJ18.9\tPROBLEM\nbreast cancer\tC50.919\tPROBLEM\n").unwrap();
+    let text = "Family History:\nMother with breast cancer.\n\nImpression: no evidence of pneumonia.";
+    let out = mlhc(&["nlp", "annotate", "-", "--json", "--lexicon", lex.to_str().unwrap()], text.as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = v["targets"].as_array().unwrap();
+    assert_eq!(t.len(), 2);
+    let (s, e) = (t[0]["start"].as_u64().unwrap() as usize, t[0]["end"].as_u64().unwrap() as usize);
+    assert_eq!(&text[s..e], "breast cancer");
+    assert_eq!(t[0]["family"], true);
+    assert_eq!(t[0]["section"], "family_history");
+    assert_eq!(t[1]["negated"], true);
+    assert_eq!(t[1]["codes"][0], "J18.9");
+    assert_eq!(t[1]["modifiers"][0]["text"], "no evidence of");
+    assert_eq!(v["sentences"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn annotate_handles_empty_input_and_invalid_utf8_with_a_warning() {
+    let out = mlhc(&["nlp", "annotate", "-", "--json"], b"");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["targets"].as_array().unwrap().len(), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("note.txt");
+    std::fs::write(&p, b"Fever \xff\xfe and no cough.\n").unwrap();
+    let out = mlhc(&["nlp", "annotate", p.to_str().unwrap(), "--json"], b"");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invalid UTF-8 at byte 6; decoded lossily"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = v["targets"].as_array().unwrap();
+    assert_eq!(t.iter().map(|t| t["text"].as_str().unwrap()).collect::<Vec<_>>(), ["Fever", "cough"]);
+    assert_eq!(t[1]["negated"], true);
+}
+
+#[test]
+fn annotate_folder_prints_one_json_line_per_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Denies chest pain.").unwrap();
+    std::fs::write(dir.path().join("b.txt"), "History of hypertension.").unwrap();
+    std::fs::write(dir.path().join("skip.csv"), "x").unwrap();
+    let out = mlhc(&["nlp", "annotate", dir.path().to_str().unwrap(), "--json", "--threads", "2"], b"");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0]["file"].as_str().unwrap().ends_with("a.txt"));
+    assert_eq!(lines[0]["targets"][0]["text"], "chest pain");
+    assert_eq!(lines[0]["targets"][0]["negated"], true);
+    assert_eq!(lines[1]["targets"][0]["codes"][0], "I10");
+    assert_eq!(lines[1]["targets"][0]["historical"], true);
+}
