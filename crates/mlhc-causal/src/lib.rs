@@ -42,6 +42,7 @@ pub mod formula;
 pub mod glm;
 pub mod nuisance;
 pub mod sensitivity;
+pub mod sim;
 
 pub use data::{CausalData, RowAccount};
 pub use error::{Error, Result};
