@@ -22,6 +22,7 @@ struct Cli {
 const EXAMPLES: &str = "\
 Examples:
   mlhc quickstart                                     task -> features -> model -> report on the bundled demo
+  mlhc run pipelines/mimic-iv-demo-readmission.yaml   the same pipeline from a configuration file
   mlhc meds inspect testdata/mimic-iv-demo-meds       summarise a MEDS dataset
   mlhc meds validate testdata/mimic-iv-demo-meds      check every MEDS invariant
   mlhc etl --config mimic-iv RAW_DIR OUT_DIR          convert raw MIMIC-IV tables to MEDS
@@ -32,6 +33,10 @@ Examples:
 enum Command {
     /// Run the whole risk pipeline on the bundled MIMIC-IV demo and write an HTML report.
     Quickstart(cmd::quickstart::Args),
+    /// Run the risk pipeline from a YAML configuration on any MEDS dataset.
+    Run(cmd::run::Args),
+    /// Evaluate prediction files (MEDS-DEV schema) and write an HTML report and a model card.
+    Report(cmd::report::Args),
     /// Inspect and validate MEDS datasets.
     #[command(subcommand)]
     Meds(cmd::meds::MedsCommand),
@@ -67,6 +72,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Quickstart(a) => cmd::quickstart::run_quickstart(a),
+        Command::Run(a) => cmd::run::run(a),
+        Command::Report(a) => cmd::report::run(a),
         Command::Meds(c) => cmd::meds::run(c),
         Command::Etl(a) => cmd::etl::run(a),
         Command::Synth(a) => cmd::synth::run(a),

@@ -34,7 +34,14 @@ fn quickstart_writes_a_report_and_a_model_card_and_says_where() {
     let files = card["tripod_ai"]["source_of_data"]["files"].as_array().unwrap();
     assert!(files.iter().any(|f| f["path"] == "metadata/dataset.json"));
     assert!(files.iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
-    for f in ["labels.parquet", "predictions.csv", "model.json", "features/feature_space.json"] {
+    for f in [
+        "labels.parquet",
+        "predictions.csv",
+        "model_logistic.json",
+        "model_gbdt.json",
+        "predictions_gbdt.parquet",
+        "features/feature_space.json",
+    ] {
         assert!(out.join(f).exists(), "missing {f}");
     }
 
@@ -79,7 +86,7 @@ fn quickstart_writes_a_report_and_a_model_card_and_says_where() {
     let preds = dir.path().join("preds.parquet");
     let o = mlhc(&[
         "predict",
-        out.join("model.json").to_str().unwrap(),
+        out.join("model_logistic.json").to_str().unwrap(),
         site.to_str().unwrap(),
         "--labels",
         labels.to_str().unwrap(),

@@ -46,6 +46,8 @@ impl FeatureTransform {
 pub enum Model {
     /// Penalized logistic regression.
     Logistic(LogisticModel),
+    /// Gradient-boosted trees (binary objective: probabilities; regression: raw scores).
+    Gbdt(crate::gbdt::GbdtModel),
 }
 
 impl Model {
@@ -53,6 +55,7 @@ impl Model {
     pub fn predict_proba(&self, x: &CsrMatrix) -> Vec<f64> {
         match self {
             Self::Logistic(m) => m.predict_proba(x),
+            Self::Gbdt(m) => m.predict(x),
         }
     }
 }
@@ -137,10 +140,28 @@ impl ModelFile {
         let file: Self = serde_json::from_value(head).map_err(|e| err(format!("corrupt model file: {e}")))?;
         let n_weights = match &file.model {
             Model::Logistic(m) => m.coef.len(),
+            Model::Gbdt(m) => {
+                // Children must point forward inside the tree (trees are stored parent before child), so
+                // that prediction on a loaded file always terminates and never indexes out of range.
+                for (t, tree) in m.trees.iter().enumerate() {
+                    for (i, node) in tree.nodes.iter().enumerate() {
+                        if let crate::gbdt::Node::Split { feature, left, right, .. } = node {
+                            let ok = |c: u32| (c as usize) > i && (c as usize) < tree.nodes.len();
+                            if *feature as usize >= m.n_features || !ok(*left) || !ok(*right) {
+                                return Err(err(format!("corrupt model file: tree {t} node {i} is out of range")));
+                            }
+                        }
+                    }
+                    if tree.nodes.is_empty() {
+                        return Err(err(format!("corrupt model file: tree {t} has no nodes")));
+                    }
+                }
+                m.n_features
+            }
         };
         if n_weights != file.feature_names.len() {
             return Err(err(format!(
-                "corrupt model file: {n_weights} coefficients but {} feature names",
+                "corrupt model file: the model has {n_weights} features but the file names {}",
                 file.feature_names.len()
             )));
         }
@@ -188,5 +209,34 @@ mod tests {
         );
         std::fs::write(&p, "{\"format\": \"mlhc-model\", \"ver").expect("writes");
         assert!(ModelFile::load(&p).expect_err("corrupt").to_string().contains("corrupt model file (not JSON)"));
+    }
+
+    #[test]
+    fn boosted_trees_round_trip_and_corrupt_trees_are_rejected() {
+        let mut x = CsrMatrix::new(2);
+        let mut y = Vec::new();
+        for i in 0..60 {
+            x.push_row(&[(0, i as f32), (1, (i % 3) as f32)]);
+            y.push(if i % 4 == 0 || i > 40 { 1.0 } else { 0.0 });
+        }
+        let params = crate::gbdt::GbdtParams { num_trees: 5, min_data_in_leaf: 3, ..Default::default() };
+        let m = crate::gbdt::fit(&x, &y, &params).expect("fits");
+        let file = ModelFile::new(
+            Model::Gbdt(m),
+            vec!["a".into(), "b".into()],
+            FeatureTransform::Identity,
+            serde_json::Value::Null,
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("trees.json");
+        file.save(&p).expect("saves");
+        let back = ModelFile::load(&p).expect("loads");
+        assert_eq!(back.predict_proba(&x).expect("predicts"), file.predict_proba(&x).expect("predicts"));
+        // A child index pointing outside its tree would loop or index out of range at prediction time.
+        let text = std::fs::read_to_string(&p).expect("reads");
+        assert!(text.contains("\"left\":1,"), "{text}");
+        std::fs::write(&p, text.replacen("\"left\":1,", "\"left\":0,", 1)).expect("writes");
+        let e = ModelFile::load(&p).expect_err("corrupt").to_string();
+        assert!(e.contains("corrupt model file: tree 0 node 0 is out of range"), "{e}");
     }
 }

@@ -311,6 +311,55 @@ pub fn write_predictions(path: &Path, labels: &Labels, probabilities: &[f64], th
     })
 }
 
+/// Reads a prediction file in MEDS-DEV's prediction schema: the label columns (as [`read_labels`]) and
+/// `predicted_boolean_probability` (float32 or float64, no nulls, each in [0, 1]).
+pub fn read_predictions(path: &Path) -> Result<(Labels, Vec<f64>)> {
+    let labels = read_labels(path)?;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(|e| Error::parquet(path, e))?;
+    let mut probs: Vec<f64> = Vec::with_capacity(labels.len());
+    for batch in reader {
+        let batch = batch.map_err(|e| Error::parquet(path, e))?;
+        let col = batch.column_by_name(PREDICTED_BOOLEAN_PROBABILITY).ok_or_else(|| Error::MissingColumn {
+            path: path.to_path_buf(),
+            column: PREDICTED_BOOLEAN_PROBABILITY.into(),
+        })?;
+        let values: Vec<Option<f64>> = if let Some(a) = col.as_primitive_opt::<Float64Type>() {
+            a.iter().collect()
+        } else if let Some(a) = col.as_primitive_opt::<Float32Type>() {
+            a.iter().map(|v| v.map(f64::from)).collect()
+        } else {
+            return Err(Error::ColumnType {
+                path: path.to_path_buf(),
+                column: PREDICTED_BOOLEAN_PROBABILITY.into(),
+                found: col.data_type().to_string(),
+                expected: "float64".into(),
+            });
+        };
+        for v in values {
+            let row = probs.len();
+            match v {
+                None => {
+                    return Err(Error::NullValue {
+                        path: path.to_path_buf(),
+                        row,
+                        column: PREDICTED_BOOLEAN_PROBABILITY.into(),
+                    })
+                }
+                Some(p) if !(0.0..=1.0).contains(&p) => {
+                    return Err(Error::InvalidArgument {
+                        name: PREDICTED_BOOLEAN_PROBABILITY.into(),
+                        message: format!("{}: row {row}: {p} is not a probability in [0, 1]", path.display()),
+                    })
+                }
+                Some(p) => probs.push(p),
+            }
+        }
+    }
+    Ok((labels, probs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,5 +378,26 @@ mod tests {
         assert_eq!(read_labels(&path).unwrap(), labels);
         write_labels(&path, &Labels::default()).unwrap();
         assert!(read_labels(&path).unwrap().is_empty());
+    }
+
+    #[test]
+    fn predictions_round_trip_and_bad_probabilities_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        let labels = Labels {
+            subject_id: vec![1, 2],
+            prediction_time: vec![Some(10), Some(20)],
+            boolean_value: vec![Some(true), Some(false)],
+            ..Labels::default()
+        };
+        write_predictions(&path, &labels, &[0.75, 0.25], 0.5).unwrap();
+        let (l, p) = read_predictions(&path).unwrap();
+        assert_eq!((l, p), (labels.clone(), vec![0.75, 0.25]));
+        write_predictions(&path, &labels, &[0.75, 1.5], 0.5).unwrap();
+        let e = read_predictions(&path).unwrap_err().to_string();
+        assert!(e.ends_with("row 1: 1.5 is not a probability in [0, 1]"), "{e}");
+        write_labels(&path, &labels).unwrap();
+        let e = read_predictions(&path).unwrap_err().to_string();
+        assert!(e.contains("predicted_boolean_probability"), "{e}");
     }
 }

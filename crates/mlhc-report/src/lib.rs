@@ -86,8 +86,30 @@ pub struct ModelSection {
     pub pr: Vec<(f64, f64)>,
     /// The largest-magnitude features and their weights.
     pub top_features: Vec<(String, f64)>,
-    /// Subgroup metrics and fairness gaps, when computed.
-    pub subgroups: Option<SubgroupReport>,
+    /// Subgroup metrics and fairness gaps, one entry per attribute (sex, age band, …).
+    pub subgroups: Vec<SubgroupSection>,
+}
+
+/// Subgroup results for one attribute.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupSection {
+    /// The attribute, e.g. "sex" or "age band".
+    pub attribute: String,
+    /// Per-group metrics and gaps.
+    pub report: SubgroupReport,
+}
+
+/// Size of one part of the data (training, test).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SplitInfo {
+    /// Name, e.g. "train" or "test".
+    pub name: String,
+    /// Label rows.
+    pub rows: usize,
+    /// Subjects.
+    pub subjects: usize,
+    /// Positive labels.
+    pub positives: usize,
 }
 
 /// Everything a report shows.
@@ -107,6 +129,8 @@ pub struct ReportInput {
     pub predictors: serde_json::Value,
     /// How performance was estimated.
     pub validation: String,
+    /// Sizes of the parts the validation used (empty for cross-validation over all rows).
+    pub splits: Vec<SplitInfo>,
     /// Models.
     pub models: Vec<ModelSection>,
     /// Warnings to show prominently (e.g. small samples).
@@ -149,7 +173,7 @@ th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
         "<h2>Data and task</h2><table><tr><th>dataset</th><td>{}</td></tr><tr><th>licence</th><td>{}</td></tr>\
 <tr><th>subjects / events</th><td>{} / {}</td></tr><tr><th>task</th><td>{}</td></tr>\
 <tr><th>label rows / subjects / positives</th><td>{} / {} / {}</td></tr><tr><th>validation</th><td>{}</td></tr>\
-<tr><th>seed</th><td>{}</td></tr><tr><th>software</th><td>{}</td></tr></table>",
+<tr><th>seed</th><td>{}</td></tr><tr><th>software</th><td>{}</td></tr>",
         esc(&r.dataset.name),
         esc(&r.dataset.licence),
         r.dataset.subjects,
@@ -162,6 +186,17 @@ th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
         r.seed,
         esc(&r.software)
     );
+    for sp in &r.splits {
+        let _ = write!(
+            h,
+            "<tr><th>{} rows / subjects / positives</th><td>{} / {} / {}</td></tr>",
+            esc(&sp.name),
+            sp.rows,
+            sp.subjects,
+            sp.positives
+        );
+    }
+    h.push_str("</table>");
     // Metrics table, one column per model.
     h.push_str("<h2>Performance (95% subject-level bootstrap CIs)</h2><table><tr><th>metric</th>");
     for m in &r.models {
@@ -256,8 +291,9 @@ th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
             );
         }
         h.push_str("</table>");
-        if let Some(s) = &m.subgroups {
-            let _ = write!(h, "<h3>Subgroups (threshold {:.2})</h3>", s.threshold);
+        for (k, sec) in m.subgroups.iter().enumerate() {
+            let s = &sec.report;
+            let _ = write!(h, "<h3>Subgroups by {} (threshold {:.2})</h3>", esc(&sec.attribute), s.threshold);
             let rows: Vec<ForestRow> = s
                 .groups
                 .iter()
@@ -269,8 +305,8 @@ th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
                 })
                 .collect();
             h.push_str(&forest(
-                &format!("forest-{}", esc(&m.name)),
-                "AUROC by subgroup (95% CI)",
+                &format!("forest-{}-{k}", esc(&m.name)),
+                &format!("AUROC by {} (95% CI)", sec.attribute),
                 &rows,
                 0.0,
                 1.0,
@@ -355,7 +391,7 @@ pub fn model_card(r: &ReportInput) -> serde_json::Value {
             "predictors": r.predictors,
             "sample_size": {"label_rows": r.task.rows, "events_positive": r.task.positives},
             "missing_data": "a feature absent from a subject's window is 'not observed' (absent in the sparse matrix), never imputed as 0",
-            "analysis": {"validation": r.validation},
+            "analysis": {"validation": r.validation, "splits": r.splits},
             "model_performance": models,
             "limitations": r.limitations,
             "warnings": r.warnings,

@@ -7,6 +7,8 @@ pub mod meds;
 pub mod nlp;
 pub mod predict;
 pub mod quickstart;
+pub mod report;
+pub mod run;
 pub mod signal;
 pub mod surv;
 pub mod synth;

@@ -12,7 +12,7 @@ use crate::ui;
 /// Arguments of `mlhc predict`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-The model file (e.g. model.json from `mlhc quickstart`) carries its feature vocabulary and
+The model file (e.g. model_logistic.json or model_gbdt.json from `mlhc quickstart` or `mlhc run`) carries its feature vocabulary and
 tabularization settings, so features are rebuilt exactly as in training: codes the training data did
 not select are ignored, and training columns absent from the new data stay empty. Use it for external
 (another site) or temporal (a later period) validation.
@@ -21,7 +21,7 @@ Output: Parquet in MEDS-DEV's prediction schema (subject_id, prediction_time, bo
 predicted_boolean_value, predicted_boolean_probability).
 
 Example:
-  mlhc predict mlhc-quickstart/model.json OTHER_MEDS_DIR --labels labels.parquet -o preds.parquet")]
+  mlhc predict mlhc-quickstart/model_logistic.json OTHER_MEDS_DIR --labels labels.parquet -o preds.parquet")]
 pub struct Args {
     /// The model file.
     pub model: PathBuf,

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use mlhc_tab::TabParams;
 
-use crate::pipeline::{run, Pipeline};
+use crate::pipeline::config::{default_attributes, default_gbdt, DEFAULT_CS};
+use crate::pipeline::{run, Models, Pipeline, Validation};
 
 /// The bundled MIMIC-IV demo in MEDS form (ODbL v1.0; Johnson A, et al., PhysioNet 2023,
 /// doi:10.13026/dp1f-ex47), embedded so that the quickstart works from any directory.
@@ -95,13 +96,13 @@ pub fn run_quickstart(args: Args) -> anyhow::Result<ExitCode> {
         predicates_yaml: Some(PREDICATES_YAML.into()),
         out: args.out.clone(),
         seed: args.seed,
-        folds: 5,
-        // Log-spaced over four orders of magnitude, containing the course's problem-set grid
-        // {0.1, 0.25, 0.5, 1}: with tens of thousands of features and a few hundred rows, strong
-        // penalties must be on the grid.
-        cs: vec![0.001, 0.01, 0.1, 0.25, 0.5, 1.0],
+        validation: Validation::SubjectFolds { folds: 5 },
+        // With tens of thousands of features and a few hundred rows, strong penalties must be on the
+        // C grid; the boosted trees use fixed small-data settings.
+        models: Models { logistic_cs: Some(DEFAULT_CS.to_vec()), gbdt: Some(default_gbdt(args.seed)) },
         tab: TabParams::default(),
         n_boot: args.bootstrap,
+        subgroups: default_attributes(),
     };
     let out = run(&pipeline, &mut |line| eprintln!("{line}"))?;
     eprintln!("done in {:.1}s; model card: {}", start.elapsed().as_secs_f64(), out.model_card.display());
