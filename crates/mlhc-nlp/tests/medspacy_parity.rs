@@ -1,0 +1,107 @@
+//! mlhc vs medspaCy 1.3.1 (spaCy 3.7.5) with the same rules: medspaCy's English `context_rules.json`
+//! and `section_patterns.json`, targets from `testdata/clinical-nlp/medspacy_targets.tsv`.
+//!
+//! The expected outputs in `testdata/clinical-nlp/medspacy_expected.json` were computed by
+//! `bench/nlp/medspacy_reference.py` (spaCy blank English + sentencizer, `medspacy_target_matcher`,
+//! `medspacy_context`; the sectionizer alone on the synthetic discharge summary).
+#![allow(clippy::unwrap_used)]
+
+use mlhc_nlp::lexicon::{parse_lexicon_tsv, Lexicon};
+use mlhc_nlp::pipeline::{default_context, default_sectionizer, Doc, Pipeline};
+use serde_json::Value;
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/clinical-nlp/");
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(format!("{DIR}{name}")).unwrap()
+}
+
+/// One line per target: `text [start,end) CATEGORY "trigger"@start,…`.
+fn describe(targets: &[(usize, usize, String, Vec<(String, usize, String)>)]) -> String {
+    targets
+        .iter()
+        .map(|(s, e, text, mods)| {
+            let m: Vec<String> = mods.iter().map(|(c, ms, t)| format!("{c} {t:?}@{ms}")).collect();
+            format!("  {text} [{s},{e}) {}", if m.is_empty() { "-".to_string() } else { m.join(", ") })
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn context_matches_medspacy_on_the_sentence_set() {
+    let expected: Value = serde_json::from_str(&read("medspacy_expected.json")).unwrap();
+    assert_eq!(expected["medspacy"], "1.3.1");
+    let entries = parse_lexicon_tsv(&read("medspacy_targets.tsv"), "PROBLEM", "medspacy_targets.tsv").unwrap();
+    let nlp = Pipeline::new(Lexicon::new(entries).unwrap(), default_context().unwrap(), None);
+    let mut snapshot = String::new();
+    let mut differences = Vec::new();
+    for s in expected["sentences"].as_array().unwrap() {
+        let text = s["text"].as_str().unwrap();
+        let a = nlp.annotate(text);
+        let mut ours: Vec<_> = a
+            .targets
+            .iter()
+            .map(|t| {
+                let mut m: Vec<(String, usize, String)> =
+                    t.modifiers.iter().map(|m| (m.category.name().to_string(), m.start, m.text.clone())).collect();
+                m.sort_by(|x, y| (x.1, &x.0).cmp(&(y.1, &y.0)));
+                (t.start, t.end, t.text.clone(), m)
+            })
+            .collect();
+        ours.sort();
+        let theirs: Vec<_> = s["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let m: Vec<(String, usize, String)> = t["modifiers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| {
+                        (
+                            m["category"].as_str().unwrap().to_string(),
+                            m["start"].as_u64().unwrap() as usize,
+                            m["text"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect();
+                (
+                    t["start"].as_u64().unwrap() as usize,
+                    t["end"].as_u64().unwrap() as usize,
+                    t["text"].as_str().unwrap().to_string(),
+                    m,
+                )
+            })
+            .collect();
+        snapshot.push_str(&format!("{text}\n{}\n", describe(&ours)));
+        if ours != theirs {
+            differences.push(format!("{text}\n mlhc:\n{}\n medspaCy:\n{}", describe(&ours), describe(&theirs)));
+        }
+    }
+    // Every target span and every modifier (category, trigger offsets) agrees with medspaCy.
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    insta::assert_snapshot!("medspacy_sentences", snapshot);
+}
+
+#[test]
+fn sections_match_medspacy_on_the_synthetic_discharge_summary() {
+    let expected: Value = serde_json::from_str(&read("medspacy_expected.json")).unwrap();
+    let note = read("example_discharge_summary_SYNTHETIC.txt");
+    let doc = Doc::new(&note);
+    let ours: Vec<(String, usize)> = default_sectionizer()
+        .unwrap()
+        .sections(&note, &doc.lower, &doc.tokens)
+        .into_iter()
+        .map(|s| (s.category, s.header_start))
+        .collect();
+    let theirs: Vec<(String, usize)> = expected["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["category"].as_str().unwrap().to_string(), s["header_start"].as_u64().unwrap() as usize))
+        .collect();
+    assert_eq!(theirs.len(), 12);
+    assert_eq!(ours, theirs);
+}
