@@ -16,8 +16,11 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}{name}")).unwrap()
 }
 
+/// A target as compared: start, end, text, and its modifiers as (category, trigger start, trigger text).
+type Compared = (usize, usize, String, Vec<(String, usize, String)>);
+
 /// One line per target: `text [start,end) CATEGORY "trigger"@start,…`.
-fn describe(targets: &[(usize, usize, String, Vec<(String, usize, String)>)]) -> String {
+fn describe(targets: &[Compared]) -> String {
     targets
         .iter()
         .map(|(s, e, text, mods)| {
@@ -39,7 +42,7 @@ fn context_matches_medspacy_on_the_sentence_set() {
     for s in expected["sentences"].as_array().unwrap() {
         let text = s["text"].as_str().unwrap();
         let a = nlp.annotate(text);
-        let mut ours: Vec<_> = a
+        let mut ours: Vec<Compared> = a
             .targets
             .iter()
             .map(|t| {
@@ -50,7 +53,7 @@ fn context_matches_medspacy_on_the_sentence_set() {
             })
             .collect();
         ours.sort();
-        let theirs: Vec<_> = s["targets"]
+        let theirs: Vec<Compared> = s["targets"]
             .as_array()
             .unwrap()
             .iter()
