@@ -37,6 +37,7 @@ mod logrank;
 mod nelson_aalen;
 mod rmst;
 mod special;
+mod table;
 
 pub use concordance::{harrell_c, uno_c, Concordance};
 pub use cox::{BaselineHazard, CoefficientSummary, CoxData, CoxModel, CoxParams, SurvivalCurves, Ties};
@@ -46,3 +47,4 @@ pub use logrank::{logrank_test, LogRank};
 pub use nelson_aalen::{NaRow, NelsonAalen};
 pub use rmst::{restricted_mean, Rmst};
 pub use special::{chi2_sf, normal_quantile, normal_sf};
+pub use table::{labels, Labels, Roles, SurvivalTable};

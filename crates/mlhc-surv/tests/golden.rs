@@ -295,6 +295,44 @@ fn cox_robust_strata_weights_clusters_rossi() {
 }
 
 #[test]
+fn cox_ridge_rossi() {
+    let r = rossi();
+    let params = CoxParams { l2_penalty: 0.1, ..CoxParams::default() };
+    let m = params.fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest)).unwrap();
+    // CoxPHFitter(penalizer=0.1).fit(rossi, "week", "arrest", fit_options=dict(precision=1e-12));
+    // REFERENCE_RESULTS.txt has the default-precision fit (fin -0.273342, ..., mar -0.313226, c 0.645284).
+    close(
+        &m.coefficients,
+        &[
+            -0.273_342_455_7,
+            -0.035_995_588_3,
+            0.203_207_200_4,
+            -0.201_778_401_6,
+            -0.313_233_353_8,
+            -0.057_862_876_2,
+            0.070_848_964_9,
+        ],
+        1e-9,
+    );
+    close(
+        &m.standard_errors(),
+        &[
+            0.160_842_181_4,
+            0.015_390_599_1,
+            0.250_053_753_8,
+            0.170_281_223_4,
+            0.279_531_646_8,
+            0.165_268_178_2,
+            0.025_708_574_4,
+        ],
+        1e-9,
+    );
+    assert!((m.concordance - 0.645_284_392_466_300_3).abs() < 1e-12);
+    // log_likelihood_ -662.7830828496678 is lifelines' penalized log-likelihood.
+    assert!((m.log_likelihood - m.penalty - -662.783_082_849_667_8).abs() < 1e-8);
+}
+
+#[test]
 fn cox_lung_age_sex_matches_r() {
     let d = read("lung.csv");
     let time = column(&d, "time");

@@ -1,12 +1,357 @@
-//! `mlhc surv …`.
+//! `mlhc surv km|logrank|cox`: survival analysis on CSV, CSV.gz, TSV or Parquet tables.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use mlhc_frame::Frame;
+use mlhc_surv::{logrank_test, CoxData, CoxParams, KaplanMeier, Roles, SurvivalTable, Ties};
+use serde_json::json;
+
+use crate::ui;
 
 /// Subcommands of `mlhc surv`.
 #[derive(Debug, clap::Subcommand)]
-pub enum SurvCommand {}
+pub enum SurvCommand {
+    /// Kaplan–Meier survival per group: S(t) with log(−log) 95% intervals at given times, and the median.
+    #[command(after_help = "Example:\n  mlhc surv km testdata/survival/waltons_dataset.csv --duration T --event E \
+--group group --at 20,40,60 --json")]
+    Km {
+        #[command(flatten)]
+        input: Input,
+        /// A column whose values define the groups (numeric or text). By default, one curve.
+        #[arg(long)]
+        group: Option<String>,
+        /// Comma-separated times at which to report S(t). By default, every distinct event time.
+        #[arg(long, value_delimiter = ',')]
+        at: Vec<f64>,
+        /// Interval miscoverage. By default, 0.05 (95% intervals).
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Log-rank test of equal survival across groups (two or more), optionally stratified.
+    #[command(
+        after_help = "Example:\n  mlhc surv logrank testdata/survival/waltons_dataset.csv --duration T --event E \
+--group group --json"
+    )]
+    Logrank {
+        #[command(flatten)]
+        input: Input,
+        /// The column whose values define the groups.
+        #[arg(long)]
+        group: String,
+        /// A column whose values define strata (risk sets are formed within each). By default, none.
+        #[arg(long)]
+        strata: Option<String>,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cox proportional-hazards regression (lifelines' CoxPHFitter and R's coxph estimates).
+    #[command(after_help = "Without --covariates every other numeric column is a covariate; text columns named in \
+--covariates are one-hot encoded with the first sorted level as reference.\n\nExample:\n  mlhc surv cox \
+testdata/survival/rossi.csv --duration week --event arrest --json")]
+    Cox {
+        #[command(flatten)]
+        input: Input,
+        /// Comma-separated covariate columns. By default, every numeric column not used otherwise.
+        #[arg(long, value_delimiter = ',')]
+        covariates: Option<Vec<String>>,
+        /// A column whose values define strata (each with its own baseline hazard). By default, none.
+        #[arg(long)]
+        strata: Option<String>,
+        /// Ties handling. By default, efron.
+        #[arg(long, value_enum, default_value_t = TiesArg::Efron)]
+        ties: TiesArg,
+        /// A column of case weights (> 0). By default, all 1.
+        #[arg(long)]
+        weights: Option<String>,
+        /// A column of cluster ids: standard errors become cluster-robust. By default, none.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// Robust (sandwich) standard errors, each row its own cluster. By default, off.
+        #[arg(long)]
+        robust: bool,
+        /// Penalty strength λ (lifelines' penalizer: n·λ·(l1_ratio·|β| + (1 − l1_ratio)/2·β²) on
+        /// standardized β). By default, 0.
+        #[arg(long, default_value_t = 0.0)]
+        penalizer: f64,
+        /// Share of the L1 part of the penalty. Only 0 (ridge) is supported. By default, 0.
+        #[arg(long, default_value_t = 0.0)]
+        l1_ratio: f64,
+        /// Interval miscoverage. By default, 0.05 (95% intervals).
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The table and its duration and event columns.
+#[derive(Debug, clap::Args)]
+pub struct Input {
+    /// The table: .csv, .csv.gz, .tsv, .tsv.gz or .parquet.
+    data: PathBuf,
+    /// The column of times to event or censoring.
+    #[arg(long)]
+    duration: String,
+    /// The column of event indicators: 0/1 or true/false.
+    #[arg(long)]
+    event: String,
+    /// Drop rows with a missing value in any used column (their number is reported). By default, a
+    /// missing value is an error naming its column and row.
+    #[arg(long)]
+    dropna: bool,
+}
+
+/// `--ties`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TiesArg {
+    /// Efron's approximation.
+    Efron,
+    /// Breslow's approximation.
+    Breslow,
+}
 
 /// Runs `mlhc surv …`.
 pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
-    match cmd {}
+    match cmd {
+        SurvCommand::Km { input, group, at, alpha, json } => km(&input, group, &at, alpha, json),
+        SurvCommand::Logrank { input, group, strata, json } => logrank(&input, group, strata, json),
+        SurvCommand::Cox {
+            input,
+            covariates,
+            strata,
+            ties,
+            weights,
+            cluster,
+            robust,
+            penalizer,
+            l1_ratio,
+            alpha,
+            json,
+        } => {
+            if l1_ratio != 0.0 {
+                bail!("--l1-ratio {l1_ratio}: only ridge penalties (--l1-ratio 0) are supported");
+            }
+            let roles = Roles { covariates, strata, weights, cluster, ..roles(&input) };
+            let ties = match ties {
+                TiesArg::Efron => Ties::Efron,
+                TiesArg::Breslow => Ties::Breslow,
+            };
+            let params = CoxParams { ties, robust, alpha, l2_penalty: penalizer, ..CoxParams::default() };
+            cox(&input.data, &roles, &params, json)
+        }
+    }
+}
+
+fn roles(input: &Input) -> Roles {
+    Roles {
+        duration: input.duration.clone(),
+        event: input.event.clone(),
+        covariates: Some(Vec::new()),
+        drop_incomplete: input.dropna,
+        ..Roles::default()
+    }
+}
+
+fn load(path: &Path, roles: &Roles) -> anyhow::Result<SurvivalTable> {
+    let frame = Frame::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    SurvivalTable::from_frame(&frame, roles).with_context(|| format!("cannot use {}", path.display()))
+}
+
+/// A JSON number, or null for an infinite or undefined value.
+fn num(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+fn km(input: &Input, group: Option<String>, at: &[f64], alpha: f64, as_json: bool) -> anyhow::Result<ExitCode> {
+    let roles = Roles { group, ..roles(input) };
+    let t = load(&input.data, &roles)?;
+    let (codes, levels) = match &t.group {
+        Some(g) => (g.codes.clone(), g.levels.iter().map(|l| json!(l)).collect()),
+        None => (vec![0; t.n_rows()], vec![serde_json::Value::Null]),
+    };
+    let mut groups = Vec::new();
+    for (code, level) in levels.into_iter().enumerate() {
+        let rows: Vec<usize> = (0..t.n_rows()).filter(|&i| codes[i] == code).collect();
+        let d: Vec<f64> = rows.iter().map(|&i| t.durations[i]).collect();
+        let e: Vec<bool> = rows.iter().map(|&i| t.events[i]).collect();
+        let fit = KaplanMeier::fit(&d, &e, alpha).with_context(|| format!("group {level}"))?;
+        let times: Vec<f64> = if at.is_empty() {
+            fit.table.iter().filter(|r| r.events > 0).map(|r| r.time).collect()
+        } else {
+            at.to_vec()
+        };
+        let points: Vec<_> = times
+            .iter()
+            .map(|&time| {
+                let p = fit.at(time);
+                json!({"time": time, "survival": p.survival, "ci_low": p.ci_low, "ci_high": p.ci_high, "at_risk": p.at_risk})
+            })
+            .collect();
+        let m = fit.median();
+        groups.push(json!({
+            "group": level,
+            "n": fit.n,
+            "n_events": fit.n_events,
+            "median": m.median,
+            "median_ci_low": m.ci_low,
+            "median_ci_high": m.ci_high,
+            "at": points,
+        }));
+    }
+    let out = json!({"alpha": alpha, "n_dropped": t.n_dropped, "groups": groups});
+    if as_json {
+        ui::print_json(&out)?;
+    } else {
+        for g in &groups {
+            let name = g["group"].as_str().unwrap_or("all");
+            let show = |v: &serde_json::Value| v.as_f64().map_or("not reached".to_string(), |x| format!("{x}"));
+            println!(
+                "{name}: n {} events {} median {} ({:.0}% CI {} .. {})",
+                g["n"],
+                g["n_events"],
+                show(&g["median"]),
+                100.0 * (1.0 - alpha),
+                show(&g["median_ci_low"]),
+                show(&g["median_ci_high"])
+            );
+            println!("  {:>10} {:>9} {:>9} {:>9} {:>8}", "time", "S(t)", "low", "high", "at risk");
+            for p in g["at"].as_array().into_iter().flatten() {
+                println!(
+                    "  {:>10} {:>9.6} {:>9.6} {:>9.6} {:>8}",
+                    p["time"].as_f64().unwrap_or(f64::NAN),
+                    p["survival"].as_f64().unwrap_or(f64::NAN),
+                    p["ci_low"].as_f64().unwrap_or(f64::NAN),
+                    p["ci_high"].as_f64().unwrap_or(f64::NAN),
+                    p["at_risk"]
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn logrank(input: &Input, group: String, strata: Option<String>, as_json: bool) -> anyhow::Result<ExitCode> {
+    let roles = Roles { group: Some(group), strata, ..roles(input) };
+    let t = load(&input.data, &roles)?;
+    let g = t.group.as_ref().context("the group column is resolved")?;
+    let s = t.strata.as_ref().map(|s| s.codes.as_slice());
+    let lr = logrank_test(&t.durations, &t.events, &g.codes, s).context("log-rank test")?;
+    let groups: Vec<_> = lr
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(k, &code)| json!({"group": g.levels[code], "observed": lr.observed[k], "expected": lr.expected[k]}))
+        .collect();
+    let out = json!({
+        "statistic": lr.statistic,
+        "df": lr.df,
+        "p": lr.p_value,
+        "n": t.n_rows(),
+        "n_dropped": t.n_dropped,
+        "groups": groups,
+    });
+    if as_json {
+        ui::print_json(&out)?;
+    } else {
+        println!("log-rank chi2 {:.6} on {} df, p = {:.4e}", lr.statistic, lr.df, lr.p_value);
+        for row in &groups {
+            println!(
+                "  {:<20} observed {:>8} expected {:>10.3}",
+                row["group"].as_str().unwrap_or(""),
+                row["observed"],
+                row["expected"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cox(path: &Path, roles: &Roles, params: &CoxParams, as_json: bool) -> anyhow::Result<ExitCode> {
+    let t = load(path, roles)?;
+    if t.names.is_empty() {
+        bail!("no covariates: name them with --covariates or give the table numeric columns besides the duration and event");
+    }
+    let data = CoxData {
+        x: &t.x,
+        names: &t.names,
+        durations: &t.durations,
+        events: &t.events,
+        strata: t.strata.as_ref().map(|s| s.codes.as_slice()),
+        weights: t.weights.as_deref(),
+        clusters: t.clusters.as_ref().map(|c| c.codes.as_slice()),
+    };
+    let model = params.fit(&data).context("cannot fit the Cox model")?;
+    let coefficients: Vec<_> = model
+        .summary()
+        .into_iter()
+        .map(|c| {
+            json!({"name": c.name, "coef": c.coef, "se": c.se, "z": num(c.z), "p": num(c.p),
+                   "ci_low": c.ci_low, "ci_high": c.ci_high})
+        })
+        .collect();
+    let out = json!({
+        "coefficients": coefficients,
+        "concordance": model.concordance,
+        "log_likelihood": model.log_likelihood,
+        "log_likelihood_null": model.null_log_likelihood,
+        "n": model.n,
+        "n_events": model.n_events,
+        "n_dropped": t.n_dropped,
+        "ties": format!("{:?}", model.ties).to_lowercase(),
+        "robust": model.robust,
+        "penalizer": params.l2_penalty,
+        "strata": t.strata.as_ref().map(|s| s.levels.clone()),
+        "iterations": model.iterations,
+    });
+    if as_json {
+        ui::print_json(&out)?;
+    } else {
+        println!(
+            "Cox PH ({} ties{}): n {} events {} log-likelihood {:.6} concordance {:.6}",
+            out["ties"].as_str().unwrap_or(""),
+            if model.robust { ", robust SEs" } else { "" },
+            model.n,
+            model.n_events,
+            model.log_likelihood,
+            model.concordance
+        );
+        let level = 100.0 * (1.0 - params.alpha);
+        println!(
+            "  {:<24} {:>10} {:>10} {:>10} {:>8} {:>10} {:>10}",
+            "covariate",
+            "coef",
+            "exp(coef)",
+            "se",
+            "p",
+            format!("{level:.0}% low"),
+            "high"
+        );
+        for c in model.summary() {
+            println!(
+                "  {:<24} {:>10.6} {:>10.6} {:>10.6} {:>8.4} {:>10.6} {:>10.6}",
+                c.name,
+                c.coef,
+                c.coef.exp(),
+                c.se,
+                c.p,
+                c.ci_low,
+                c.ci_high
+            );
+        }
+        if t.n_dropped > 0 {
+            println!("  ({} rows with missing values dropped)", t.n_dropped);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

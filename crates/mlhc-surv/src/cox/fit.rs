@@ -320,15 +320,36 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(Error::InvalidParam { name: "alpha", message: format!("{} is not in (0, 1)", params.alpha) });
     }
+    if !(params.l2_penalty >= 0.0 && params.l2_penalty.is_finite()) {
+        return Err(Error::InvalidParam {
+            name: "l2_penalty",
+            message: format!("{} is not a finite value >= 0", params.l2_penalty),
+        });
+    }
     let prep = prepare(data)?;
     let p = prep.p;
     let names = data.names;
+    // The penalty n·λ/2·Σ(βⱼ sdⱼ)² in the standardized units of the fit, where βⱼ sdⱼ(population) is
+    // the coordinate: the sample sd is √(n/(n−1)) times the population sd used for scaling.
+    let ridge =
+        if prep.n > 1 { params.l2_penalty * prep.n as f64 * prep.n as f64 / (prep.n as f64 - 1.0) } else { 0.0 };
+    let evaluate = |beta: &[f64]| {
+        let mut e = evaluate(&prep, beta, params.ties, true);
+        if ridge > 0.0 {
+            for j in 0..p {
+                e.ll -= 0.5 * ridge * beta[j] * beta[j];
+                e.grad[j] -= ridge * beta[j];
+                e.info[j * p + j] += ridge;
+            }
+        }
+        e
+    };
     let diverging = |beta: &[f64], limit: f64| -> Option<Error> {
         let (j, b) = beta.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
         (b.abs() > limit).then(|| Error::Separation { covariate: names[j].clone(), coefficient: b / prep.scale[j] })
     };
     let mut beta = vec![0.0; p];
-    let mut e = evaluate(&prep, &beta, params.ties, true);
+    let mut e = evaluate(&beta);
     let null_ll = e.ll;
     let mut iterations = 0;
     let chol = loop {
@@ -354,7 +375,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
         let mut candidate;
         loop {
             candidate = beta.iter().zip(&delta).map(|(b, d)| b + step * d).collect::<Vec<_>>();
-            next = evaluate(&prep, &candidate, params.ties, true);
+            next = evaluate(&candidate);
             if next.ll >= e.ll - 1e-12 * e.ll.abs() || step < 1e-6 {
                 break;
             }
@@ -394,6 +415,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
     } else {
         chol.inverse()
     };
+    let penalty = 0.5 * ridge * beta.iter().map(|b| b * b).sum::<f64>();
     let coefficients: Vec<f64> = beta.iter().zip(&prep.scale).map(|(b, s)| b / s).collect();
     let mut covariance = vec![0.0; p * p];
     for i in 0..p {
@@ -410,7 +432,8 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
         covariance,
         robust: params.robust || data.clusters.is_some(),
         ties: params.ties,
-        log_likelihood: e.ll,
+        log_likelihood: e.ll + penalty,
+        penalty,
         null_log_likelihood: null_ll,
         concordance,
         n: prep.n,

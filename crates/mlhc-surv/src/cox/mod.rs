@@ -44,11 +44,15 @@ pub struct CoxParams {
     pub max_iter: usize,
     /// Miscoverage of the coefficient intervals. By default, 0.05 (95% intervals).
     pub alpha: f64,
+    /// Ridge penalty λ ≥ 0: the fit maximizes `ℓ(β) − n·λ/2·Σⱼ(βⱼ·sdⱼ)²`, with sdⱼ the sample
+    /// standard deviation of covariate j — lifelines' `CoxPHFitter(penalizer=λ, l1_ratio=0)`. Standard
+    /// errors then come from the penalized information. By default, 0 (no penalty).
+    pub l2_penalty: f64,
 }
 
 impl Default for CoxParams {
     fn default() -> Self {
-        Self { ties: Ties::Efron, robust: false, max_iter: 100, alpha: 0.05 }
+        Self { ties: Ties::Efron, robust: false, max_iter: 100, alpha: 0.05, l2_penalty: 0.0 }
     }
 }
 
@@ -111,8 +115,11 @@ pub struct CoxModel {
     pub robust: bool,
     /// The ties method used.
     pub ties: Ties,
-    /// Log partial likelihood at β.
+    /// Log partial likelihood at β (without the penalty term).
     pub log_likelihood: f64,
+    /// The ridge penalty term at β, `n·λ/2·Σ(βⱼ sdⱼ)²` (0 without a penalty); lifelines reports
+    /// `log_likelihood − penalty` as `log_likelihood_` of a penalized fit.
+    pub penalty: f64,
     /// Log partial likelihood at β = 0.
     pub null_log_likelihood: f64,
     /// Harrell's C of the linear predictor on the fitting data, pairs formed within strata (as lifelines).

@@ -1,0 +1,196 @@
+//! The `mlhc surv` commands, run as a user would, on the bundled lifelines datasets.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn mlhc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlhc")).args(args).output().expect("the mlhc binary runs")
+}
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/survival").join(name).display().to_string()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn cox_json_has_the_stable_keys_and_lifelines_numbers() {
+    let v = json(&mlhc(&["surv", "cox", &data("rossi.csv"), "--duration", "week", "--event", "arrest", "--json"]));
+    // lifelines 0.30.3 CoxPHFitter().fit(rossi, "week", "arrest") (REFERENCE_RESULTS.txt)
+    assert!((v["concordance"].as_f64().unwrap() - 0.640_329).abs() < 1e-6);
+    assert!((v["log_likelihood"].as_f64().unwrap() - -658.747_659).abs() < 1e-6);
+    assert_eq!((v["n"].as_u64(), v["n_events"].as_u64()), (Some(432), Some(114)));
+    let coefs = v["coefficients"].as_array().unwrap();
+    let names: Vec<&str> = coefs.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["fin", "age", "race", "wexp", "mar", "paro", "prio"]);
+    let fin = &coefs[0];
+    for key in ["name", "coef", "se", "z", "p", "ci_low", "ci_high"] {
+        assert!(fin.get(key).is_some(), "missing {key}");
+    }
+    assert!((fin["coef"].as_f64().unwrap() - -0.379_422).abs() < 1e-6);
+    assert!((fin["se"].as_f64().unwrap() - 0.191_379).abs() < 1e-6);
+    assert!((fin["p"].as_f64().unwrap() - 0.047_416).abs() < 1e-6);
+    // The Wald interval for β at 95%: β ± Φ⁻¹(0.975)·se.
+    let (coef, se) = (fin["coef"].as_f64().unwrap(), fin["se"].as_f64().unwrap());
+    assert!((fin["ci_low"].as_f64().unwrap() - (coef - 1.959_963_984_540_054 * se)).abs() < 1e-12);
+    assert!((fin["ci_high"].as_f64().unwrap() - (coef + 1.959_963_984_540_054 * se)).abs() < 1e-12);
+}
+
+#[test]
+fn cox_one_hot_text_covariates_and_boolean_events() {
+    // rossi with race as text and the event as true/false.
+    let src = std::fs::read_to_string(data("rossi.csv")).unwrap();
+    let mut csv = String::new();
+    for (i, line) in src.lines().enumerate() {
+        let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+        if i > 0 {
+            cells[1] = if cells[1] == "1" { "true".into() } else { "false".into() };
+            cells[4] = if cells[4] == "1" { "black".into() } else { "other".into() };
+        }
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rossi_text.csv");
+    std::fs::write(&path, csv).unwrap();
+    let p = path.display().to_string();
+    let v = json(&mlhc(&[
+        "surv",
+        "cox",
+        &p,
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--covariates",
+        "fin,age,race,prio",
+        "--json",
+    ]));
+    let coefs = v["coefficients"].as_array().unwrap();
+    // race: black (=1 in rossi) is the reference level, so the dummy is "other" = 1 − race.
+    assert_eq!(coefs[2]["name"], "race[T.other]");
+    let numeric = json(&mlhc(&[
+        "surv",
+        "cox",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--covariates",
+        "fin,age,race,prio",
+        "--json",
+    ]));
+    let a = coefs[2]["coef"].as_f64().unwrap();
+    let b = numeric["coefficients"][2]["coef"].as_f64().unwrap();
+    assert!((a + b).abs() < 1e-9, "{a} vs {b}");
+    assert_eq!(v["log_likelihood"], numeric["log_likelihood"]);
+}
+
+#[test]
+fn km_reports_survival_intervals_and_medians_per_group() {
+    let v = json(&mlhc(&[
+        "surv",
+        "km",
+        &data("waltons_dataset.csv"),
+        "--duration",
+        "T",
+        "--event",
+        "E",
+        "--group",
+        "group",
+        "--at",
+        "20,60",
+        "--json",
+    ]));
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    // lifelines 0.30.3: KM waltons control median 58 (CI 56..60), miR-137 median 26 (CI 19..29)
+    assert_eq!(groups[0]["group"], "control");
+    assert_eq!((groups[0]["median"].as_f64(), groups[0]["median_ci_low"].as_f64()), (Some(58.0), Some(56.0)));
+    assert_eq!(groups[1]["group"], "miR-137");
+    assert_eq!(groups[1]["median"].as_f64(), Some(26.0));
+    let at = groups[1]["at"].as_array().unwrap();
+    assert_eq!(at[0]["time"].as_f64(), Some(20.0));
+    let s = at[0]["survival"].as_f64().unwrap();
+    assert!(at[0]["ci_low"].as_f64().unwrap() < s && s < at[0]["ci_high"].as_f64().unwrap());
+
+    let v = json(&mlhc(&[
+        "surv",
+        "km",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--at",
+        "52",
+        "--json",
+    ]));
+    // lifelines: KM rossi S(52) = 0.736111
+    assert!((v["groups"][0]["at"][0]["survival"].as_f64().unwrap() - 0.736_111).abs() < 1e-6);
+    assert!(v["groups"][0]["median"].is_null());
+}
+
+#[test]
+fn logrank_waltons() {
+    let v = json(&mlhc(&[
+        "surv",
+        "logrank",
+        &data("waltons_dataset.csv"),
+        "--duration",
+        "T",
+        "--event",
+        "E",
+        "--group",
+        "group",
+        "--json",
+    ]));
+    // lifelines 0.30.3 logrank_test: test_statistic 122.249126, p 2.0359832e-28
+    assert!((v["statistic"].as_f64().unwrap() - 122.249_126).abs() < 1e-6);
+    assert!((v["p"].as_f64().unwrap() / 2.035_983_2e-28 - 1.0).abs() < 1e-6);
+    assert_eq!(v["df"], 1);
+}
+
+#[test]
+fn bad_input_is_one_line_naming_column_and_row() {
+    let out = mlhc(&[
+        "surv",
+        "cox",
+        &data("lung.csv"),
+        "--duration",
+        "time",
+        "--event",
+        "status",
+        "--covariates",
+        "age,ph.ecog",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("column \"ph.ecog\", row 13: missing value"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // With --dropna the row is dropped and counted.
+    let v = json(&mlhc(&[
+        "surv",
+        "cox",
+        &data("lung.csv"),
+        "--duration",
+        "time",
+        "--event",
+        "status",
+        "--covariates",
+        "age,ph.ecog",
+        "--dropna",
+        "--json",
+    ]));
+    assert_eq!((v["n"].as_u64(), v["n_dropped"].as_u64()), (Some(227), Some(1)));
+
+    let out =
+        mlhc(&["surv", "cox", &data("rossi.csv"), "--duration", "week", "--event", "arrest", "--covariates", "nope"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no column \"nope\""));
+}
