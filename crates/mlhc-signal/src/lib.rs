@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod hrv;
 pub mod qrs;
 pub mod score;
 pub mod synth;
