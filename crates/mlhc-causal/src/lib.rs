@@ -41,6 +41,7 @@ pub mod estimate;
 pub mod formula;
 pub mod glm;
 pub mod nuisance;
+pub mod refute;
 pub mod sensitivity;
 pub mod sim;
 

@@ -135,3 +135,36 @@ fn balance_and_sensitivity_report_weights_smds_and_bounds() {
     assert!(b[1]["low"].as_f64().unwrap() < est && b[1]["high"].as_f64().unwrap() > est);
     assert!(v["evalue"]["point"].as_f64().unwrap() > 1.0);
 }
+
+#[test]
+fn subgroups_average_back_to_the_aipw_estimate() {
+    let common = ["--covariates", BOOK_MODEL, "--drop-missing-outcome", "--outcome-model", "linear", "--json"];
+    let overall = json(&causal("estimate", &common));
+    let mut args = common.to_vec();
+    args.extend_from_slice(&["--by", "sex"]);
+    let v = json(&causal("subgroups", &args));
+    let groups = v.as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!((groups[0]["group"].as_str(), groups[0]["n"].as_u64()), (Some("0"), Some(762)));
+    // Same folds and models: the size-weighted subgroup means are the overall AIPW estimate.
+    let pooled: f64 =
+        groups.iter().map(|g| g["estimate"].as_f64().unwrap() * g["n"].as_f64().unwrap()).sum::<f64>() / 1566.0;
+    assert!((pooled - overall["estimate"].as_f64().unwrap()).abs() < 1e-9);
+    for g in groups {
+        assert!(g["ci_low"].as_f64().unwrap() < g["estimate"].as_f64().unwrap());
+    }
+}
+
+#[test]
+fn refute_runs_every_refuter_and_the_placebo_effect_vanishes() {
+    let v = json(&causal(
+        "refute",
+        &["--covariates", BOOK_MODEL, "--drop-missing-outcome", "--outcome-model", "linear", "--json"],
+    ));
+    let r = v.as_array().unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0]["refuter"], "PlaceboTreatment");
+    assert_eq!(r[0]["expected"].as_f64(), Some(0.0));
+    assert!(r.iter().all(|x| x["passed"].as_bool() == Some(true)), "{v}");
+    assert!(r[0]["new_estimate"].as_f64().unwrap().abs() < 1.0);
+}

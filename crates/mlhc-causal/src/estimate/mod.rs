@@ -8,12 +8,14 @@
 
 mod matching;
 mod regression;
+mod subgroup;
 mod weighting;
 
 use mlhc_core::Rng;
 use rayon::prelude::*;
 
 pub use matching::MatchingParams;
+pub use subgroup::{subgroup_effects, SubgroupEffect};
 pub use weighting::{ipw_weights, IpwForm};
 
 use crate::data::CausalData;

@@ -148,3 +148,18 @@ pub(crate) fn aipw(data: &CausalData, params: &CausalParams, seed: u64, cate: bo
     };
     Ok(Point { value, influence: Some(phi), cate, propensity: Some(e), ..Point::default() })
 }
+
+/// The cross-fitted AIPW scores `ψᵢ` of the ATE (their mean is the AIPW estimate).
+pub(crate) fn aipw_scores(data: &CausalData, params: &CausalParams, seed: u64) -> Result<Vec<f64>> {
+    let [e, m0, m1] = cross_fit(data, params, seed)?;
+    Ok((0..data.n())
+        .map(|i| {
+            let y = data.outcome[i];
+            if data.treatment[i] {
+                m1[i] - m0[i] + (y - m1[i]) / e[i]
+            } else {
+                m1[i] - m0[i] - (y - m0[i]) / (1.0 - e[i])
+            }
+        })
+        .collect())
+}

@@ -6,12 +6,14 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use mlhc_causal::balance::{overlap, smd_table, Overlap};
+use mlhc_causal::estimate::subgroup_effects;
+use mlhc_causal::refute::{refute, Refuter};
 use mlhc_causal::sensitivity::{epsilon_bounds, evalue_difference, EValues};
 use mlhc_causal::{
     estimate, CausalData, CausalParams, Estimand, Estimate, Estimator, Formula, IpwForm, MatchingParams, OutcomeModel,
     PropensityModel, RowAccount,
 };
-use mlhc_frame::Frame;
+use mlhc_frame::{Column, Frame};
 use mlhc_learn::gbdt::GbdtParams;
 use serde::Serialize;
 
@@ -47,6 +49,20 @@ Examples:
   mlhc causal sensitivity testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
     --drop-missing-outcome --covariates 'sex + race + age + I(age^2) + wt71' --epsilon 0.1,0.2 --json")]
     Sensitivity(SensitivityArgs),
+    /// Refutation tests that refit every model: placebo treatment, random common cause, data subset.
+    #[command(after_help = "\
+Examples:
+  mlhc causal refute testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
+    --drop-missing-outcome --covariates 'sex + race + age + I(age^2) + wt71' --estimator aipw \\
+    --outcome-model linear --json")]
+    Refute(RefuteArgs),
+    /// Average effects within the levels of a column (AIPW scores), with CIs.
+    #[command(after_help = "\
+Examples:
+  mlhc causal subgroups testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
+    --drop-missing-outcome --covariates 'sex + race + age + I(age^2) + wt71' --by sex \\
+    --outcome-model linear --json")]
+    Subgroups(SubgroupArgs),
 }
 
 /// Estimand names on the command line.
@@ -144,11 +160,9 @@ pub struct CommonArgs {
     pub json: bool,
 }
 
-/// Arguments of `mlhc causal estimate`.
+/// Estimator options shared by `estimate`, `refute` and `subgroups`.
 #[derive(Debug, clap::Args)]
-pub struct EstimateArgs {
-    #[command(flatten)]
-    common: CommonArgs,
+pub struct EstimatorOpts {
     /// The estimator.
     #[arg(long, value_enum, default_value = "aipw")]
     estimator: EstimatorArg,
@@ -170,9 +184,60 @@ pub struct EstimateArgs {
     /// Match without replacement (greedy, ATT only).
     #[arg(long)]
     without_replacement: bool,
+}
+
+/// Arguments of `mlhc causal estimate`.
+#[derive(Debug, clap::Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    opts: EstimatorOpts,
     /// Write per-row CATE predictions (T-, X-, DR-learner) to this CSV: row (0-based table row), cate.
     #[arg(long)]
     cate_out: Option<PathBuf>,
+}
+
+/// Refuters on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
+pub enum RefuterArg {
+    /// Randomly permuted treatment (the effect should vanish).
+    Placebo,
+    /// An added random covariate (the estimate should not move).
+    RandomCommonCause,
+    /// A random subset of the rows (the estimate should stay within its interval).
+    Subset,
+}
+
+/// Arguments of `mlhc causal refute`.
+#[derive(Debug, clap::Args)]
+pub struct RefuteArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    opts: EstimatorOpts,
+    /// Refuters to run, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "placebo,random-common-cause,subset")]
+    refuters: Vec<RefuterArg>,
+    /// Share of rows kept by the subset refuter.
+    #[arg(long, default_value_t = 0.8)]
+    subset_fraction: f64,
+}
+
+/// Arguments of `mlhc causal subgroups`.
+#[derive(Debug, clap::Args)]
+pub struct SubgroupArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The column whose levels define the subgroups.
+    #[arg(long)]
+    by: String,
+    /// Cross-fitting folds.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// The outcome models.
+    #[arg(long, value_enum, default_value = "gbdt")]
+    outcome_model: OutcomeArg,
 }
 
 /// Weightings compared by `mlhc causal balance`.
@@ -216,6 +281,8 @@ pub fn run(cmd: CausalCommand) -> anyhow::Result<ExitCode> {
         CausalCommand::Estimate(a) => run_estimate(a),
         CausalCommand::Balance(a) => run_balance(a),
         CausalCommand::Sensitivity(a) => run_sensitivity(a),
+        CausalCommand::Refute(a) => run_refute(a),
+        CausalCommand::Subgroups(a) => run_subgroups(a),
     }
 }
 
@@ -270,17 +337,43 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+fn estimator_params(c: &CommonArgs, o: &EstimatorOpts) -> CausalParams {
+    CausalParams {
+        estimator: match o.estimator {
+            EstimatorArg::Naive => Estimator::Naive,
+            EstimatorArg::Standardization => Estimator::Standardization,
+            EstimatorArg::Ipw => Estimator::Ipw,
+            EstimatorArg::Aipw => Estimator::Aipw,
+            EstimatorArg::Tlearner => Estimator::TLearner,
+            EstimatorArg::Xlearner => Estimator::XLearner,
+            EstimatorArg::Drlearner => Estimator::DrLearner,
+            EstimatorArg::Matching => Estimator::Matching,
+        },
+        folds: o.folds,
+        outcome: outcome_model(o.outcome_model, c.seed),
+        ipw: match o.ipw {
+            IpwArg::Hajek => IpwForm::Hajek,
+            IpwArg::Ht => IpwForm::HorvitzThompson,
+        },
+        bootstrap: o.bootstrap,
+        matching: MatchingParams { with_replacement: !o.without_replacement, caliper: o.caliper },
+        ..base_params(c)
+    }
+}
+
+fn outcome_model(kind: OutcomeArg, seed: u64) -> OutcomeModel {
+    match kind {
+        OutcomeArg::Gbdt => match OutcomeModel::default_gbdt() {
+            OutcomeModel::Gbdt(p) => OutcomeModel::Gbdt(GbdtParams { seed, ..p }),
+            other => other,
+        },
+        OutcomeArg::Linear => OutcomeModel::Linear { lambda: 0.0 },
+    }
+}
+
 fn run_estimate(a: EstimateArgs) -> anyhow::Result<ExitCode> {
-    let estimator = match a.estimator {
-        EstimatorArg::Naive => Estimator::Naive,
-        EstimatorArg::Standardization => Estimator::Standardization,
-        EstimatorArg::Ipw => Estimator::Ipw,
-        EstimatorArg::Aipw => Estimator::Aipw,
-        EstimatorArg::Tlearner => Estimator::TLearner,
-        EstimatorArg::Xlearner => Estimator::XLearner,
-        EstimatorArg::Drlearner => Estimator::DrLearner,
-        EstimatorArg::Matching => Estimator::Matching,
-    };
+    let params = estimator_params(&a.common, &a.opts);
+    let estimator = params.estimator;
     if a.cate_out.is_some() && !matches!(estimator, Estimator::TLearner | Estimator::XLearner | Estimator::DrLearner) {
         bail!(
             "--cate-out needs an estimator that predicts per-row effects (tlearner, xlearner, drlearner), not {}",
@@ -288,24 +381,6 @@ fn run_estimate(a: EstimateArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let (data, rows) = load(&a.common)?;
-    let params = CausalParams {
-        estimator,
-        folds: a.folds,
-        outcome: match a.outcome_model {
-            OutcomeArg::Gbdt => match OutcomeModel::default_gbdt() {
-                OutcomeModel::Gbdt(p) => OutcomeModel::Gbdt(GbdtParams { seed: a.common.seed, ..p }),
-                other => other,
-            },
-            OutcomeArg::Linear => OutcomeModel::Linear { lambda: 0.0 },
-        },
-        ipw: match a.ipw {
-            IpwArg::Hajek => IpwForm::Hajek,
-            IpwArg::Ht => IpwForm::HorvitzThompson,
-        },
-        bootstrap: a.bootstrap,
-        matching: MatchingParams { with_replacement: !a.without_replacement, caliper: a.caliper },
-        ..base_params(&a.common)
-    };
     let est: Estimate = estimate(&data, &params).context("estimating the effect")?;
     if let Some(path) = &a.cate_out {
         let cate = est.cate.as_ref().context("the estimator gave no per-row effects")?;
@@ -489,6 +564,78 @@ fn run_sensitivity(a: SensitivityArgs) -> anyhow::Result<ExitCode> {
         );
         for b in &out.epsilon_bounds {
             println!("epsilon {:<6} bounds {:.4} to {:.4}", b.epsilon, b.low, b.high);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_refute(a: RefuteArgs) -> anyhow::Result<ExitCode> {
+    let (data, _) = load(&a.common)?;
+    let params = estimator_params(&a.common, &a.opts);
+    let original = estimate(&data, &params).context("estimating the effect")?;
+    let mut out = Vec::new();
+    for (k, r) in a.refuters.iter().enumerate() {
+        let refuter = match r {
+            RefuterArg::Placebo => Refuter::PlaceboTreatment,
+            RefuterArg::RandomCommonCause => Refuter::RandomCommonCause,
+            RefuterArg::Subset => Refuter::Subset { fraction: a.subset_fraction },
+        };
+        let seed = a.common.seed.wrapping_add(k as u64 + 1);
+        out.push(refute(&data, &params, &original, refuter, seed).context("refuting")?);
+    }
+    if a.common.json {
+        ui::print_json(&out)?;
+    } else {
+        println!(
+            "{} {}: {:.4} (95% CI {:.4} to {:.4})",
+            original.estimator.name(),
+            original.estimand.name(),
+            original.estimate,
+            original.ci_low,
+            original.ci_high
+        );
+        for r in &out {
+            println!(
+                "{:<28} new estimate {:.4} (95% CI {:.4} to {:.4}), expected {:.4}: {}",
+                format!("{:?}", r.refuter),
+                r.new_estimate,
+                r.new_ci.0,
+                r.new_ci.1,
+                r.expected,
+                if r.passed { "passed" } else { "FAILED" }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_subgroups(a: SubgroupArgs) -> anyhow::Result<ExitCode> {
+    let frame = Frame::read(&a.common.data).with_context(|| format!("reading {}", a.common.data.display()))?;
+    let (data, rows) = load(&a.common)?;
+    let labels: Vec<String> = match frame.column(&a.by)? {
+        Column::Numeric(v) => {
+            rows.kept.iter().map(|&r| v[r].map_or_else(|| "NA".to_string(), |x| x.to_string())).collect()
+        }
+        Column::Text(v) => rows.kept.iter().map(|&r| v[r].clone().unwrap_or_else(|| "NA".to_string())).collect(),
+    };
+    let params = CausalParams {
+        estimator: Estimator::Aipw,
+        folds: a.folds,
+        outcome: outcome_model(a.outcome_model, a.common.seed),
+        ..base_params(&a.common)
+    };
+    if matches!(a.common.estimand, EstimandArg::Att) {
+        bail!("subgroup effects are average effects (ATE) within each subgroup (drop --estimand att)");
+    }
+    let groups = subgroup_effects(&data, &params, &labels).context("estimating subgroup effects")?;
+    if a.common.json {
+        ui::print_json(&groups)?;
+    } else {
+        for g in &groups {
+            println!(
+                "{}={:<12} n {:>6} treated {:>6}: {:.4} (95% CI {:.4} to {:.4})",
+                a.by, g.group, g.n, g.n_treated, g.estimate, g.ci_low, g.ci_high
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
