@@ -48,6 +48,32 @@ impl RrSeries {
         Ok(s)
     }
 
+    /// NN intervals: intervals between consecutive beats (sorted sample positions) that are both
+    /// normal (`normal[i]` for beat `i`); an interval next to a dropped one does not
+    /// `follows_previous`.
+    pub fn from_normal_beats(beats: &[i64], normal: &[bool], fs: f64) -> Result<Self> {
+        if beats.len() != normal.len() {
+            return Err(Error::InvalidParameter {
+                name: "normal",
+                message: format!("{} flags for {} beats", normal.len(), beats.len()),
+            });
+        }
+        let all = Self::from_beats(beats, fs)?;
+        let mut out = RrSeries::default();
+        let mut prev_kept = false;
+        for i in 0..all.len() {
+            if normal[i] && normal[i + 1] {
+                out.time_s.push(all.time_s[i]);
+                out.rr_ms.push(all.rr_ms[i]);
+                out.follows_previous.push(prev_kept);
+                prev_kept = true;
+            } else {
+                prev_kept = false;
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of intervals.
     pub fn len(&self) -> usize {
         self.rr_ms.len()

@@ -83,3 +83,30 @@ fn headers_of_every_sample_record_parse() {
     let h = Header::read(&physio("v102s.hea")).unwrap();
     assert_eq!((h.signals[2].units.as_str(), h.signals[2].adc_res), ("NU", 12));
 }
+
+/// `wrann_fields.ann` was written by wfdb-python 4.3.0:
+/// `wfdb.wrann("fields", "ann", [10, 500, 5000, 70000], symbol=["N", "V", "+", "A"],
+/// subtype=[0, 3, 0, -2], chan=[0, 1, 1, 2], num=[0, 0, 5, 5], aux_note=["", "x", "(AFIB", ""])`.
+/// mlhc reads every field and writes the same bytes back.
+#[test]
+fn annotation_fields_match_wfdb_python_byte_for_byte() {
+    use mlhc_signal::wfdb::annotation::{encode_annotations, parse_annotations};
+    let bytes = std::fs::read(physio("wrann_fields.ann")).unwrap();
+    let anns = parse_annotations(&bytes).unwrap();
+    let got: Vec<_> = anns
+        .iter()
+        .map(|a| {
+            (a.sample, a.code.symbol().unwrap(), a.subtype, a.chan, a.num, String::from_utf8(a.aux.clone()).unwrap())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (10, "N", 0, 0, 0, String::new()),
+            (500, "V", 3, 1, 0, "x".to_string()),
+            (5000, "+", 0, 1, 5, "(AFIB".to_string()),
+            (70000, "A", -2, 2, 5, String::new()),
+        ]
+    );
+    assert_eq!(encode_annotations(&anns).unwrap(), bytes);
+}

@@ -1,12 +1,334 @@
-//! `mlhc signal …`.
+//! `mlhc signal info|detect|score|hrv`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use mlhc_signal::hrv::{frequency_domain, poincare, time_domain, RrCleaning, RrSeries};
+use mlhc_signal::qrs::{Method, QrsDetector};
+use mlhc_signal::score::score_annotations;
+use mlhc_signal::wfdb::{read_annotations, sibling_path, write_annotations, AnnCode, Annotation, Header, Record};
+use serde::Serialize;
+
+use crate::ui;
 
 /// Subcommands of `mlhc signal`.
 #[derive(Debug, clap::Subcommand)]
-pub enum SignalCommand {}
+pub enum SignalCommand {
+    /// Print a WFDB record's header with the WFDB defaults applied.
+    #[command(after_help = "A record is named by its path without extension (RECORD.hea is read).\n\n\
+Example:\n  mlhc signal info testdata/physio/100 --json")]
+    Info {
+        /// The record (path without extension).
+        record: PathBuf,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Detect QRS complexes in one channel and write them as a WFDB annotation file RECORD.EXT.
+    #[command(after_help = "Methods: elgendi (two moving averages, Elgendi 2013; the default) and \
+pantompkins (Pan & Tompkins 1985 with search-back). Invalid samples hold the last valid value. \
+Beats are written as normal beats (N) with chan set to the channel.\n\n\
+Example:\n  mlhc signal detect testdata/physio/100 --channel 0 --method pantompkins --annotator pt --json")]
+    Detect {
+        /// The record (path without extension).
+        record: PathBuf,
+        /// The channel (signal number) to analyse. By default, 0.
+        #[arg(long, default_value_t = 0)]
+        channel: usize,
+        /// The detector: elgendi or pantompkins. By default, elgendi.
+        #[arg(long, default_value = "elgendi")]
+        method: String,
+        /// The annotator (file extension) to write. By default, mlhc.
+        #[arg(long, default_value = "mlhc")]
+        annotator: String,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare a test annotator with a reference beat by beat (like bxb / compare_annotations).
+    #[command(after_help = "Only beat labels count (N L R a V F J A S E j / Q B ? e n f r); a test beat \
+matches a reference beat within the window (inclusive), closest first. Prints sensitivity, ppv, f1, tp, fp, fn.\n\n\
+Example:\n  mlhc signal score testdata/physio/100 --ref atr --test qrs --window-ms 150 --json")]
+    Score {
+        /// The record (path without extension); its header gives the sampling rate.
+        record: PathBuf,
+        /// The reference annotator (file extension).
+        #[arg(long = "ref")]
+        reference: String,
+        /// The test annotator (file extension).
+        #[arg(long)]
+        test: String,
+        /// The match window in milliseconds. By default, 150.
+        #[arg(long, default_value_t = 150.0)]
+        window_ms: f64,
+        /// Score beats from this time on, in seconds. By default, 0 (the whole record).
+        #[arg(long, default_value_t = 0.0)]
+        start: f64,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Heart-rate variability from an annotator's beats (NN intervals between normal beats).
+    #[command(after_help = "NN intervals join consecutive normal (N) beats; unless --no-clean, intervals \
+outside 300-2000 ms or changing more than 20% from the last kept one are removed. Prints SDNN, RMSSD, pNN50, \
+SD1/SD2 and Lomb-Scargle LF/HF (null for recordings under a minute).\n\n\
+Example:\n  mlhc signal hrv testdata/physio/100 --annotator atr --json")]
+    Hrv {
+        /// The record (path without extension).
+        record: PathBuf,
+        /// The annotator (file extension) holding the beats. By default, atr.
+        #[arg(long, default_value = "atr")]
+        annotator: String,
+        /// Use every beat label as normal (for ectopic-labelled files, keep all intervals).
+        #[arg(long)]
+        all_beats: bool,
+        /// Keep every interval (no artefact rejection).
+        #[arg(long)]
+        no_clean: bool,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `info --json` output: the header with defaults applied.
+#[derive(Serialize)]
+struct InfoOut {
+    record: String,
+    fs: f64,
+    n_samples: Option<u64>,
+    signals: Vec<SignalOut>,
+}
+
+#[derive(Serialize)]
+struct SignalOut {
+    name: String,
+    file: String,
+    fmt: u32,
+    samples_per_frame: u32,
+    skew: u32,
+    byte_offset: u64,
+    gain: f64,
+    baseline: i32,
+    units: String,
+    adc_res: u32,
+    adc_zero: i32,
+    init_value: i32,
+    checksum: Option<i32>,
+}
+
+#[derive(Serialize)]
+struct DetectOut {
+    record: String,
+    annotator: String,
+    path: String,
+    method: &'static str,
+    channel: usize,
+    fs: f64,
+    n_samples: usize,
+    n_beats: usize,
+    read_ms: f64,
+    detect_ms: f64,
+    samples_per_second: f64,
+}
+
+#[derive(Serialize)]
+struct HrvOut {
+    record: String,
+    annotator: String,
+    beats: usize,
+    intervals: usize,
+    removed: usize,
+    mean_nn_ms: f64,
+    sdnn_ms: f64,
+    rmssd_ms: f64,
+    pnn50: f64,
+    sd1_ms: Option<f64>,
+    sd2_ms: Option<f64>,
+    lf_ms2: Option<f64>,
+    hf_ms2: Option<f64>,
+    lf_hf: Option<f64>,
+}
+
+fn record_name(record: &Path) -> String {
+    record.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn read_header(record: &Path) -> anyhow::Result<Header> {
+    let path = mlhc_signal::wfdb::header_path(record);
+    Header::read(&path).with_context(|| format!("cannot read header {}", path.display()))
+}
+
+fn read_ann(record: &Path, ext: &str) -> anyhow::Result<Vec<Annotation>> {
+    let path = sibling_path(record, ext);
+    read_annotations(&path).with_context(|| format!("cannot read annotations {}", path.display()))
+}
 
 /// Runs `mlhc signal …`.
 pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
-    match cmd {}
+    match cmd {
+        SignalCommand::Info { record, json } => {
+            let h = read_header(&record)?;
+            let out = InfoOut {
+                record: h.name.clone(),
+                fs: h.fs,
+                n_samples: h.n_samples,
+                signals: h
+                    .signals
+                    .iter()
+                    .map(|s| SignalOut {
+                        name: s.description.clone(),
+                        file: s.file_name.clone(),
+                        fmt: s.format.code(),
+                        samples_per_frame: s.samples_per_frame,
+                        skew: s.skew,
+                        byte_offset: s.byte_offset,
+                        gain: s.gain,
+                        baseline: s.baseline,
+                        units: s.units.clone(),
+                        adc_res: s.adc_res,
+                        adc_zero: s.adc_zero,
+                        init_value: s.init_value,
+                        checksum: s.checksum,
+                    })
+                    .collect(),
+            };
+            if json {
+                ui::print_json(&out)?;
+            } else {
+                println!(
+                    "record {}: {} Hz, {} frames",
+                    out.record,
+                    out.fs,
+                    out.n_samples.map_or("?".into(), |n| n.to_string())
+                );
+                if let Some(seg) = &h.segments {
+                    println!("multi-segment record with {} segments", seg.len());
+                }
+                for (i, s) in out.signals.iter().enumerate() {
+                    println!(
+                        "  {i}: {:<12} {} fmt {} x{} gain {} {} baseline {} adc {} bits",
+                        s.name, s.file, s.fmt, s.samples_per_frame, s.gain, s.units, s.baseline, s.adc_res
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SignalCommand::Detect { record, channel, method, annotator, json } => {
+            let Some(m) = Method::from_name(&method) else {
+                bail!("unknown method {method:?} (expected elgendi or pantompkins)");
+            };
+            let t0 = Instant::now();
+            let rec = Record::read(&record).with_context(|| format!("cannot read record {}", record.display()))?;
+            if channel >= rec.digital.len() {
+                bail!("channel {channel} does not exist: the record has {} signals", rec.digital.len());
+            }
+            let x = rec.physical(channel).held();
+            let spf = rec.header.signals[channel].samples_per_frame as usize;
+            let fs = rec.signal_fs(channel);
+            let read_ms = t0.elapsed().as_secs_f64() * 1e3;
+            let t1 = Instant::now();
+            let beats = QrsDetector::new(m)
+                .detect(&x, fs)
+                .with_context(|| format!("cannot detect QRS complexes in channel {channel}"))?;
+            let detect_s = t1.elapsed().as_secs_f64();
+            let anns: Vec<Annotation> = beats
+                .iter()
+                .map(|&b| Annotation {
+                    chan: channel.min(255) as u8,
+                    ..Annotation::new((b / spf) as i64, AnnCode::NORMAL)
+                })
+                .collect();
+            let path = sibling_path(&record, &annotator);
+            write_annotations(&path, &anns).with_context(|| format!("cannot write {}", path.display()))?;
+            let out = DetectOut {
+                record: record_name(&record),
+                annotator,
+                path: path.display().to_string(),
+                method: m.name(),
+                channel,
+                fs,
+                n_samples: x.len(),
+                n_beats: anns.len(),
+                read_ms,
+                detect_ms: detect_s * 1e3,
+                samples_per_second: x.len() as f64 / detect_s.max(1e-9),
+            };
+            if json {
+                ui::print_json(&out)?;
+            } else {
+                println!(
+                    "{} beats in channel {channel} ({}), written to {}; detection {:.1} ms ({:.0} samples/s)",
+                    out.n_beats, out.method, out.path, out.detect_ms, out.samples_per_second
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SignalCommand::Score { record, reference, test, window_ms, start, json } => {
+            let h = read_header(&record)?;
+            let r = read_ann(&record, &reference)?;
+            let t = read_ann(&record, &test)?;
+            let s = score_annotations(&r, &t, h.fs, window_ms, start).context("cannot score")?;
+            if json {
+                ui::print_json(&s)?;
+            } else {
+                let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{:.4}", v));
+                println!(
+                    "{test} vs {reference}: Se {} PPV {} F1 {} (tp {}, fp {}, fn {})",
+                    pct(s.sensitivity),
+                    pct(s.ppv),
+                    pct(s.f1),
+                    s.tp,
+                    s.fp,
+                    s.fn_
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SignalCommand::Hrv { record, annotator, all_beats, no_clean, json } => {
+            let h = read_header(&record)?;
+            let anns = read_ann(&record, &annotator)?;
+            let beats: Vec<&Annotation> = anns.iter().filter(|a| a.code.is_beat()).collect();
+            let samples: Vec<i64> = beats.iter().map(|a| a.sample).collect();
+            let normal: Vec<bool> = beats.iter().map(|a| all_beats || a.code == AnnCode::NORMAL).collect();
+            let rr = RrSeries::from_normal_beats(&samples, &normal, h.fs).context("cannot form RR intervals")?;
+            let (rr, removed) = if no_clean { (rr, 0) } else { RrCleaning::default().apply(&rr) };
+            let td = time_domain(&rr).context("cannot compute HRV")?;
+            let pc = poincare(&rr).ok();
+            let fd = frequency_domain(&rr).ok();
+            let out = HrvOut {
+                record: record_name(&record),
+                annotator,
+                beats: beats.len(),
+                intervals: rr.len(),
+                removed,
+                mean_nn_ms: td.mean_nn_ms,
+                sdnn_ms: td.sdnn_ms,
+                rmssd_ms: td.rmssd_ms,
+                pnn50: td.pnn50,
+                sd1_ms: pc.map(|p| p.sd1_ms),
+                sd2_ms: pc.map(|p| p.sd2_ms),
+                lf_ms2: fd.map(|f| f.lf_ms2),
+                hf_ms2: fd.map(|f| f.hf_ms2),
+                lf_hf: fd.map(|f| f.lf_hf),
+            };
+            if json {
+                ui::print_json(&out)?;
+            } else {
+                println!(
+                    "{} NN intervals ({} removed): mean {:.1} ms, SDNN {:.2} ms, RMSSD {:.2} ms, pNN50 {:.2}%",
+                    out.intervals, out.removed, out.mean_nn_ms, out.sdnn_ms, out.rmssd_ms, out.pnn50
+                );
+                if let (Some(a), Some(b)) = (out.sd1_ms, out.sd2_ms) {
+                    println!("Poincaré SD1 {a:.2} ms, SD2 {b:.2} ms");
+                }
+                if let (Some(lf), Some(hf), Some(r)) = (out.lf_ms2, out.hf_ms2, out.lf_hf) {
+                    println!("Lomb-Scargle LF {lf:.1} ms², HF {hf:.1} ms², LF/HF {r:.3}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

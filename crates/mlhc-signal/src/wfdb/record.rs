@@ -27,6 +27,24 @@ pub struct PhysicalSignal {
     pub valid: Bitmap,
 }
 
+impl PhysicalSignal {
+    /// The values with every invalid sample replaced by the last valid one before it (leading
+    /// invalid samples by the first valid one; a signal with no valid sample becomes zeros), for
+    /// algorithms that need finite input. The validity bitmap says which values were held.
+    pub fn held(&self) -> Vec<f64> {
+        let first = (0..self.values.len()).find(|&i| self.valid.get(i)).map_or(0.0, |i| self.values[i]);
+        let mut last = first;
+        (0..self.values.len())
+            .map(|i| {
+                if self.valid.get(i) {
+                    last = self.values[i];
+                }
+                last
+            })
+            .collect()
+    }
+}
+
 /// Signals stored in one file, in header order.
 struct Group {
     file: String,
@@ -178,6 +196,14 @@ impl Record {
         PhysicalSignal { values, valid }
     }
 
+    /// The sampling rate of signal `i`: the frame rate times its samples per frame.
+    ///
+    /// # Panics
+    /// If `i` is not a signal index.
+    pub fn signal_fs(&self, i: usize) -> f64 {
+        self.header.fs * f64::from(self.header.signals[i].samples_per_frame)
+    }
+
     /// The 16-bit checksum of signal `i` as WFDB computes it (the wrapping sum of its samples).
     ///
     /// # Panics
@@ -326,5 +352,6 @@ mod tests {
         let p = rec.physical(0);
         assert!(!p.valid.get(0) && p.valid.get(1));
         assert_eq!(p.values[1], 2.0);
+        assert_eq!(p.held(), vec![2.0, 2.0]);
     }
 }

@@ -1,0 +1,116 @@
+//! `mlhc signal`, run as a user would, on MIT-BIH record 100 (testdata/physio).
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+
+fn mlhc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlhc")).args(args).output().expect("the mlhc binary runs")
+}
+
+fn physio(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/physio").join(p)
+}
+
+fn ok_json(out: &Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Copies record 100 (header, signal, reference annotations) into `dir`; returns the record path.
+fn record_100_in(dir: &Path) -> String {
+    for ext in ["hea", "dat", "atr"] {
+        std::fs::copy(physio(&format!("100.{ext}")), dir.join(format!("100.{ext}"))).unwrap();
+    }
+    dir.join("100").to_str().unwrap().to_string()
+}
+
+#[test]
+fn info_prints_the_header_with_defaults() {
+    let v = ok_json(&mlhc(&["signal", "info", physio("100").to_str().unwrap(), "--json"]));
+    let sig = |name: &str, init: i64, checksum: i64| {
+        json!({"name": name, "file": "100.dat", "fmt": 212, "samples_per_frame": 1, "skew": 0, "byte_offset": 0,
+               "gain": 200.0, "baseline": 1024, "units": "mV", "adc_res": 11, "adc_zero": 1024,
+               "init_value": init, "checksum": checksum})
+    };
+    assert_eq!(
+        v,
+        json!({"record": "100", "fs": 360.0, "n_samples": 650000, "signals": [sig("MLII", 995, -22131), sig("V5", 1011, 20052)]})
+    );
+    // v102s gives adc_res 0, which header(5) reads as the format's default (12 bits for 212).
+    let v = ok_json(&mlhc(&["signal", "info", physio("v102s").to_str().unwrap(), "--json"]));
+    assert_eq!((v["signals"][2]["units"].as_str(), v["signals"][2]["adc_res"].as_u64()), (Some("NU"), Some(12)));
+}
+
+#[test]
+fn detect_then_score_against_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = record_100_in(dir.path());
+    for (method, ext) in [("elgendi", "mlhc"), ("pantompkins", "pt")] {
+        let args = if ext == "mlhc" {
+            vec!["signal", "detect", &rec, "--method", method, "--json"]
+        } else {
+            vec!["signal", "detect", &rec, "--method", method, "--annotator", ext, "--json"]
+        };
+        let v = ok_json(&mlhc(&args));
+        assert_eq!(
+            (v["n_beats"].as_u64(), v["method"].as_str(), v["n_samples"].as_u64()),
+            (Some(2273), Some(method), Some(650000))
+        );
+        assert!(dir.path().join(format!("100.{ext}")).exists());
+        let s = ok_json(&mlhc(&["signal", "score", &rec, "--ref", "atr", "--test", ext, "--json"]));
+        assert_eq!(s, json!({"sensitivity": 1.0, "ppv": 1.0, "f1": 1.0, "tp": 2273, "fp": 0, "fn": 0}));
+    }
+    // Scoring from 5 minutes on, as bxb does by default: 1,902 reference beats remain.
+    let s = ok_json(&mlhc(&["signal", "score", &rec, "--ref", "atr", "--test", "pt", "--start", "300", "--json"]));
+    assert_eq!((s["tp"].as_u64(), s["fn"].as_u64()), (Some(1902), Some(0)));
+}
+
+#[test]
+fn score_counts_misses_with_a_narrow_window() {
+    // 100.qrs (gqrs) against 100.atr: every beat within 150 ms; with a 1 ms window most miss.
+    let rec = physio("100");
+    let wide = ok_json(&mlhc(&["signal", "score", rec.to_str().unwrap(), "--ref", "atr", "--test", "qrs", "--json"]));
+    assert_eq!((wide["tp"].as_u64(), wide["fp"].as_u64(), wide["fn"].as_u64()), (Some(2273), Some(0), Some(0)));
+    let narrow = ok_json(&mlhc(&[
+        "signal",
+        "score",
+        rec.to_str().unwrap(),
+        "--ref",
+        "atr",
+        "--test",
+        "qrs",
+        "--window-ms",
+        "1",
+        "--json",
+    ]));
+    let tp = narrow["tp"].as_u64().unwrap();
+    assert!(tp < 2273);
+    assert_eq!(narrow["fp"].as_u64().unwrap() + tp, 2273);
+}
+
+#[test]
+fn hrv_from_reference_beats() {
+    let v = ok_json(&mlhc(&["signal", "hrv", physio("100").to_str().unwrap(), "--all-beats", "--no-clean", "--json"]));
+    // The same intervals as NeuroKit2 0.2.12 hrv_time on the 2,273 beats (see mlhc-signal tests/hrv_golden.rs).
+    assert_eq!((v["intervals"].as_u64(), v["removed"].as_u64()), (Some(2272), Some(0)));
+    assert!((v["sdnn_ms"].as_f64().unwrap() - 48.84614637822633).abs() < 1e-9);
+    assert!((v["rmssd_ms"].as_f64().unwrap() - 63.23178826544665).abs() < 1e-9);
+    assert!(v["lf_hf"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn bad_input_is_a_one_line_error() {
+    let out = mlhc(&["signal", "info", "/nonexistent/rec", "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read header /nonexistent/rec.hea"));
+    let dir = tempfile::tempdir().unwrap();
+    let rec = record_100_in(dir.path());
+    let out = mlhc(&["signal", "detect", &rec, "--method", "magic"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown method \"magic\""));
+    let out = mlhc(&["signal", "detect", &rec, "--channel", "7"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("channel 7 does not exist"));
+}
