@@ -92,23 +92,46 @@ impl Frame {
             };
             Error::Csv { path: source.to_string(), line, message }
         };
+        // The header is read as an ordinary record so that R's `write.csv` layout (a header one field
+        // shorter than the rows, which start with an unnamed row name) can be recognised, as pandas does:
+        // the extra first column is kept under the name "".
         let builder = || {
             let mut b = csv::ReaderBuilder::new();
-            b.delimiter(delimiter).has_headers(true).flexible(false);
+            b.delimiter(delimiter).has_headers(false).flexible(true);
             b
         };
-        let mut rdr = builder().from_reader(bytes.as_slice());
-        let names: Vec<String> = rdr.headers().map_err(csv_error)?.iter().map(str::to_string).collect();
+        let mut rdr = builder().from_reader(std::io::Cursor::new(bytes.as_slice()));
+        let mut record = csv::StringRecord::new();
+        if !rdr.read_record(&mut record).map_err(csv_error)? {
+            return Err(Error::Csv { path: source.to_string(), line: 1, message: "no header row".into() });
+        }
+        let mut names: Vec<String> = record.iter().map(str::to_string).collect();
+        let data_start = rdr.position().clone();
+        if rdr.read_record(&mut record).map_err(csv_error)? && record.len() == names.len() + 1 {
+            names.insert(0, String::new());
+        }
         for (i, n) in names.iter().enumerate() {
             if names[..i].contains(n) {
                 return Err(Error::DuplicateColumn { path: source.to_string(), name: n.clone() });
             }
         }
+        let width = names.len();
+        let check_width = |record: &csv::StringRecord| -> Result<()> {
+            if record.len() != width {
+                return Err(Error::Csv {
+                    path: source.to_string(),
+                    line: record.position().map_or(0, |p| p.line()),
+                    message: format!("expected {width} fields, found {}", record.len()),
+                });
+            }
+            Ok(())
+        };
         // Pass 1: a column is numeric while every non-missing cell parses as a number.
-        let mut numeric = vec![true; names.len()];
+        let mut numeric = vec![true; width];
         let mut n_rows = 0usize;
-        let mut record = csv::StringRecord::new();
+        rdr.seek(data_start.clone()).map_err(csv_error)?;
         while rdr.read_record(&mut record).map_err(csv_error)? {
+            check_width(&record)?;
             for (j, cell) in record.iter().enumerate() {
                 if numeric[j] && !is_na(cell) && parse_number(cell).is_none() {
                     numeric[j] = false;
@@ -127,7 +150,7 @@ impl Frame {
                 }
             })
             .collect();
-        let mut rdr = builder().from_reader(bytes.as_slice());
+        rdr.seek(data_start).map_err(csv_error)?;
         while rdr.read_record(&mut record).map_err(csv_error)? {
             for (cell, col) in record.iter().zip(columns.iter_mut()) {
                 let na = is_na(cell);
@@ -255,6 +278,15 @@ mod tests {
         // An all-missing column is numeric with no values.
         assert_eq!(f.numeric("y").unwrap(), &[None, None, None]);
         assert_eq!(f.column("z").unwrap(), &Column::Text(vec![Some("a".into()), None, Some("c".into())]));
+    }
+
+    #[test]
+    fn r_row_names_become_an_unnamed_first_column() {
+        // R's write.csv (and SUPPORT2 as distributed): the header lacks the row-name column.
+        let f = Frame::from_csv_reader("age,sex\n1, 62.8,male\n2,60.3,female\n".as_bytes(), b',', "s.csv").unwrap();
+        assert_eq!(f.names(), vec!["", "age", "sex"]);
+        assert_eq!(f.numeric("age").unwrap(), &[Some(62.8), Some(60.3)]);
+        assert_eq!(f.numeric("").unwrap(), &[Some(1.0), Some(2.0)]);
     }
 
     #[test]
