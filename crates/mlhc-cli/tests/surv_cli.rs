@@ -194,3 +194,17 @@ fn bad_input_is_one_line_naming_column_and_row() {
         mlhc(&["surv", "cox", &data("rossi.csv"), "--duration", "week", "--event", "arrest", "--covariates", "nope"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no column \"nope\""));
 }
+
+#[test]
+fn aft_weibull_rossi() {
+    let v = json(&mlhc(&["surv", "aft", &data("rossi.csv"), "--duration", "week", "--event", "arrest", "--json"]));
+    // lifelines 0.30.3 WeibullAFTFitter().fit(rossi, "week", "arrest"): log-likelihood -679.916564,
+    // rho_ Intercept 0.339103 (se 0.089027), lambda_ Intercept 3.990123
+    assert!((v["log_likelihood"].as_f64().unwrap() - -679.916_564).abs() < 1e-6);
+    let coefs = v["coefficients"].as_array().unwrap();
+    let rho = coefs.last().unwrap();
+    assert_eq!((rho["param"].as_str(), rho["name"].as_str()), (Some("rho_"), Some("Intercept")));
+    assert!((rho["coef"].as_f64().unwrap() - 0.339_103).abs() < 2e-5);
+    assert!((coefs[7]["coef"].as_f64().unwrap() - 3.990_123).abs() < 2e-5);
+    assert_eq!(v["family"], "weibull");
+}

@@ -27,6 +27,7 @@
 // Index loops mirror the matrix formulas they implement (zᵢⱼ, Iᵢⱼ); iterator chains would obscure them.
 #![allow(clippy::needless_range_loop)]
 
+mod aft;
 mod concordance;
 mod cox;
 mod data;
@@ -39,6 +40,7 @@ mod rmst;
 mod special;
 mod table;
 
+pub use aft::{AftCoefficient, AftFamily, AftModel, AftParams};
 pub use concordance::{harrell_c, uno_c, Concordance};
 pub use cox::{BaselineHazard, CoefficientSummary, CoxData, CoxModel, CoxParams, SurvivalCurves, Ties};
 pub use error::{Error, Result};

@@ -1,11 +1,11 @@
-//! `mlhc surv km|logrank|cox`: survival analysis on CSV, CSV.gz, TSV or Parquet tables.
+//! `mlhc surv km|logrank|cox|aft`: survival analysis on CSV, CSV.gz, TSV or Parquet tables.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use mlhc_frame::Frame;
-use mlhc_surv::{logrank_test, CoxData, CoxParams, KaplanMeier, Roles, SurvivalTable, Ties};
+use mlhc_surv::{logrank_test, AftFamily, AftParams, CoxData, CoxParams, KaplanMeier, Roles, SurvivalTable, Ties};
 use serde_json::json;
 
 use crate::ui;
@@ -89,6 +89,39 @@ testdata/survival/rossi.csv --duration week --event arrest --json")]
         #[arg(long)]
         json: bool,
     },
+    /// Parametric accelerated-failure-time regression (lifelines' WeibullAFTFitter, LogNormalAFTFitter,
+    /// LogLogisticAFTFitter estimates).
+    #[command(after_help = "Durations must be > 0. Parameters are named as lifelines names them: the location \
+block (lambda_ / mu_ / alpha_) with its Intercept, then the shape intercept (rho_ = log(1/sigma), \
+sigma_ = log sigma, beta_ = log(1/sigma)).\n\nExample:\n  mlhc surv aft testdata/survival/rossi.csv \
+--duration week --event arrest --family weibull --json")]
+    Aft {
+        #[command(flatten)]
+        input: Input,
+        /// Comma-separated covariate columns. By default, every numeric column not used otherwise.
+        #[arg(long, value_delimiter = ',')]
+        covariates: Option<Vec<String>>,
+        /// The distribution of the survival time. By default, weibull.
+        #[arg(long, value_enum, default_value_t = FamilyArg::Weibull)]
+        family: FamilyArg,
+        /// Interval miscoverage. By default, 0.05 (95% intervals).
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--family`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FamilyArg {
+    /// Weibull: S(t) = exp(-(t/lambda)^rho).
+    Weibull,
+    /// Log-normal: log T normal.
+    LogNormal,
+    /// Log-logistic: S(t) = 1 / (1 + (t/alpha)^beta).
+    LogLogistic,
 }
 
 /// The table and its duration and event columns.
@@ -122,6 +155,15 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SurvCommand::Km { input, group, at, alpha, json } => km(&input, group, &at, alpha, json),
         SurvCommand::Logrank { input, group, strata, json } => logrank(&input, group, strata, json),
+        SurvCommand::Aft { input, covariates, family, alpha, json } => {
+            let roles = Roles { covariates, ..roles(&input) };
+            let family = match family {
+                FamilyArg::Weibull => AftFamily::Weibull,
+                FamilyArg::LogNormal => AftFamily::LogNormal,
+                FamilyArg::LogLogistic => AftFamily::LogLogistic,
+            };
+            aft(&input.data, &roles, &AftParams { family, alpha, ..AftParams::default() }, json)
+        }
         SurvCommand::Cox {
             input,
             covariates,
@@ -351,6 +393,46 @@ fn cox(path: &Path, roles: &Roles, params: &CoxParams, as_json: bool) -> anyhow:
         }
         if t.n_dropped > 0 {
             println!("  ({} rows with missing values dropped)", t.n_dropped);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn aft(path: &Path, roles: &Roles, params: &AftParams, as_json: bool) -> anyhow::Result<ExitCode> {
+    let t = load(path, roles)?;
+    let model = params.fit(&t.x, &t.names, &t.durations, &t.events).context("cannot fit the AFT model")?;
+    let rows = model.summary();
+    let coefficients: Vec<_> = rows
+        .iter()
+        .map(|c| {
+            json!({"param": c.param, "name": c.name, "coef": c.coef, "se": c.se, "z": num(c.z), "p": num(c.p),
+                   "ci_low": c.ci_low, "ci_high": c.ci_high})
+        })
+        .collect();
+    let out = json!({
+        "family": format!("{:?}", model.family).to_lowercase(),
+        "coefficients": coefficients,
+        "log_likelihood": model.log_likelihood,
+        "concordance": model.concordance,
+        "n": model.n,
+        "n_events": model.n_events,
+        "n_dropped": t.n_dropped,
+        "iterations": model.iterations,
+    });
+    if as_json {
+        ui::print_json(&out)?;
+    } else {
+        println!(
+            "{} AFT: n {} events {} log-likelihood {:.6} concordance {:.6}",
+            out["family"].as_str().unwrap_or(""),
+            model.n,
+            model.n_events,
+            model.log_likelihood,
+            model.concordance
+        );
+        println!("  {:<8} {:<24} {:>10} {:>10} {:>8}", "param", "covariate", "coef", "se", "p");
+        for c in &rows {
+            println!("  {:<8} {:<24} {:>10.6} {:>10.6} {:>8.4}", c.param, c.name, c.coef, c.se, c.p);
         }
     }
     Ok(ExitCode::SUCCESS)
