@@ -51,6 +51,8 @@ pub struct Section {
 pub struct Sectionizer {
     rules: Vec<SectionRule>,
     position: HeaderPosition,
+    /// First header token → rules starting with it.
+    index: std::collections::HashMap<String, Vec<usize>>,
 }
 
 /// Reads medspaCy's `section_patterns.json` (`{"section_rules": [{"literal", "category"}]}`).
@@ -89,7 +91,11 @@ pub fn parse_section_rules_json(text: &str, source_name: &str) -> Result<Vec<Sec
 impl Sectionizer {
     /// Compiles `rules`; headers count where `position` allows.
     pub fn new(rules: Vec<SectionRule>, position: HeaderPosition) -> Sectionizer {
-        Sectionizer { rules, position }
+        let mut index: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (r, rule) in rules.iter().enumerate() {
+            index.entry(rule.tokens[0].clone()).or_default().push(r);
+        }
+        Sectionizer { rules, position, index }
     }
 
     /// The rules, in the order given.
@@ -108,7 +114,9 @@ impl Sectionizer {
                     continue;
                 }
             }
-            for (r, rule) in self.rules.iter().enumerate() {
+            let Some(ids) = self.index.get(&lower[tokens[pos].start..tokens[pos].end]) else { continue };
+            for &r in ids {
+                let rule = &self.rules[r];
                 let n = rule.tokens.len();
                 if pos + n > tokens.len() {
                     continue;
@@ -120,8 +128,10 @@ impl Sectionizer {
         }
         found.sort_by(|a, b| (b.1 - b.0, a.0, a.2).cmp(&(a.1 - a.0, b.0, b.2)));
         let mut kept: Vec<(usize, usize, usize)> = Vec::new();
+        let mut taken = vec![false; tokens.len()];
         for f in found {
-            if !kept.iter().any(|k| k.0 < f.1 && f.0 < k.1) {
+            if !taken[f.0..f.1].iter().any(|&t| t) {
+                taken[f.0..f.1].iter_mut().for_each(|t| *t = true);
                 kept.push(f);
             }
         }

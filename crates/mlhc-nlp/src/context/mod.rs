@@ -113,8 +113,11 @@ impl ConText {
         found.sort_by(|a, b| (b.0.len(), a.0.start, a.1).cmp(&(a.0.len(), b.0.start, b.1)));
         found.dedup();
         let mut kept: Vec<(Range<usize>, usize)> = Vec::new();
+        let mut taken = vec![false; sentence.len()];
         for (span, r) in found {
-            if !kept.iter().any(|(k, _)| overlaps(k, &span)) {
+            let local = span.start - sentence.start..span.end - sentence.start;
+            if !taken[local.clone()].iter().any(|&t| t) {
+                taken[local].iter_mut().for_each(|t| *t = true);
                 kept.push((span, r));
             }
         }
@@ -141,36 +144,78 @@ impl ConText {
                 Modifier { rule: r, tokens: span, scope: s..e }
             })
             .collect();
-        for i in 0..mods.len() {
-            for j in i + 1..mods.len() {
-                let (a, b) = mods.split_at_mut(j);
-                self.limit_scope(&mut a[i], &b[0]);
-                self.limit_scope(&mut b[0], &a[i]);
-            }
-        }
+        self.limit_scopes(&mut mods);
         mods
     }
 
-    /// Step 3: cuts `m`'s scope at `other` when `other` ends it.
-    fn limit_scope(&self, m: &mut Modifier, other: &Modifier) {
+    /// Step 3 for all modifiers of a sentence (sorted by position, not overlapping).
+    ///
+    /// medspaCy compares every pair, which is quadratic in the number of triggers of a sentence (a
+    /// one-line note with 100,000 `no`s). Only the nearest modifier on each side that ends a scope
+    /// matters, so each modifier looks up the next and previous candidates among those of its own
+    /// category, the `Terminate` rules and its `terminated_by` categories; the result is the same.
+    fn limit_scopes(&self, mods: &mut [Modifier]) {
+        use std::collections::BTreeMap;
+        let mut by_category: BTreeMap<&Category, Vec<usize>> = BTreeMap::new();
+        let mut terminators: Vec<usize> = Vec::new();
+        for (i, m) in mods.iter().enumerate() {
+            let rule = &self.rules[m.rule];
+            by_category.entry(&rule.category).or_default().push(i);
+            if rule.direction == Direction::Terminate && rule.termination == Termination::AllCategories {
+                terminators.push(i);
+            }
+        }
+        let snapshot: Vec<Modifier> = mods.to_vec();
+        for (i, m) in mods.iter_mut().enumerate() {
+            let rule = &self.rules[m.rule];
+            if rule.direction == Direction::Terminate {
+                continue;
+            }
+            let mut lists: Vec<&Vec<usize>> = vec![&terminators];
+            if let Some(l) = by_category.get(&rule.category) {
+                lists.push(l);
+            }
+            for c in &rule.terminated_by {
+                if let Some(l) = by_category.get(c) {
+                    lists.push(l);
+                }
+            }
+            for list in lists {
+                let pos = list.partition_point(|&j| j <= i);
+                // The nearest later modifier in the list that ends this scope.
+                if let Some(&j) = list[pos..].iter().find(|&&j| self.ends(m, &snapshot[j])) {
+                    self.limit_scope(m, &snapshot[j]);
+                }
+                // The nearest earlier one.
+                if let Some(&j) = list[..pos].iter().rev().filter(|&&j| j != i).find(|&&j| self.ends(m, &snapshot[j])) {
+                    self.limit_scope(m, &snapshot[j]);
+                }
+            }
+        }
+    }
+
+    /// Whether `other` ends `m`'s scope (medspaCy's `limit_scope` conditions).
+    fn ends(&self, m: &Modifier, other: &Modifier) -> bool {
         let rule = &self.rules[m.rule];
         let o = &self.rules[other.rule];
         if rule.direction == Direction::Terminate {
-            return;
+            return false;
         }
         let ends = if o.direction == Direction::Terminate {
             o.termination == Termination::AllCategories || o.category == rule.category
         } else {
             o.category == rule.category || rule.terminated_by.contains(&o.category)
         };
-        if !ends {
+        ends && !(o.category == rule.category
+            && (o.allowed_types != rule.allowed_types || o.excluded_types != rule.excluded_types))
+    }
+
+    /// Step 3: cuts `m`'s scope at `other` when `other` ends it.
+    fn limit_scope(&self, m: &mut Modifier, other: &Modifier) {
+        if !self.ends(m, other) {
             return;
         }
-        if o.category == rule.category
-            && (o.allowed_types != rule.allowed_types || o.excluded_types != rule.excluded_types)
-        {
-            return;
-        }
+        let rule = &self.rules[m.rule];
         let after = (other.tokens.start, other.tokens.end) > (m.tokens.start, m.tokens.end);
         if matches!(rule.direction, Direction::Forward | Direction::Bidirectional) && after {
             m.scope.end = m.scope.end.min(other.tokens.start).max(m.scope.start);
@@ -205,9 +250,21 @@ impl ConText {
     /// it, after each rule's `max_targets` keeps only its closest targets.
     pub fn apply(&self, modifiers: &[Modifier], targets: &[(Range<usize>, &str)]) -> Vec<Vec<usize>> {
         let mut edges: Vec<Vec<usize>> = vec![Vec::new(); targets.len()];
+        // Targets by start; a target is in scope when its first or last token is, so only targets
+        // starting within `longest` tokens before the scope can qualify.
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        order.sort_by_key(|&t| (targets[t].0.start, t));
+        let starts: Vec<usize> = order.iter().map(|&t| targets[t].0.start).collect();
+        let longest = targets.iter().map(|t| t.0.len()).max().unwrap_or(0);
         for (mi, m) in modifiers.iter().enumerate() {
-            let mut hits: Vec<usize> =
-                (0..targets.len()).filter(|&ti| self.modifies(m, &targets[ti].0, targets[ti].1)).collect();
+            let lo = starts.partition_point(|&s| s + longest < m.scope.start + 1);
+            let hi = starts.partition_point(|&s| s < m.scope.end);
+            let mut hits: Vec<usize> = order[lo..hi.max(lo)]
+                .iter()
+                .copied()
+                .filter(|&ti| self.modifies(m, &targets[ti].0, targets[ti].1))
+                .collect();
+            hits.sort_unstable();
             if let Some(max) = self.rules[m.rule].max_targets {
                 let dist = |ti: usize| {
                     let t = &targets[ti].0;
