@@ -208,3 +208,52 @@ fn aft_weibull_rossi() {
     assert!((coefs[7]["coef"].as_f64().unwrap() - 3.990_123).abs() < 2e-5);
     assert_eq!(v["family"], "weibull");
 }
+
+#[test]
+fn evaluate_support2_holdout() {
+    let v = json(&mlhc(&[
+        "surv",
+        "evaluate",
+        &data("support2_cc.csv.gz"),
+        "--duration",
+        "d.time",
+        "--event",
+        "death",
+        "--covariates",
+        "age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea",
+        "--split-column",
+        "split",
+        "--brier-grid",
+        "30:1800:30",
+        "--auc-times",
+        "365,730,1095",
+        "--json",
+    ]));
+    // bench/survival/golden_support2.py: lifelines concordance_index, sksurv concordance_index_ipcw,
+    // integrated_brier_score (step survival), cumulative_dynamic_auc
+    assert_eq!((v["n_train"].as_u64(), v["n_test"].as_u64()), (Some(6211), Some(2662)));
+    assert!((v["harrell_c"].as_f64().unwrap() - 0.602_255_225_558).abs() < 1e-9);
+    assert!((v["uno_c"].as_f64().unwrap() - 0.605_125_137_416).abs() < 1e-9);
+    assert!((v["brier"]["integrated"].as_f64().unwrap() - 0.192_645_230_933).abs() < 1e-9);
+    assert_eq!(v["brier"]["times"].as_array().unwrap().len(), 60);
+    assert!((v["auc"]["mean_auc"].as_f64().unwrap() - 0.684_837_406_209).abs() < 1e-9);
+
+    // A seeded random split is reproducible.
+    let args = [
+        "surv",
+        "evaluate",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--seed",
+        "3",
+        "--uno-tau",
+        "50",
+        "--json",
+    ];
+    let (a, b) = (json(&mlhc(&args)), json(&mlhc(&args)));
+    assert_eq!(a, b);
+    assert_eq!(a["n_test"].as_u64(), Some(130));
+}

@@ -1,11 +1,14 @@
-//! `mlhc surv km|logrank|cox|aft`: survival analysis on CSV, CSV.gz, TSV or Parquet tables.
+//! `mlhc surv km|logrank|cox|aft|evaluate`: survival analysis on CSV, CSV.gz, TSV or Parquet tables.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use mlhc_frame::Frame;
-use mlhc_surv::{logrank_test, AftFamily, AftParams, CoxData, CoxParams, KaplanMeier, Roles, SurvivalTable, Ties};
+use mlhc_surv::{
+    holdout, logrank_test, random_split, AftFamily, AftParams, CoxData, CoxParams, EvalSpec, KaplanMeier, Model, Roles,
+    SurvivalTable, Ties,
+};
 use serde_json::json;
 
 use crate::ui;
@@ -111,6 +114,59 @@ sigma_ = log sigma, beta_ = log(1/sigma)).\n\nExample:\n  mlhc surv aft testdata
         #[arg(long)]
         json: bool,
     },
+    /// Hold-out evaluation: fit on the training rows, then Harrell's C, Uno's C, Brier scores with the
+    /// integrated Brier score (IPCW), and the cumulative/dynamic AUC on the test rows.
+    #[command(after_help = "The split is a column of train/test values (--split-column) or a seeded random \
+split (--test-fraction, --seed). Metric conventions follow scikit-survival 0.23: the censoring distribution is \
+estimated on the training rows and every time must lie inside the test follow-up.\n\nExample:\n  mlhc surv \
+evaluate testdata/survival/support2_cc.csv.gz --duration d.time --event death --covariates \
+age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea --split-column split --model cox \
+--brier-grid 30:1800:30 --auc-times 365,730,1095 --json")]
+    Evaluate {
+        #[command(flatten)]
+        input: Input,
+        /// Comma-separated covariate columns. By default, every numeric column not used otherwise.
+        #[arg(long, value_delimiter = ',')]
+        covariates: Option<Vec<String>>,
+        /// The model. By default, cox (Efron ties).
+        #[arg(long, value_enum, default_value_t = ModelArg::Cox)]
+        model: ModelArg,
+        /// A column holding "train" or "test" per row. By default, a seeded random split.
+        #[arg(long)]
+        split_column: Option<String>,
+        /// Share of rows in the test set of the random split. By default, 0.3.
+        #[arg(long, default_value_t = 0.3)]
+        test_fraction: f64,
+        /// Seed of the random split. By default, 0.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Brier-score times as start:stop:step (inclusive) or a comma-separated list. By default, none.
+        #[arg(long)]
+        brier_grid: Option<String>,
+        /// Comma-separated times for the cumulative/dynamic AUC. By default, none.
+        #[arg(long, value_delimiter = ',')]
+        auc_times: Vec<f64>,
+        /// Uno's C counts events before this time only (needed when every training subject still at
+        /// risk is censored at the last time). By default, no truncation.
+        #[arg(long)]
+        uno_tau: Option<f64>,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--model`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ModelArg {
+    /// Cox proportional hazards (Efron ties).
+    Cox,
+    /// Weibull AFT.
+    Weibull,
+    /// Log-normal AFT.
+    LogNormal,
+    /// Log-logistic AFT.
+    LogLogistic,
 }
 
 /// `--family`.
@@ -163,6 +219,72 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
                 FamilyArg::LogLogistic => AftFamily::LogLogistic,
             };
             aft(&input.data, &roles, &AftParams { family, alpha, ..AftParams::default() }, json)
+        }
+        SurvCommand::Evaluate {
+            input,
+            covariates,
+            model,
+            split_column,
+            test_fraction,
+            seed,
+            brier_grid,
+            auc_times,
+            uno_tau,
+            json,
+        } => {
+            let mut roles = Roles { covariates, ..roles(&input) };
+            if let Some(c) = &split_column {
+                roles.group = Some(c.clone());
+            }
+            let t = load(&input.data, &roles)?;
+            let is_test = match &t.group {
+                Some(labels) => {
+                    let col = split_column.as_deref().unwrap_or_default();
+                    for level in &labels.levels {
+                        if level != "train" && level != "test" {
+                            bail!("split column {col:?} holds {level:?}; expected train or test");
+                        }
+                    }
+                    labels.codes.iter().map(|&c| labels.levels[c] == "test").collect()
+                }
+                None => random_split(t.n_rows(), test_fraction, seed)?,
+            };
+            let brier_times = match &brier_grid {
+                Some(g) => parse_grid(g).with_context(|| format!("--brier-grid {g}"))?,
+                None => Vec::new(),
+            };
+            let model = match model {
+                ModelArg::Cox => Model::Cox(CoxParams::default()),
+                ModelArg::Weibull => Model::Aft(AftParams::default()),
+                ModelArg::LogNormal => Model::Aft(AftParams { family: AftFamily::LogNormal, ..AftParams::default() }),
+                ModelArg::LogLogistic => {
+                    Model::Aft(AftParams { family: AftFamily::LogLogistic, ..AftParams::default() })
+                }
+            };
+            let spec = EvalSpec { brier_times, auc_times, uno_tau };
+            let e = holdout(&t, &is_test, &model, &spec).context("cannot evaluate")?;
+            if json {
+                ui::print_json(&e)?;
+            } else {
+                println!("train {} rows, test {} rows", e.n_train, e.n_test);
+                println!("Harrell's C  {:.6}", e.harrell_c);
+                println!("Uno's C      {:.6}", e.uno_c);
+                if let Some(b) = &e.brier {
+                    println!(
+                        "IBS          {:.6} (times {} .. {})",
+                        b.integrated,
+                        b.times[0],
+                        b.times[b.times.len() - 1]
+                    );
+                }
+                if let Some(a) = &e.auc {
+                    for (t, v) in a.times.iter().zip(&a.auc) {
+                        println!("AUC({t})     {v:.6}");
+                    }
+                    println!("mean AUC     {:.6}", a.mean_auc);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         SurvCommand::Cox {
             input,
@@ -436,4 +558,19 @@ fn aft(path: &Path, roles: &Roles, params: &AftParams, as_json: bool) -> anyhow:
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `start:stop:step` (stop included when it falls on the grid) or `t1,t2,…`.
+fn parse_grid(text: &str) -> anyhow::Result<Vec<f64>> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() == 3 {
+        let v: Vec<f64> = parts.iter().map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>()?;
+        let (start, stop, step) = (v[0], v[1], v[2]);
+        if step.is_nan() || step <= 0.0 || stop.is_nan() || stop < start {
+            bail!("expected start <= stop and step > 0");
+        }
+        let n = ((stop - start) / step + 1e-9).floor() as usize;
+        return Ok((0..=n).map(|k| start + step * k as f64).collect());
+    }
+    Ok(text.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>()?)
 }

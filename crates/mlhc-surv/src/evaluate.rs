@@ -1,0 +1,134 @@
+//! Hold-out evaluation of a survival model: fit on the training rows, then Harrell's C, Uno's C,
+//! Brier scores with their integral, and the cumulative/dynamic AUC on the test rows.
+
+use serde::Serialize;
+
+use crate::aft::AftParams;
+use crate::concordance::{harrell_c, uno_c};
+use crate::cox::{CoxData, CoxParams};
+use crate::error::{Error, Result};
+use crate::metrics::{brier_scores, cumulative_dynamic_auc, BrierScores, DynamicAuc};
+use crate::table::SurvivalTable;
+
+/// The model to evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Model {
+    /// Cox proportional hazards; risk is the linear predictor, survival the Breslow curve.
+    Cox(CoxParams),
+    /// A parametric AFT model; risk is minus the log-time location.
+    Aft(AftParams),
+}
+
+/// What to compute on the test rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalSpec {
+    /// Times for the Brier scores (ascending, inside the test follow-up).
+    pub brier_times: Vec<f64>,
+    /// Times for the cumulative/dynamic AUC (ascending, inside the test follow-up).
+    pub auc_times: Vec<f64>,
+    /// Uno's C counts only events before this time. By default (`None`), all; the training censoring
+    /// survival must then stay above 0 at every test event time.
+    pub uno_tau: Option<f64>,
+}
+
+/// Hold-out metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Training rows.
+    pub n_train: usize,
+    /// Test rows.
+    pub n_test: usize,
+    /// Harrell's C on the test rows.
+    pub harrell_c: f64,
+    /// Uno's C on the test rows (censoring distribution from the training rows, truncated at
+    /// [`EvalSpec::uno_tau`]).
+    pub uno_c: f64,
+    /// Brier scores and the integrated Brier score (absent without Brier times).
+    pub brier: Option<BrierScores>,
+    /// Cumulative/dynamic AUC (absent without AUC times).
+    pub auc: Option<DynamicAuc>,
+    /// The training log-likelihood (partial for Cox).
+    pub train_log_likelihood: f64,
+}
+
+/// A seeded random split: `true` marks the `round(test_fraction · n)` test rows (mlhc's xoshiro256++
+/// Fisher–Yates shuffle; the same seed always gives the same split).
+pub fn random_split(n: usize, test_fraction: f64, seed: u64) -> Result<Vec<bool>> {
+    if !(test_fraction > 0.0 && test_fraction < 1.0) {
+        return Err(Error::InvalidParam {
+            name: "test_fraction",
+            message: format!("{test_fraction} is not in (0, 1)"),
+        });
+    }
+    let mut rows: Vec<usize> = (0..n).collect();
+    mlhc_core::Rng::seed_from_u64(seed).shuffle(&mut rows);
+    let n_test = (test_fraction * n as f64).round() as usize;
+    let mut is_test = vec![false; n];
+    for &r in &rows[..n_test] {
+        is_test[r] = true;
+    }
+    Ok(is_test)
+}
+
+/// Fits `model` on the rows where `is_test` is false and evaluates it on the others.
+pub fn holdout(table: &SurvivalTable, is_test: &[bool], model: &Model, spec: &EvalSpec) -> Result<Evaluation> {
+    crate::data::check_len("split", is_test.len(), table.n_rows())?;
+    let p = table.names.len();
+    let pick = |test: bool| -> (Vec<f64>, Vec<bool>, Vec<f64>) {
+        let rows: Vec<usize> = (0..table.n_rows()).filter(|&i| is_test[i] == test).collect();
+        (
+            rows.iter().map(|&i| table.durations[i]).collect(),
+            rows.iter().map(|&i| table.events[i]).collect(),
+            rows.iter().flat_map(|&i| table.x[i * p..(i + 1) * p].iter().copied()).collect(),
+        )
+    };
+    let (train_d, train_e, train_x) = pick(false);
+    let (test_d, test_e, test_x) = pick(true);
+    if test_d.is_empty() || train_d.is_empty() {
+        return Err(Error::InvalidParam {
+            name: "split",
+            message: format!("{} training and {} test rows; both must be non-empty", train_d.len(), test_d.len()),
+        });
+    }
+    let n_test = test_d.len();
+    let grid = &spec.brier_times;
+    let (risk, survival, train_ll) = match model {
+        Model::Cox(params) => {
+            let m = params.fit(&CoxData::new(&train_x, &table.names, &train_d, &train_e))?;
+            let risk: Vec<f64> = test_x.chunks_exact(p.max(1)).map(|r| m.linear_predictor(r)).collect();
+            let survival: Vec<f64> = if grid.is_empty() {
+                Vec::new()
+            } else {
+                m.survival_curves(&test_x, None, grid, 65_536)?.flatten().collect()
+            };
+            (risk, survival, m.log_likelihood)
+        }
+        Model::Aft(params) => {
+            let m = params.fit(&train_x, &table.names, &train_d, &train_e)?;
+            let rows: Vec<&[f64]> = test_x.chunks_exact(p.max(1)).collect();
+            let risk = rows.iter().map(|r| -m.location(r)).collect();
+            let survival = rows.iter().flat_map(|r| grid.iter().map(|&t| m.survival_at(r, t))).collect();
+            (risk, survival, m.log_likelihood)
+        }
+    };
+    let harrell = harrell_c(&test_d, &test_e, &risk)?.c_index;
+    let uno = uno_c(&train_d, &train_e, &test_d, &test_e, &risk, spec.uno_tau)?.c_index;
+    let brier =
+        if grid.is_empty() { None } else { Some(brier_scores(&train_d, &train_e, &test_d, &test_e, &survival, grid)?) };
+    let auc = if spec.auc_times.is_empty() {
+        None
+    } else {
+        let m = spec.auc_times.len();
+        let wide: Vec<f64> = risk.iter().flat_map(|&r| std::iter::repeat_n(r, m)).collect();
+        Some(cumulative_dynamic_auc(&train_d, &train_e, &test_d, &test_e, &wide, &spec.auc_times)?)
+    };
+    Ok(Evaluation {
+        n_train: train_d.len(),
+        n_test,
+        harrell_c: harrell,
+        uno_c: uno,
+        brier,
+        auc,
+        train_log_likelihood: train_ll,
+    })
+}
