@@ -123,3 +123,14 @@ fn annotate_folder_prints_one_json_line_per_note() {
     assert_eq!(lines[1]["targets"][0]["codes"][0], "I10");
     assert_eq!(lines[1]["targets"][0]["historical"], true);
 }
+
+#[test]
+fn deid_masks_phi_from_stdin() {
+    let out =
+        mlhc(&["nlp", "deid", "-"], b"Dr. Linda Chen saw her on 03/12/2098; call 555-867-5309. She is 93 years old.\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Dr. [**Name**] saw her on [**Date**]; call [**Phone**]. She is [**Age**] years old.\n"
+    );
+}

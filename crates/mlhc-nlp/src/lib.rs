@@ -1,4 +1,4 @@
-//! Clinical NLP for mlhc: sentences, sections, concept matching and ConText assertions.
+//! Clinical NLP for mlhc: sentences, sections, concept matching, ConText assertions, de-identification.
 //!
 //! A rule-based pipeline in the spirit of medspaCy, with no licensed vocabulary and no model:
 //! - [`token`]: tokens with byte offsets into the original text (every span mlhc reports is a byte
@@ -9,7 +9,8 @@
 //!   whitespace-normalized; [`icd10cm`] builds the default open lexicon from ICD-10-CM;
 //! - [`context`]: ConText (negation, possible, historical, hypothetical, family) from medspaCy's
 //!   `context_rules.json` or NegEx/ConText trigger files;
-//! - [`pipeline`]: all of the above on one text; [`negex`]: evaluation in the NegEx test-set format.
+//! - [`pipeline`]: all of the above on one text; [`negex`]: evaluation in the NegEx test-set format;
+//! - [`deid`]: rule-based de-identification (masking) and PhysioNet-format evaluation.
 //!
 //! Text is `&str`: callers decode bytes first ([`error::utf8`] reports the offset of invalid UTF-8;
 //! the `mlhc nlp` command decodes lossily with a warning).
@@ -33,6 +34,7 @@
 //! ```
 
 pub mod context;
+pub mod deid;
 pub mod error;
 pub mod icd10cm;
 pub mod lexicon;
