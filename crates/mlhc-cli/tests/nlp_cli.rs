@@ -134,3 +134,56 @@ fn deid_masks_phi_from_stdin() {
         "Dr. [**Name**] saw her on [**Date**]; call [**Phone**]. She is [**Age**] years old.\n"
     );
 }
+
+#[test]
+fn to_meds_turns_notes_into_concept_events_with_assertions() {
+    use mlhc_meds::{Dataset, DatasetWriter, Event, ReadOptions, ShardBuilder};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("notes");
+    let mut b = ShardBuilder::new("train/0");
+    let note = |subject_id, time, text| Event {
+        subject_id,
+        time: Some(time),
+        code: "NOTE",
+        numeric_value: None,
+        text_value: Some(text),
+    };
+    b.push(note(1, 1_000_000, "No evidence of pneumonia. History of hypertension."));
+    b.push(Event { subject_id: 1, time: Some(2_000_000), code: "LAB//K", numeric_value: Some(4.1), text_value: None });
+    b.push(note(2, 3_000_000, "Mother with diabetes."));
+    let (shard, vocab, _) = b.finish(false);
+    let w = DatasetWriter::create(&src).unwrap();
+    w.write_shard("train/0", &shard, &vocab).unwrap();
+    w.write_splits(&[(1, "train".to_string()), (2, "train".to_string())]).unwrap();
+
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "pneumonia\tJ18.9\nhypertension\tI10\ndiabetes\tE11.9\n").unwrap();
+    let out = dir.path().join("out");
+    let res = mlhc(
+        &["nlp", "to-meds", src.to_str().unwrap(), out.to_str().unwrap(), "--lexicon", lex.to_str().unwrap(), "--json"],
+        b"",
+    );
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    assert_eq!((v["notes"].as_u64(), v["events"].as_u64()), (Some(2), Some(3)));
+
+    let ds = Dataset::open(&out).unwrap();
+    let (s, vocab) = ds.read_shard(0, &ReadOptions::default()).unwrap();
+    let rows: Vec<(i64, i64, String)> = s
+        .subjects()
+        .flat_map(|subj| {
+            let id = subj.id().0;
+            subj.rows().map(move |r| (id, r)).collect::<Vec<_>>()
+        })
+        .map(|(id, r)| (id, s.time(r).unwrap().0, vocab.codes()[s.codes()[r] as usize].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, 1_000_000, "NOTE//ICD10CM//J18.9//NEGATED".to_string()),
+            (1, 1_000_000, "NOTE//ICD10CM//I10//HISTORICAL".to_string()),
+            (2, 3_000_000, "NOTE//ICD10CM//E11.9//FAMILY".to_string()),
+        ]
+    );
+    assert_eq!(ds.subject_splits().unwrap().unwrap().len(), 2);
+}

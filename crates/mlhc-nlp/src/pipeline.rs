@@ -242,6 +242,36 @@ pub fn assert_targets(ctx: &ConText, doc: &Doc<'_>, targets: &[(Range<usize>, &s
     out
 }
 
+impl Target {
+    /// The target's assertion as one label: `AFFIRMED` when no modifier applies, else the set flags
+    /// in the order `NEGATED`, `POSSIBLE`, `HYPOTHETICAL`, `HISTORICAL`, `FAMILY`, joined by `+`
+    /// (`NEGATED+HISTORICAL`).
+    pub fn assertion_label(&self) -> String {
+        let flags: Vec<&str> = [
+            (self.negated, "NEGATED"),
+            (self.possible, "POSSIBLE"),
+            (self.hypothetical, "HYPOTHETICAL"),
+            (self.historical, "HISTORICAL"),
+            (self.family, "FAMILY"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+        if flags.is_empty() {
+            "AFFIRMED".to_string()
+        } else {
+            flags.join("+")
+        }
+    }
+
+    /// The MEDS code of the target's first concept: `{prefix}//{code}//{assertion}`, e.g.
+    /// `NOTE//ICD10CM//I50.9//NEGATED`.
+    pub fn meds_code(&self, prefix: &str) -> Option<String> {
+        self.codes.first().map(|c| format!("{prefix}//{c}//{}", self.assertion_label()))
+    }
+}
+
 /// A complete pipeline: lexicon targets, sections and ConText.
 #[derive(Debug, Clone)]
 pub struct Pipeline {

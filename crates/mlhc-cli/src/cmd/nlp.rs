@@ -43,6 +43,35 @@ found after titles (Dr., Mr., Patient) and as capitalized pairs opening a senten
 echo 'Dr. Linda Chen saw the patient on 03/12/2098.' | mlhc nlp deid -\n  \
 mlhc nlp deid note.txt --json")]
     Deid(DeidArgs),
+    /// Turn note text (`text_value`) in a MEDS dataset into concept events whose codes carry the
+    /// ConText assertion, so text features join tasks and tabularization.
+    #[command(
+        name = "to-meds",
+        after_help = "Every event with a text_value is annotated (default lexicon and \
+rules as in `annotate`); each target becomes an event of the same subject at the same time with code \
+PREFIX//CODE//ASSERTION, e.g. NOTE//ICD10CM//I50.9//NEGATED (AFFIRMED when unmodified; several flags joined by \
+`+`). The output is a new MEDS dataset with the same shard names and subject splits.\n\nExample:\n  \
+mlhc nlp to-meds NOTES_MEDS_DIR OUT_DIR"
+    )]
+    ToMeds(ToMedsArgs),
+}
+
+/// Arguments of `mlhc nlp to-meds`.
+#[derive(Debug, clap::Args)]
+pub struct ToMedsArgs {
+    /// The MEDS dataset holding notes in `text_value`.
+    input: PathBuf,
+    /// The new MEDS dataset to write (an empty or new folder).
+    output: PathBuf,
+    /// Lexicon file(s), as for `annotate`. By default, ICD-10-CM.
+    #[arg(long = "lexicon")]
+    lexicons: Vec<PathBuf>,
+    /// Code prefix of the events. By default, NOTE//ICD10CM.
+    #[arg(long, default_value = "NOTE//ICD10CM")]
+    code_prefix: String,
+    /// Print a JSON summary.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `mlhc nlp deid`.
@@ -112,6 +141,7 @@ pub fn run(cmd: NlpCommand) -> anyhow::Result<ExitCode> {
         NlpCommand::Annotate(args) => annotate(args),
         NlpCommand::Evaluate(args) => evaluate(args),
         NlpCommand::Deid(args) => deid(args),
+        NlpCommand::ToMeds(args) => to_meds(args),
     }
 }
 
@@ -132,17 +162,21 @@ fn load_rules(path: &Path) -> anyhow::Result<ConText> {
 }
 
 fn load_lexicon(args: &AnnotateArgs) -> anyhow::Result<Lexicon> {
+    load_lexicon_files(&args.lexicons, args.icd10cm, &args.label)
+}
+
+fn load_lexicon_files(lexicons: &[PathBuf], icd10cm: bool, label: &str) -> anyhow::Result<Lexicon> {
     let mut entries: Vec<LexiconEntry> = Vec::new();
-    if args.lexicons.is_empty() || args.icd10cm {
+    if lexicons.is_empty() || icd10cm {
         entries.extend(mlhc_nlp::icd10cm::icd10cm_entries()?);
     }
-    for path in &args.lexicons {
+    for path in lexicons {
         let text = read_utf8(path)?;
         let name = path.display().to_string();
         if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-            entries.extend(parse_lexicon_json(&text, &args.label, &name)?);
+            entries.extend(parse_lexicon_json(&text, label, &name)?);
         } else {
-            entries.extend(parse_lexicon_tsv(&text, &args.label, &name)?);
+            entries.extend(parse_lexicon_tsv(&text, label, &name)?);
         }
     }
     Ok(Lexicon::new(entries)?)
@@ -332,6 +366,67 @@ fn deid(args: DeidArgs) -> anyhow::Result<ExitCode> {
         ui::print_json(&serde_json::json!({ "phi": d.find(&text), "masked": d.mask(&text) }))?;
     } else {
         print!("{}", d.mask(&text));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
+    use mlhc_meds::{CodeInfo, Dataset, DatasetMetadata, DatasetWriter, Event, ReadOptions, ShardBuilder};
+    let lexicon = load_lexicon_files(&args.lexicons, false, "PROBLEM").context("cannot load the lexicon")?;
+    let pipeline = Pipeline::new(lexicon, default_context()?, Some(default_sectionizer()?));
+    let ds = Dataset::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
+    let writer =
+        DatasetWriter::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?;
+    let opts = ReadOptions { text: true, extra_columns: false };
+    let (mut notes, mut events) = (0usize, 0usize);
+    let mut codes: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (i, file) in ds.shard_files().iter().enumerate() {
+        let (shard, _) = ds.read_shard(i, &opts).with_context(|| format!("cannot read shard {}", file.name))?;
+        let mut builder = ShardBuilder::new(file.name.clone());
+        for subject in shard.subjects() {
+            for row in subject.rows() {
+                let Some(text) = shard.text(row) else { continue };
+                notes += 1;
+                let time = shard.time(row).map(|t| t.0);
+                for target in pipeline.annotate(text).targets {
+                    if let Some(code) = target.meds_code(&args.code_prefix) {
+                        builder.push(Event {
+                            subject_id: subject.id().0,
+                            time,
+                            code: &code,
+                            numeric_value: None,
+                            text_value: None,
+                        });
+                        codes.insert(code);
+                        events += 1;
+                    }
+                }
+            }
+        }
+        let (out, vocab, _) = builder.finish(false);
+        writer.write_shard(&file.name, &out, &vocab).with_context(|| format!("cannot write shard {}", file.name))?;
+    }
+    if let Some(splits) = ds.subject_splits()? {
+        writer.write_splits(&splits)?;
+    }
+    let code_rows: Vec<CodeInfo> = codes.iter().map(|c| CodeInfo { code: c.clone(), ..CodeInfo::default() }).collect();
+    writer.write_codes(&code_rows)?;
+    writer.write_metadata(&DatasetMetadata {
+        dataset_name: Some("note concepts".to_string()),
+        etl_name: Some("mlhc nlp to-meds".to_string()),
+        etl_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        meds_version: Some("0.4".to_string()),
+        ..DatasetMetadata::default()
+    })?;
+    let summary = serde_json::json!({ "notes": notes, "events": events, "codes": codes.len() });
+    if args.json {
+        ui::print_json(&summary)?;
+    } else {
+        println!(
+            "{notes} notes -> {events} concept events ({} distinct codes) in {}",
+            codes.len(),
+            args.output.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
