@@ -181,6 +181,64 @@ pub fn overlap(e: &[f64], treatment: &[bool], clip: f64, bins: usize) -> Overlap
     }
 }
 
+/// A love plot: one row per covariate with its absolute SMD before (open circle) and after (filled
+/// circle) balancing, dashed lines at 0.1, as a self-contained SVG document.
+pub fn love_plot_svg(before: &[Smd], after: &[Smd], after_label: &str) -> String {
+    fn esc(s: &str) -> String {
+        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    }
+    let rows = before.len().max(1);
+    let (left, top, row_h, plot_w) = (220.0, 40.0, 18.0, 360.0);
+    let height = top + rows as f64 * row_h + 50.0;
+    let width = left + plot_w + 40.0;
+    let max = before.iter().chain(after).map(|s| s.smd.abs()).fold(0.1f64, f64::max) * 1.1;
+    let x = |v: f64| left + v.abs() / max * plot_w;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    );
+    out += &format!("<text x=\"{left}\" y=\"20\" font-size=\"13\">Absolute standardized mean differences</text>\n");
+    let bottom = top + rows as f64 * row_h;
+    out += &format!(
+        "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{bottom}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n",
+        x(0.1)
+    );
+    out +=
+        &format!("<line x1=\"{left}\" y1=\"{bottom}\" x2=\"{:.1}\" y2=\"{bottom}\" stroke=\"#000\"/>\n", left + plot_w);
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        out += &format!("<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{v:.2}</text>\n", x(v), bottom + 14.0);
+    }
+    for (i, b) in before.iter().enumerate() {
+        let y = top + (i as f64 + 0.5) * row_h;
+        out += &format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n",
+            left - 8.0,
+            y + 4.0,
+            esc(&b.name)
+        );
+        out += &format!("<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"none\" stroke=\"#c0392b\"/>\n", x(b.smd));
+        if let Some(a) = after.get(i) {
+            out += &format!("<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2471a3\"/>\n", x(a.smd));
+        }
+    }
+    out += &format!(
+        "<circle cx=\"{left}\" cy=\"{0:.1}\" r=\"4\" fill=\"none\" stroke=\"#c0392b\"/><text x=\"{1:.1}\" y=\"{2:.1}\">unadjusted</text>\n",
+        bottom + 32.0,
+        left + 8.0,
+        bottom + 36.0
+    );
+    out += &format!(
+        "<circle cx=\"{0:.1}\" cy=\"{1:.1}\" r=\"4\" fill=\"#2471a3\"/><text x=\"{2:.1}\" y=\"{3:.1}\">{4}</text>\n",
+        left + 110.0,
+        bottom + 32.0,
+        left + 118.0,
+        bottom + 36.0,
+        esc(after_label)
+    );
+    out += "</svg>\n";
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +254,9 @@ mod tests {
         assert_eq!(w[0].smd, -1.0 / 2f64.sqrt());
         assert_eq!(auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]), 0.75);
         assert_eq!(auc(&[0.5, 0.5], &[false, true]), 0.5);
+        let svg = love_plot_svg(&s, &w, "weighted <IPW>");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+        assert_eq!(svg.matches("<circle").count(), 4);
+        assert!(svg.contains(">a</text>") && svg.contains("weighted &lt;IPW&gt;"));
     }
 }

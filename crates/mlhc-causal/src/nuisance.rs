@@ -5,7 +5,7 @@
 use mlhc_core::CsrMatrix;
 use mlhc_learn::gbdt::{self, GbdtModel, GbdtParams, Objective};
 
-use crate::glm::{fit_linear, fit_logistic, LinearPredictor};
+use crate::glm::{fit_linear, fit_logistic_from, LinearPredictor};
 use crate::Result;
 
 /// How the propensity score is modelled.
@@ -101,9 +101,26 @@ fn gbdt_fit(x: &[f64], p: usize, y: &[f64], params: &GbdtParams, objective: Obje
 
 /// Fits a propensity model of `t` (0/1 as `f64`) on row-major `x`.
 pub fn fit_propensity(model: &PropensityModel, x: &[f64], p: usize, t: &[f64], names: &[String]) -> Result<Fitted> {
+    fit_propensity_from(model, x, p, t, names, None)
+}
+
+/// [`fit_propensity`], a logistic model starting from the coefficients of `init` (another fold's
+/// fit); boosted trees ignore `init`.
+pub fn fit_propensity_from(
+    model: &PropensityModel,
+    x: &[f64],
+    p: usize,
+    t: &[f64],
+    names: &[String],
+    init: Option<&Fitted>,
+) -> Result<Fitted> {
     match model {
         PropensityModel::Logistic { lambda } => {
-            Ok(Fitted::Linear { model: fit_logistic(x, p, t, None, *lambda, names)?, logistic: true })
+            let start = match init {
+                Some(Fitted::Linear { model, logistic: true }) => Some(model),
+                _ => None,
+            };
+            Ok(Fitted::Linear { model: fit_logistic_from(x, p, t, None, *lambda, names, start)?, logistic: true })
         }
         PropensityModel::Gbdt(params) => gbdt_fit(x, p, t, params, Objective::Binary),
     }

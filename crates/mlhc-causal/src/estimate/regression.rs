@@ -6,7 +6,7 @@ use mlhc_learn::cv::subject_folds;
 use crate::data::CausalData;
 use crate::estimate::weighting::clip_all;
 use crate::estimate::{CausalParams, Estimand, Point};
-use crate::nuisance::{fit_outcome, fit_propensity};
+use crate::nuisance::{fit_outcome, fit_propensity, fit_propensity_from};
 use crate::{Error, Result};
 
 /// The rows of each arm.
@@ -88,6 +88,7 @@ pub(crate) fn cross_fit(data: &CausalData, params: &CausalParams, seed: u64) -> 
     let folds = subject_folds(&ids, params.folds, seed)?;
     let p = data.x.n_cols;
     let (mut e, mut m0, mut m1) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut previous = None;
     for f in 0..params.folds {
         let (train, test) = mlhc_learn::cv::fold_rows(&folds, f);
         let tr = data.select(&train);
@@ -98,8 +99,10 @@ pub(crate) fn cross_fit(data: &CausalData, params: &CausalParams, seed: u64) -> 
                 message: format!("cross-fitting fold {f}: the training rows hold one arm only"),
             });
         }
-        let ef =
-            fit_propensity(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names)?.predict(&te.x.values, p);
+        let model =
+            fit_propensity_from(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names, previous.as_ref())?;
+        let ef = model.predict(&te.x.values, p);
+        previous = Some(model);
         let [a0, a1] = arm_predictions(&te, params, &tr)?;
         for (k, &i) in test.iter().enumerate() {
             e[i] = ef[k];

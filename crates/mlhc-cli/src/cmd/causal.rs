@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use mlhc_causal::balance::{overlap, smd_table, Overlap};
+use mlhc_causal::balance::{love_plot_svg, overlap, smd_table, Overlap};
 use mlhc_causal::estimate::subgroup_effects;
 use mlhc_causal::refute::{refute, Refuter};
 use mlhc_causal::sensitivity::{epsilon_bounds, evalue_difference, EValues};
@@ -41,7 +41,7 @@ Examples:
 Examples:
   mlhc causal balance testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
     --drop-missing-outcome --covariates 'sex + race + age + I(age^2) + wt71' --json
-  mlhc causal balance data.csv --treatment t --outcome y --method matching --caliper 0.2")]
+  mlhc causal balance data.csv --treatment t --outcome y --method matching --caliper 0.2 --svg love.svg")]
     Balance(BalanceArgs),
     /// Sensitivity to unmeasured confounding: E-values and IPW bounds for propensities off by a relative ε.
     #[command(after_help = "\
@@ -263,6 +263,9 @@ pub struct BalanceArgs {
     /// Match without replacement (greedy; ATT).
     #[arg(long)]
     without_replacement: bool,
+    /// Also write a love plot (absolute SMDs before/after) to this SVG file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
 }
 
 /// Arguments of `mlhc causal sensitivity`.
@@ -466,6 +469,10 @@ fn run_balance(a: BalanceArgs) -> anyhow::Result<ExitCode> {
     let before = smd_table(&data.x, &data.treatment, None);
     let after = smd_table(&data.x, &data.treatment, Some(weights));
     let raw_e = mlhc_causal::estimate::propensity_scores(&data, &params)?;
+    if let Some(path) = &a.svg {
+        let label = if method == "ipw" { "IP-weighted" } else { "matched" };
+        atomic_write(path, love_plot_svg(&before, &after, label).as_bytes())?;
+    }
     let max_abs = |v: &[mlhc_causal::balance::Smd]| v.iter().map(|s| s.smd.abs()).fold(0.0, f64::max);
     let out = BalanceJson {
         n: data.n(),
