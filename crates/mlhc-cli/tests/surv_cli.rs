@@ -257,3 +257,36 @@ fn evaluate_support2_holdout() {
     assert_eq!(a, b);
     assert_eq!(a["n_test"].as_u64(), Some(130));
 }
+
+#[test]
+fn cox_streams_predicted_survival_to_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("curves.csv");
+    let o = out.display().to_string();
+    let v = json(&mlhc(&[
+        "surv",
+        "cox",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--predict-times",
+        "10:52:42",
+        "--predict-out",
+        &o,
+        "--chunk-rows",
+        "100",
+        "--json",
+    ]));
+    assert_eq!(v["n"], 432);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 433);
+    assert_eq!(lines[0], "row,S(10),S(52)");
+    // lifelines 0.30.3 cph.predict_survival_function(rossi.iloc[:2], times=[52]): 0.7156993141, 0.4121809293
+    let s52: Vec<f64> = lines[1..3].iter().map(|l| l.split(',').nth(2).unwrap().parse().unwrap()).collect();
+    assert!((s52[0] - 0.715_699_314_1).abs() < 1e-8 && (s52[1] - 0.412_180_929_3).abs() < 1e-8, "{s52:?}");
+    assert!(lines[432].starts_with("431,"));
+    assert!(!dir.path().join("curves.csv.tmp").exists());
+}

@@ -1,14 +1,19 @@
-//! Survival analysis: Kaplan–Meier, Nelson–Aalen, log-rank tests, restricted mean survival, the Cox
-//! proportional-hazards model and concordance indices.
+//! Survival analysis: Kaplan–Meier, Nelson–Aalen, log-rank tests, restricted mean survival time, the
+//! Cox proportional-hazards model (Efron/Breslow ties, strata, weights, robust and cluster-robust
+//! standard errors, ridge penalty, Breslow baseline, streamed survival curves), parametric AFT models
+//! (Weibull, log-normal, log-logistic), and prediction metrics (Harrell's and Uno's C, IPCW Brier
+//! score and its integral, cumulative/dynamic AUC) with hold-out evaluation.
 //!
 //! Every estimator takes plain slices — durations, event flags and, for regression, a dense
-//! row-major design — and returns a fitted value type; reading tables is the job of `mlhc-frame`
-//! and the `mlhc surv` commands. Results match lifelines 0.30.3 (and R's `survival`) on the datasets
-//! in `testdata/survival/`: see each module's documentation for its estimand and reference.
+//! row-major design — and returns a fitted value type; [`table`] turns an `mlhc-frame` table into
+//! those slices, and the `mlhc surv` commands read the files. Results match lifelines 0.30.3, R's
+//! `survival` and scikit-survival 0.23.1 on the datasets in `testdata/survival/`: each module's
+//! documentation states its estimand and the reference it matches.
 //!
 //! The small dense linear algebra (a Cholesky factor, solve and inverse of the p×p information
 //! matrix) is written here: p is small, and three short routines do not justify a linear-algebra
-//! dependency on a 2-core build machine.
+//! dependency on a 2-core build machine. The normal and chi-square tails for p-values are written
+//! here for the same reason.
 //!
 //! ```
 //! use mlhc_surv::{KaplanMeier, CoxData, CoxParams};
@@ -27,20 +32,20 @@
 // Index loops mirror the matrix formulas they implement (zᵢⱼ, Iᵢⱼ); iterator chains would obscure them.
 #![allow(clippy::needless_range_loop)]
 
-mod aft;
-mod concordance;
-mod cox;
+pub mod aft;
+pub mod concordance;
+pub mod cox;
 mod data;
 mod error;
-mod evaluate;
-mod km;
+pub mod evaluate;
+pub mod km;
 mod linalg;
-mod logrank;
-mod metrics;
-mod nelson_aalen;
-mod rmst;
+pub mod logrank;
+pub mod metrics;
+pub mod nelson_aalen;
+pub mod rmst;
 mod special;
-mod table;
+pub mod table;
 
 pub use aft::{AftCoefficient, AftFamily, AftModel, AftParams};
 pub use concordance::{harrell_c, uno_c, Concordance};

@@ -88,6 +88,16 @@ testdata/survival/rossi.csv --duration week --event arrest --json")]
         /// Interval miscoverage. By default, 0.05 (95% intervals).
         #[arg(long, default_value_t = 0.05)]
         alpha: f64,
+        /// Write each row's predicted survival S(t | x) at these times (start:stop:step or t1,t2,…) to
+        /// --predict-out, one CSV line per fitted row. By default, no predictions.
+        #[arg(long, requires = "predict_out")]
+        predict_times: Option<String>,
+        /// The CSV file for --predict-times (written to a temporary file, then renamed into place).
+        #[arg(long, requires = "predict_times")]
+        predict_out: Option<PathBuf>,
+        /// Rows per predicted chunk; memory for predictions is bounded by chunk × times. By default, 65536.
+        #[arg(long, default_value_t = 65_536)]
+        chunk_rows: usize,
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
@@ -297,6 +307,9 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             penalizer,
             l1_ratio,
             alpha,
+            predict_times,
+            predict_out,
+            chunk_rows,
             json,
         } => {
             if l1_ratio != 0.0 {
@@ -308,7 +321,14 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
                 TiesArg::Breslow => Ties::Breslow,
             };
             let params = CoxParams { ties, robust, alpha, l2_penalty: penalizer, ..CoxParams::default() };
-            cox(&input.data, &roles, &params, json)
+            let predict = match (predict_times, predict_out) {
+                (Some(times), Some(out)) => {
+                    let grid = parse_grid(&times).with_context(|| format!("--predict-times {times}"))?;
+                    Some(Predict { grid, out, chunk_rows })
+                }
+                _ => None,
+            };
+            cox(&input.data, &roles, &params, predict.as_ref(), json)
         }
     }
 }
@@ -441,7 +461,54 @@ fn logrank(input: &Input, group: String, strata: Option<String>, as_json: bool) 
     Ok(ExitCode::SUCCESS)
 }
 
-fn cox(path: &Path, roles: &Roles, params: &CoxParams, as_json: bool) -> anyhow::Result<ExitCode> {
+/// Where and on which grid to write predicted survival curves.
+struct Predict {
+    grid: Vec<f64>,
+    out: PathBuf,
+    chunk_rows: usize,
+}
+
+/// Streams `S(t | x)` for every row of `x`, chunk by chunk, to a CSV written beside `out` and renamed
+/// into place.
+fn write_curves(
+    model: &mlhc_surv::CoxModel,
+    x: &[f64],
+    strata: Option<&[usize]>,
+    predict: &Predict,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let curves = model.survival_curves(x, strata, &predict.grid, predict.chunk_rows).context("cannot predict")?;
+    let mut tmp = predict.out.clone().into_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let header: Vec<String> = predict.grid.iter().map(|t| format!("S({t})")).collect();
+    writeln!(w, "row,{}", header.join(","))?;
+    let g = predict.grid.len();
+    let mut row = 0usize;
+    for chunk in curves {
+        for curve in chunk.chunks(g.max(1)) {
+            write!(w, "{row}")?;
+            for s in curve {
+                write!(w, ",{s}")?;
+            }
+            writeln!(w)?;
+            row += 1;
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&tmp, &predict.out).with_context(|| format!("cannot rename {} into place", tmp.display()))?;
+    Ok(())
+}
+
+fn cox(
+    path: &Path,
+    roles: &Roles,
+    params: &CoxParams,
+    predict: Option<&Predict>,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
     let t = load(path, roles)?;
     if t.names.is_empty() {
         bail!("no covariates: name them with --covariates or give the table numeric columns besides the duration and event");
@@ -456,6 +523,10 @@ fn cox(path: &Path, roles: &Roles, params: &CoxParams, as_json: bool) -> anyhow:
         clusters: t.clusters.as_ref().map(|c| c.codes.as_slice()),
     };
     let model = params.fit(&data).context("cannot fit the Cox model")?;
+    if let Some(predict) = predict {
+        write_curves(&model, &t.x, data.strata, predict)
+            .with_context(|| format!("cannot write {}", predict.out.display()))?;
+    }
     let coefficients: Vec<_> = model
         .summary()
         .into_iter()

@@ -4,7 +4,9 @@
 //! and the risk-set sums S0 = Σ rₖ, S1 = Σ rₖ zₖ (rₖ = wₖ exp(ηₖ)) are running sums. The information
 //! matrix `Σ_terms [S2/den − S1 S1'/den²]` is computed without running p×p sums: the S2 part equals
 //! `Σₖ rₖ aₖ zₖ zₖ'`, where aₖ adds up `1/den` over the terms whose risk set holds k, a weighted Gram
-//! matrix computed in parallel over rows; the S1 S1' part is one rank-one update per event.
+//! matrix computed in parallel over rows. The S1 S1' part of a block of d tied events expands, over
+//! its Efron terms `S1 − (j/d)·S1_D`, into three symmetric products of S1 and S1_D with scalar sums,
+//! so a block costs O(p²) whatever its number of ties.
 
 use rayon::prelude::*;
 
@@ -143,67 +145,98 @@ pub(super) fn linear_predictor(prep: &Prepared, beta: &[f64]) -> Vec<f64> {
     eta
 }
 
-/// Per-term quantities of one block with events, shared by the likelihood and the residuals.
-pub(super) struct Term {
-    /// The denominator (risk-set sum, Efron-reduced).
-    pub den: f64,
-    /// Its covariate sum S1 (Efron-reduced).
-    pub s1: Vec<f64>,
-    /// The fraction of the tied subjects' risk removed (j/d for Efron, 0 for Breslow).
-    pub f: f64,
-    /// The weight of the term: mean event weight (Efron) or the total event weight (Breslow).
-    pub wt: f64,
+/// The sums of one block with events over its terms. Term j (of `nt`) has denominator
+/// `den_j = S0 − f_j·S0_D` and covariate sum `S1 − f_j·S1_D` (Efron: nt = d, f_j = j/d, weight `wt` =
+/// mean event weight; Breslow: one term, f = 0, weight = total event weight), so every sum over terms
+/// the likelihood, score, information and residuals need is a combination of S1, S1_D and these scalars.
+pub(super) struct BlockSums<'a> {
+    /// Risk-set covariate sum S1 (everyone with time ≥ the block's time).
+    pub s1: &'a [f64],
+    /// The block's events' covariate sum S1_D.
+    pub s1d: &'a [f64],
+    /// `Σ wt·ln den_j`.
+    pub log_den: f64,
+    /// `Σ wt/den_j`, `Σ wt·f_j/den_j`.
+    pub a0: f64,
+    pub a1: f64,
+    /// `Σ wt/den_j²`, `Σ wt·f_j/den_j²`, `Σ wt·f_j²/den_j²`.
+    pub c0: f64,
+    pub c1: f64,
+    pub c2: f64,
+    /// `Σ 1/den_j`, `Σ f_j/den_j` (unweighted) and the number of terms.
+    pub e0: f64,
+    pub e1: f64,
+    pub nt: f64,
 }
 
-/// Walks the risk sets of one stratum block by block (descending time), calling `visit(block, terms)`
+/// Walks the risk sets of one stratum block by block (descending time), calling `visit(block, sums)`
 /// for each block that holds events. `r` is `wₖ exp(ηₖ − c)` in sorted order.
 pub(super) fn walk_terms(
     prep: &Prepared,
     blocks: std::ops::Range<usize>,
     r: &[f64],
     ties: Ties,
-    mut visit: impl FnMut(usize, &[Term]),
+    mut visit: impl FnMut(usize, &BlockSums<'_>),
 ) {
     let p = prep.p;
     let mut s0 = 0.0;
     let mut s1 = vec![0.0; p];
     let mut s1d = vec![0.0; p];
-    let mut terms: Vec<Term> = Vec::new();
     for b in blocks {
         let Block { start, end } = prep.blocks[b];
         let (mut s0d, mut wd, mut d) = (0.0, 0.0, 0usize);
         s1d.iter_mut().for_each(|v| *v = 0.0);
         for k in start..end {
             let zk = &prep.z[k * p..(k + 1) * p];
-            s0 += r[k];
-            for j in 0..p {
-                s1[j] += r[k] * zk[j];
+            let rk = r[k];
+            s0 += rk;
+            for (acc, z) in s1.iter_mut().zip(zk) {
+                *acc += rk * z;
             }
             if prep.event[k] {
-                s0d += r[k];
+                s0d += rk;
                 wd += prep.w[k];
                 d += 1;
-                for j in 0..p {
-                    s1d[j] += r[k] * zk[j];
+                for (acc, z) in s1d.iter_mut().zip(zk) {
+                    *acc += rk * z;
                 }
             }
         }
         if d == 0 {
             continue;
         }
-        terms.clear();
-        match ties {
-            Ties::Breslow => terms.push(Term { den: s0, s1: s1.clone(), f: 0.0, wt: wd }),
-            Ties::Efron => {
-                let wbar = wd / d as f64;
-                for jj in 0..d {
-                    let f = jj as f64 / d as f64;
-                    let s1j = s1.iter().zip(&s1d).map(|(a, b)| a - f * b).collect();
-                    terms.push(Term { den: s0 - f * s0d, s1: s1j, f, wt: wbar });
-                }
-            }
+        let mut sums = BlockSums {
+            s1: &s1,
+            s1d: &s1d,
+            log_den: 0.0,
+            a0: 0.0,
+            a1: 0.0,
+            c0: 0.0,
+            c1: 0.0,
+            c2: 0.0,
+            e0: 0.0,
+            e1: 0.0,
+            nt: 0.0,
+        };
+        let (nt, wt) = match ties {
+            Ties::Breslow => (1, wd),
+            Ties::Efron => (d, wd / d as f64),
+        };
+        for j in 0..nt {
+            let f = if nt == 1 { 0.0 } else { j as f64 / nt as f64 };
+            let den = s0 - f * s0d;
+            let inv = 1.0 / den;
+            sums.log_den += wt * den.ln();
+            sums.a0 += wt * inv;
+            sums.a1 += wt * f * inv;
+            sums.c0 += wt * inv * inv;
+            sums.c1 += wt * f * inv * inv;
+            sums.c2 += wt * f * f * inv * inv;
+            sums.e0 += inv;
+            sums.e1 += f * inv;
         }
-        visit(b, &terms);
+        sums.nt = nt as f64;
+        visit(b, &sums);
     }
 }
 
@@ -222,7 +255,7 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
     let mut alpha = vec![0.0; prep.blocks.len()];
     let mut own = vec![0.0; prep.blocks.len()];
     for (range, _) in &prep.strata {
-        walk_terms(prep, range.clone(), &r, ties, |b, terms| {
+        walk_terms(prep, range.clone(), &r, ties, |b, t| {
             let Block { start, end } = prep.blocks[b];
             for k in (start..end).filter(|&k| prep.event[k]) {
                 ll += prep.w[k] * (eta[k] - c);
@@ -231,20 +264,20 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
                     grad[j] += prep.w[k] * zk[j];
                 }
             }
-            for t in terms {
-                ll -= t.wt * t.den.ln();
-                for j in 0..p {
-                    grad[j] -= t.wt * t.s1[j] / t.den;
-                }
-                alpha[b] += t.wt / t.den;
-                own[b] += t.wt * t.f / t.den;
-                if full {
-                    let cc = t.wt / (t.den * t.den);
-                    for i in 0..p {
-                        let ci = cc * t.s1[i];
-                        for j in i..p {
-                            rank_one[i * p + j] += ci * t.s1[j];
-                        }
+            ll -= t.log_den;
+            // Σ_j wt·(S1 − f_j S1_D)/den_j
+            for j in 0..p {
+                grad[j] -= t.s1[j] * t.a0 - t.s1d[j] * t.a1;
+            }
+            alpha[b] += t.a0;
+            own[b] += t.a1;
+            if full {
+                // Σ_j wt/den_j²·(S1 − f_j S1_D)(S1 − f_j S1_D)'
+                for i in 0..p {
+                    let (u, v) = (t.s1[i], t.s1d[i]);
+                    let row = &mut rank_one[i * p..(i + 1) * p];
+                    for j in i..p {
+                        row[j] += t.c0 * u * t.s1[j] - t.c1 * (u * t.s1d[j] + v * t.s1[j]) + t.c2 * v * t.s1d[j];
                     }
                 }
             }

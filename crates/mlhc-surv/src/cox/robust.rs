@@ -31,18 +31,15 @@ pub(super) fn sandwich(
     let mut own_vec = vec![0.0; nb * p];
     let mut zbar_event = vec![0.0; nb * p];
     for (range, _) in &prep.strata {
-        walk_terms(prep, range.clone(), &r, ties, |b, terms| {
-            let nt = terms.len() as f64;
-            for t in terms {
-                alpha[b] += t.wt / t.den;
-                own[b] += t.wt * t.f / t.den;
-                for j in 0..p {
-                    let zbar = t.s1[j] / t.den;
-                    bvec[b * p + j] += t.wt * zbar / t.den;
-                    own_vec[b * p + j] += t.wt * t.f * zbar / t.den;
-                    // Breslow has one term per block; Efron averages its d terms.
-                    zbar_event[b * p + j] += zbar / nt;
-                }
+        walk_terms(prep, range.clone(), &r, ties, |b, t| {
+            alpha[b] = t.a0;
+            own[b] = t.a1;
+            for j in 0..p {
+                // Σ wt·z̄_j/den_j and Σ wt·f_j·z̄_j/den_j with z̄_j = (S1 − f_j S1_D)/den_j.
+                bvec[b * p + j] = t.s1[j] * t.c0 - t.s1d[j] * t.c1;
+                own_vec[b * p + j] = t.s1[j] * t.c1 - t.s1d[j] * t.c2;
+                // The events' mean z̄ over the terms (Breslow has one term).
+                zbar_event[b * p + j] = (t.s1[j] * t.e0 - t.s1d[j] * t.e1) / t.nt;
             }
         });
     }

@@ -1,0 +1,63 @@
+"""Times mlhc and lifelines (and scikit-survival) Cox PH fits (Efron ties) on the same tables, checks that
+the coefficients agree, and prints wall time, peak memory and the ratios.
+
+    python compare.py MLHC OUT_DIR
+"""
+import json
+import statistics
+import subprocess
+import sys
+
+mlhc, out = sys.argv[1], sys.argv[2]
+py = sys.executable
+SUPPORT2 = "age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea"
+CASES = [
+    # name, file, duration, event, covariates (None = all others), runs, anchors
+    ("rossi 432x7", "testdata/survival/rossi.csv", "week", "arrest", None, 5, ["lifelines", "sksurv"]),
+    ("SUPPORT2 8873x14", "testdata/survival/support2_cc.csv.gz", "d.time", "death", SUPPORT2, 5, ["lifelines", "sksurv"]),
+    ("synthetic 100k x 50", f"{out}/synth_100k_50.parquet", "days", "event", None, 3, ["lifelines", "sksurv"]),
+    ("synthetic 1M x 50", f"{out}/synth_1m_50.parquet", "days", "event", None, 3, ["lifelines"]),
+]
+
+
+def timed(cmd):
+    """Runs cmd under GNU time; returns (stdout, wall seconds, peak RSS MiB)."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, capture_output=True, text=True, check=True)
+    wall, kb = r.stderr.strip().splitlines()[-1].split()
+    return r.stdout, float(wall), int(kb) / 1024
+
+
+def norm(name):
+    return name.replace("[T.", "_").rstrip("]")
+
+
+print(f"{'problem':<22} {'tool':<10} {'wall s':>8} {'fit s':>8} {'peak MiB':>9} {'max|dcoef|':>11} {'wall ratio':>10} {'fit ratio':>10}")
+for name, path, dur, ev, covs, runs, anchors in CASES:
+    cmd = [mlhc, "surv", "cox", path, "--duration", dur, "--event", ev, "--json"]
+    if covs:
+        cmd += ["--covariates", covs]
+    walls, mems = [], []
+    for _ in range(runs):
+        stdout, wall, mem = timed(cmd)
+        walls.append(wall)
+        mems.append(mem)
+    res = json.loads(stdout)
+    ours = {norm(c["name"]): c["coef"] for c in res["coefficients"]}
+    m_wall = statistics.median(walls)
+    print(f"{name:<22} {'mlhc':<10} {m_wall:>8.2f} {'':>8} {max(mems):>9.0f} {'':>11}")
+    for tool in anchors:
+        a_runs = runs if "1M" not in name else 1
+        a_walls, a_fits, a_mems = [], [], []
+        for _ in range(a_runs):
+            acmd = [py, "bench/survival/fit_lifelines.py", tool, path, dur, ev] + ([covs] if covs else [])
+            stdout, wall, mem = timed(acmd)
+            r = json.loads(stdout)
+            a_walls.append(wall)
+            a_fits.append(r["fit_seconds"])
+            a_mems.append(mem)
+        theirs = dict(zip(r["names"], r["coef"]))
+        diff = max(abs(ours[k] - theirs[k]) for k in theirs)
+        w, f = statistics.median(a_walls), statistics.median(a_fits)
+        print(f"{'':<22} {tool:<10} {w:>8.2f} {f:>8.2f} {max(a_mems):>9.0f} {diff:>11.1e} {w / m_wall:>9.1f}x {f / m_wall:>9.1f}x")
+print("wall: whole process (start, read, fit, print), median of runs; fit: the anchor's fit call alone;")
+print("ratios divide the anchor's wall time and its fit time by mlhc's wall time (mlhc's includes reading).")
