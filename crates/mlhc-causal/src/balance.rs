@@ -83,6 +83,17 @@ pub struct HistogramBin {
     pub control: usize,
 }
 
+/// One bin of the propensity model's calibration table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibrationBin {
+    /// Rows in the bin.
+    pub n: usize,
+    /// Mean predicted propensity.
+    pub mean_predicted: f64,
+    /// Observed share of treated rows.
+    pub observed: f64,
+}
+
 /// Overlap (positivity) diagnostics of fitted propensities.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overlap {
@@ -99,6 +110,11 @@ pub struct Overlap {
     /// The propensity model's AUC for telling the arms apart (0.5: indistinguishable arms; near 1:
     /// little overlap).
     pub auc: f64,
+    /// Calibration of the propensities: rows sorted by propensity, cut into (up to) 10 equal-count
+    /// bins.
+    pub calibration: Vec<CalibrationBin>,
+    /// Expected calibration error: the row-weighted mean of `|observed − mean_predicted|` over the bins.
+    pub calibration_error: f64,
     /// Range of the ATE weights `1/e`, `1/(1 − e)` (after clipping).
     pub weight_range: (f64, f64),
     /// Range of the stabilized ATE weights.
@@ -167,7 +183,25 @@ pub fn overlap(e: &[f64], treatment: &[bool], clip: f64, bins: usize) -> Overlap
             w.iter().zip(treatment).filter(|(_, &t)| t == a).fold((0.0, 0.0), |(s, s2), (&v, _)| (s + v, s2 + v * v));
         s * s / s2
     };
+    let mut order: Vec<usize> = (0..e.len()).collect();
+    order.sort_by(|&a, &b| e[a].total_cmp(&e[b]));
+    let n_bins = 10.min(e.len()).max(1);
+    let calibration: Vec<CalibrationBin> = (0..n_bins)
+        .map(|b| {
+            let rows = &order[b * e.len() / n_bins..(b + 1) * e.len() / n_bins];
+            let n = rows.len().max(1) as f64;
+            CalibrationBin {
+                n: rows.len(),
+                mean_predicted: rows.iter().map(|&i| e[i]).sum::<f64>() / n,
+                observed: rows.iter().filter(|&&i| treatment[i]).count() as f64 / n,
+            }
+        })
+        .collect();
+    let calibration_error = calibration.iter().map(|c| c.n as f64 * (c.observed - c.mean_predicted).abs()).sum::<f64>()
+        / e.len().max(1) as f64;
     Overlap {
+        calibration,
+        calibration_error,
         treated: summary(arm(true)),
         control: summary(arm(false)),
         n_below_clip: e.iter().filter(|&&v| v < clip).count(),

@@ -158,6 +158,26 @@ fn linear_predictor(cols: &[f64], n: usize, beta: &[f64]) -> Vec<f64> {
 /// Solves `A x = b` for symmetric positive definite `A` (q×q) by Cholesky; `Err(k)` names the pivot
 /// that failed.
 fn cholesky_solve(a: &[f64], b: &[f64], q: usize) -> std::result::Result<Vec<f64>, (usize, f64)> {
+    let l = cholesky(a, q)?;
+    let mut y = b.to_vec();
+    for i in 0..q {
+        for k in 0..i {
+            y[i] -= l[i * q + k] * y[k];
+        }
+        y[i] /= l[i * q + i];
+    }
+    for i in (0..q).rev() {
+        for k in i + 1..q {
+            y[i] -= l[k * q + i] * y[k];
+        }
+        y[i] /= l[i * q + i];
+    }
+    Ok(y)
+}
+
+/// The lower Cholesky factor `L` (row-major, `A = L Lᵀ`) of a symmetric positive definite q×q matrix;
+/// `Err((k, pivot))` when pivot `k` is not clearly positive.
+pub(crate) fn cholesky(a: &[f64], q: usize) -> std::result::Result<Vec<f64>, (usize, f64)> {
     let mut l = vec![0.0; q * q];
     let scale = (0..q).map(|i| a[i * q + i].abs()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
     for i in 0..q {
@@ -176,20 +196,7 @@ fn cholesky_solve(a: &[f64], b: &[f64], q: usize) -> std::result::Result<Vec<f64
             }
         }
     }
-    let mut y = b.to_vec();
-    for i in 0..q {
-        for k in 0..i {
-            y[i] -= l[i * q + k] * y[k];
-        }
-        y[i] /= l[i * q + i];
-    }
-    for i in (0..q).rev() {
-        for k in i + 1..q {
-            y[i] -= l[k * q + i] * y[k];
-        }
-        y[i] /= l[i * q + i];
-    }
-    Ok(y)
+    Ok(l)
 }
 
 struct Setup {

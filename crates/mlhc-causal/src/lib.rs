@@ -47,6 +47,8 @@ pub mod sim;
 
 pub use data::{CausalData, RowAccount};
 pub use error::{Error, Result};
-pub use estimate::{estimate, CausalParams, Estimand, Estimate, Estimator, Inference, IpwForm, MatchingParams};
+pub use estimate::{
+    estimate, CausalParams, Estimand, Estimate, Estimator, Inference, IpwForm, MatchingDistance, MatchingParams,
+};
 pub use formula::Formula;
 pub use nuisance::{OutcomeModel, PropensityModel};

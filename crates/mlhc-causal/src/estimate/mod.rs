@@ -14,7 +14,7 @@ mod weighting;
 use mlhc_core::Rng;
 use rayon::prelude::*;
 
-pub use matching::MatchingParams;
+pub use matching::{MatchingDistance, MatchingParams};
 pub use subgroup::{subgroup_effects, SubgroupEffect};
 pub use weighting::{ipw_weights, IpwForm};
 
@@ -68,7 +68,8 @@ pub enum Estimator {
     /// DR-learner (Kennedy 2023): the cross-fitted AIPW pseudo-outcomes `ψᵢ` regressed on `X` give the
     /// CATE; the average effect is the AIPW estimate with its influence-function CI.
     DrLearner,
-    /// Nearest-neighbour matching on the logit of the propensity ([`MatchingParams`]). Bootstrap CI.
+    /// Nearest-neighbour matching on the logit of the propensity or by Mahalanobis distance
+    /// ([`MatchingParams`]). Bootstrap CI.
     Matching,
 }
 

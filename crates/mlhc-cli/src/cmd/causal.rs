@@ -10,8 +10,8 @@ use mlhc_causal::estimate::subgroup_effects;
 use mlhc_causal::refute::{refute, Refuter};
 use mlhc_causal::sensitivity::{epsilon_bounds, evalue_difference, EValues};
 use mlhc_causal::{
-    estimate, CausalData, CausalParams, Estimand, Estimate, Estimator, Formula, IpwForm, MatchingParams, OutcomeModel,
-    PropensityModel, RowAccount,
+    estimate, CausalData, CausalParams, Estimand, Estimate, Estimator, Formula, IpwForm, MatchingDistance,
+    MatchingParams, OutcomeModel, PropensityModel, RowAccount,
 };
 use mlhc_frame::{Column, Frame};
 use mlhc_learn::gbdt::GbdtParams;
@@ -184,6 +184,25 @@ pub struct EstimatorOpts {
     /// Match without replacement (greedy, ATT only).
     #[arg(long)]
     without_replacement: bool,
+    /// The matching distance.
+    #[arg(long, value_enum, default_value = "propensity")]
+    distance: DistanceArg,
+}
+
+/// Matching distances on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DistanceArg {
+    /// Logit of the propensity score.
+    Propensity,
+    /// Mahalanobis distance on the covariates (within the caliper on the propensity, if one is given).
+    Mahalanobis,
+}
+
+fn distance(d: DistanceArg) -> MatchingDistance {
+    match d {
+        DistanceArg::Propensity => MatchingDistance::PropensityLogit,
+        DistanceArg::Mahalanobis => MatchingDistance::Mahalanobis,
+    }
 }
 
 /// Arguments of `mlhc causal estimate`.
@@ -263,6 +282,9 @@ pub struct BalanceArgs {
     /// Match without replacement (greedy; ATT).
     #[arg(long)]
     without_replacement: bool,
+    /// The matching distance.
+    #[arg(long, value_enum, default_value = "propensity")]
+    distance: DistanceArg,
     /// Also write a love plot (absolute SMDs before/after) to this SVG file.
     #[arg(long)]
     svg: Option<PathBuf>,
@@ -359,7 +381,11 @@ fn estimator_params(c: &CommonArgs, o: &EstimatorOpts) -> CausalParams {
             IpwArg::Ht => IpwForm::HorvitzThompson,
         },
         bootstrap: o.bootstrap,
-        matching: MatchingParams { with_replacement: !o.without_replacement, caliper: o.caliper },
+        matching: MatchingParams {
+            distance: distance(o.distance),
+            with_replacement: !o.without_replacement,
+            caliper: o.caliper,
+        },
         ..base_params(c)
     }
 }
@@ -458,7 +484,11 @@ fn run_balance(a: BalanceArgs) -> anyhow::Result<ExitCode> {
     };
     let params = CausalParams {
         estimator,
-        matching: MatchingParams { with_replacement: !a.without_replacement, caliper: a.caliper },
+        matching: MatchingParams {
+            distance: distance(a.distance),
+            with_replacement: !a.without_replacement,
+            caliper: a.caliper,
+        },
         ..base_params(&a.common)
     };
     params.validate()?;
