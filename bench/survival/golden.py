@@ -96,3 +96,10 @@ v = [0.2888761393890148, 0.036365589097328545, -0.2791492592544156, 0.1784238146
 a = np.exp(X @ np.array(v[:7]) + v[7]); b = np.exp(v[8]); t = rossi.week.values; e = rossi.arrest.values
 logh = np.log(b) - np.log(a) + (b - 1) * np.log(t / a) - np.log1p((t / a) ** b)
 print("log-logistic loglik at mlhc estimate", repr(np.sum(e * logh - np.log1p((t / a) ** b))))
+
+# Martingale and deviance residuals (rows in the input order).
+cph = CoxPHFitter().fit(rossi, "week", "arrest")
+mres = cph.compute_residuals(rossi, "martingale").sort_index()
+dres = cph.compute_residuals(rossi, "deviance").sort_index()
+print("martingale rows 0..3", mres["martingale"].values[:4].tolist(), "sum", mres["martingale"].sum())
+print("deviance rows 0..3", dres["deviance"].values[:4].tolist())

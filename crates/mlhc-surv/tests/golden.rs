@@ -543,3 +543,24 @@ fn aft_rossi() {
     // (sum of E·log h(t) + log S(t), h and S of the log-logistic; bench/survival/golden.py's check):
     assert!((ll - -679.938_411_052_732_1).abs() < 1e-9);
 }
+
+#[test]
+fn cox_martingale_and_deviance_residuals_rossi() {
+    let r = rossi();
+    let m = CoxParams::default().fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest)).unwrap();
+    let mres = m.martingale_residuals(&r.x, &r.week, &r.arrest, None).unwrap();
+    let dres = m.deviance_residuals(&r.x, &r.week, &r.arrest, None).unwrap();
+    // cph.compute_residuals(rossi, "martingale" / "deviance"), rows 0..3 (lifelines' β is within 1e-9)
+    close(
+        &mres[..4],
+        &[0.897_867_786_690_709_4, 0.800_991_348_877_148_1, 0.670_026_980_189_076_5, -0.133_814_891_215_442_24],
+        1e-8,
+    );
+    close(
+        &dres[..4],
+        &[1.663_501_914_303_724_6, 1.275_472_958_040_478_2, 0.936_714_904_144_938_6, -0.517_329_471_836_743_9],
+        1e-8,
+    );
+    // Martingale residuals sum to 0 (the Breslow baseline makes each risk set's expected count match).
+    assert!(mres.iter().sum::<f64>().abs() < 1e-9);
+}

@@ -12,6 +12,7 @@
 
 mod fit;
 mod predict;
+mod residuals;
 mod robust;
 
 use serde::Serialize;
