@@ -16,18 +16,54 @@ use crate::error::{Error, Result};
 /// Runs the cascade forward over `x` in place, starting from states `zi` (two per section,
 /// transposed direct form II); the states are left at their final values.
 pub fn sosfilt_in_place(sos: &[Section], x: &mut [f64], zi: &mut [[f64; 2]]) {
-    for (s, z) in sos.iter().zip(zi.iter_mut()) {
-        let [b0, b1, b2, _, a1, a2] = *s;
-        let (mut z0, mut z1) = (z[0], z[1]);
-        for v in x.iter_mut() {
-            let xi = *v;
-            let y = b0 * xi + z0;
-            z0 = b1 * xi - a1 * y + z1;
-            z1 = b2 * xi - a2 * y;
-            *v = y;
+    // All sections advance together sample by sample: each section's recursion is a chain of
+    // dependent multiply-adds, and interleaving the chains lets them overlap in the CPU instead
+    // of paying each chain's latency in a separate pass.
+    let mut rest = (sos, zi);
+    while !rest.0.is_empty() {
+        let take = rest.0.len().min(3);
+        let (s_now, s_later) = rest.0.split_at(take);
+        let (z_now, z_later) = std::mem::take(&mut rest.1).split_at_mut(take);
+        match (s_now, z_now) {
+            ([a], [za]) => cascade::<1>(&[*a], std::slice::from_mut(za), x),
+            ([a, b], [za, zb]) => {
+                let mut z = [*za, *zb];
+                cascade::<2>(&[*a, *b], &mut z, x);
+                [*za, *zb] = z;
+            }
+            ([a, b, c], [za, zb, zc]) => {
+                let mut z = [*za, *zb, *zc];
+                cascade::<3>(&[*a, *b, *c], &mut z, x);
+                [*za, *zb, *zc] = z;
+            }
+            _ => unreachable!("take is between 1 and 3"),
         }
-        *z = [z0, z1];
+        rest = (s_later, z_later);
     }
+}
+
+/// `N` sections in one pass (transposed direct form II).
+#[inline]
+fn cascade<const N: usize>(sos: &[Section], z: &mut [[f64; 2]], x: &mut [f64]) {
+    let mut st = [[0.0f64; 2]; N];
+    let mut co = [[0.0f64; 5]; N];
+    for k in 0..N {
+        st[k] = z[k];
+        let [b0, b1, b2, _, a1, a2] = sos[k];
+        co[k] = [b0, b1, b2, a1, a2];
+    }
+    for v in x.iter_mut() {
+        let mut xi = *v;
+        for k in 0..N {
+            let [b0, b1, b2, a1, a2] = co[k];
+            let y = b0 * xi + st[k][0];
+            st[k][0] = b1 * xi - a1 * y + st[k][1];
+            st[k][1] = b2 * xi - a2 * y;
+            xi = y;
+        }
+        *v = xi;
+    }
+    z[..N].copy_from_slice(&st);
 }
 
 /// Causal filtering from rest (zero initial state).
@@ -79,7 +115,9 @@ pub fn filtfilt(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
     let mut z: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * ext[0], z[1] * ext[0]]).collect();
     sosfilt_in_place(sos, &mut ext, &mut z);
     ext.reverse();
-    Ok(ext[pad..pad + n].to_vec())
+    ext.truncate(pad + n);
+    ext.drain(..pad);
+    Ok(ext)
 }
 
 /// A second-order IIR notch at `f0` Hz with quality factor `q` (SciPy's `iirnotch`), as one section.

@@ -1,22 +1,21 @@
 //! Elgendi's two event-related moving averages (PLoS ONE 2013).
 
-use super::{argmax_abs, bandpass, flat_floor, moving_average, presence};
+use super::{argmax_abs, bandpass, flat_floor, moving_average_of, presence};
 use crate::error::Result;
 
 pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
     let bp = bandpass(x, fs, 8.0, 20.0, 3)?;
-    let energy: Vec<f64> = bp.iter().map(|v| v * v).collect();
+    let n = x.len();
     let w1 = ((0.097 * fs).round() as usize).max(1);
     let w2 = ((0.611 * fs).round() as usize).max(1);
-    let ma_qrs = moving_average(&energy, w1);
-    let ma_beat = moving_average(&energy, w2);
-    let alpha = 0.08 * energy.iter().sum::<f64>() / energy.len() as f64;
+    let ma_qrs = moving_average_of(n, w1, |i| bp[i] * bp[i]);
+    let ma_beat = moving_average_of(n, w2, |i| bp[i] * bp[i]);
+    let alpha = 0.08 * bp.iter().map(|v| v * v).sum::<f64>() / n as f64;
     let present = presence(&ma_qrs, fs, presence_ratio, flat_floor(x));
     let refractory = (0.25 * fs).round() as usize;
     let mut beats: Vec<usize> = Vec::new();
     let mut peaks: Vec<f64> = Vec::new();
     let mut i = 0;
-    let n = x.len();
     while i < n {
         if ma_qrs[i] <= ma_beat[i] + alpha {
             i += 1;
@@ -32,7 +31,7 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
             }
             i += 1;
         }
-        if i - start < w1 || !present[top_at] {
+        if i - start < w1 || !present.at(top_at) {
             continue;
         }
         let r = argmax_abs(&bp, start, i);

@@ -1,6 +1,6 @@
 //! Pan & Tompkins (1985), with zero-phase filters so the fiducial marks need no delay correction.
 
-use super::{argmax_abs, bandpass, flat_floor, moving_average, presence};
+use super::{argmax_abs, bandpass, flat_floor, moving_average_of, presence};
 use crate::error::Result;
 
 /// A local maximum of the integrated signal with the matching band-passed amplitude.
@@ -27,13 +27,15 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
     let bp = bandpass(x, fs, 5.0, 15.0, 2)?;
     let n = x.len();
     // Five-point derivative, centered: (2x[n+2] + x[n+1] − x[n−1] − 2x[n−2]) / 8, in units per sample.
-    let mut deriv = vec![0.0; n];
-    for i in 2..n.saturating_sub(2) {
-        deriv[i] = (2.0 * bp[i + 2] + bp[i + 1] - bp[i - 1] - 2.0 * bp[i - 2]) / 8.0;
-    }
-    let squared: Vec<f64> = deriv.iter().map(|d| d * d).collect();
+    let deriv = |i: usize| {
+        if i >= 2 && i + 2 < n {
+            (2.0 * bp[i + 2] + bp[i + 1] - bp[i - 1] - 2.0 * bp[i - 2]) / 8.0
+        } else {
+            0.0
+        }
+    };
     let w = ((0.150 * fs).round() as usize).max(1);
-    let mwi = moving_average(&squared, w);
+    let mwi = moving_average_of(n, w, |i| deriv(i).powi(2));
     let present = presence(&mwi, fs, presence_ratio, flat_floor(x) / 64.0);
     let half_qrs = (0.075 * fs).round() as usize;
     let refractory = (0.2 * fs).round() as usize;
@@ -42,11 +44,11 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
     // Candidates: local maxima of the integrated signal that clear the presence gate.
     let mut cands = Vec::new();
     for i in 1..n.saturating_sub(1) {
-        if present[i] && mwi[i] > mwi[i - 1] && mwi[i] >= mwi[i + 1] {
+        if present.at(i) && mwi[i] > mwi[i - 1] && mwi[i] >= mwi[i + 1] {
             let lo = i.saturating_sub(half_qrs);
             let hi = i + half_qrs + 1;
             let f = bp[argmax_abs(&bp, lo, hi)].abs();
-            let s = deriv[argmax_abs(&deriv, lo, hi)].abs();
+            let s = (lo..hi.min(n)).map(|k| deriv(k).abs()).fold(0.0, f64::max);
             cands.push(Candidate { at: i, integrated: mwi[i], filtered: f, slope: s });
         }
     }
