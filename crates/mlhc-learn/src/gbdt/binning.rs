@@ -74,13 +74,18 @@ fn midpoint(a: f32, b: f32) -> f32 {
     }
 }
 
-/// A feature matrix as bin indices, stored by column; absent entries hold their feature's missing bin.
+/// A feature matrix as bin indices, stored by column and by row; absent entries hold their feature's
+/// missing bin.
 #[derive(Debug, Clone)]
 pub struct BinnedMatrix {
     /// Rows.
     pub n_rows: usize,
-    /// `bins[j][i]`: the bin of feature `j` in row `i`.
+    /// `bins[j][i]`: the bin of feature `j` in row `i` (partitions and predictions read one feature).
     pub bins: Vec<Vec<u8>>,
+    /// `by_row[i * n_features + j]`: the same bins row by row. Histograms read every feature of a row,
+    /// and a leaf's rows are scattered: one contiguous run per row keeps that read to a cache line or
+    /// two instead of one line per feature.
+    pub by_row: Vec<u8>,
 }
 
 /// Computes one [`BinMapper`] per column of `x` from its present entries.
@@ -101,7 +106,14 @@ pub fn bin_matrix(x: &CsrMatrix, mappers: &[BinMapper]) -> BinnedMatrix {
             }
         }
     }
-    BinnedMatrix { n_rows: n, bins }
+    let p = bins.len();
+    let mut by_row = vec![0u8; n * p];
+    for (j, col) in bins.iter().enumerate() {
+        for (i, &b) in col.iter().enumerate() {
+            by_row[i * p + j] = b;
+        }
+    }
+    BinnedMatrix { n_rows: n, bins, by_row }
 }
 
 #[cfg(test)]

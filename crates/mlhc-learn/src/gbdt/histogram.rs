@@ -34,10 +34,9 @@ pub type Histograms = Vec<Vec<Sums>>;
 /// Builds the histograms of the rows `rows` (whose sums are `total`) for the features where
 /// `active[j]`. `gh[i] = [gᵢ, hᵢ]`; `n_bins[j]` counts feature `j`'s bins including the missing bin.
 ///
-/// Features are processed in groups, one group per rayon task, so that each pass over the rows reads
-/// `gh` once for several features (on a million rows `gh` is 16 MB, and reading it once per feature
-/// made the build memory-bound). Every feature's sums still run over `rows` in order, so neither the
-/// grouping nor the scheduling changes the result.
+/// Rows are read by row ([`BinnedMatrix::by_row`]), in at most `2 × threads` contiguous chunks, one
+/// rayon task each with its own accumulators; the chunks' sums are then added in chunk order. The
+/// result is therefore a function of the rows and the thread count alone, not of scheduling.
 ///
 /// The missing bin's sums are then replaced by `total − Σ observed bins` (LightGBM's most-frequent-bin
 /// trick), so they are exactly consistent with the leaf's totals.
@@ -49,60 +48,67 @@ pub fn build(
     n_bins: &[usize],
     total: Sums,
 ) -> Histograms {
-    let features: Vec<usize> = (0..x.bins.len()).filter(|&j| active[j]).collect();
-    // Two groups per thread balance the load; the size only affects speed.
-    let group = features.len().div_ceil(2 * rayon::current_num_threads().max(1)).clamp(1, 16);
-    let built: Vec<Vec<(usize, Vec<Sums>)>> =
-        features.par_chunks(group).map(|fs| build_group(x, rows, gh, fs, n_bins, total)).collect();
-    let mut out: Histograms = vec![Vec::new(); x.bins.len()];
-    for (j, h) in built.into_iter().flatten() {
-        out[j] = h;
-    }
-    out
-}
-
-fn build_group(
-    x: &BinnedMatrix,
-    rows: &[u32],
-    gh: &[[f64; 2]],
-    features: &[usize],
-    n_bins: &[usize],
-    total: Sums,
-) -> Vec<(usize, Vec<Sums>)> {
-    // (column, missing bin, offset of the feature's bins in the flat accumulators)
-    let mut layout: Vec<(&[u8], u8, usize)> = Vec::with_capacity(features.len());
+    let p = x.bins.len();
+    let features: Vec<usize> = (0..p).filter(|&j| active[j]).collect();
+    let mut offsets = Vec::with_capacity(features.len());
     let mut size = 0;
-    for &j in features {
-        // At most 255 observed bins, so the missing bin index fits in u8.
-        layout.push((x.bins[j].as_slice(), (n_bins[j] - 1) as u8, size));
+    for &j in &features {
+        offsets.push(size);
         size += n_bins[j];
     }
-    let mut acc = vec![[0.0f64; 2]; size];
-    let mut cnt = vec![0u32; size];
-    for &r in rows {
-        let r = r as usize;
-        let [g, h] = gh[r];
-        for &(col, _, off) in &layout {
-            // No branch on the missing bin: whether an entry is absent is unpredictable, and its slot
-            // is overwritten below anyway.
-            let k = off + col[r] as usize;
-            acc[k][0] += g;
-            acc[k][1] += h;
-            cnt[k] += 1;
+    let all_active = features.len() == p;
+    // Below a few thousand rows a second task costs more than it saves.
+    let chunk = rows.len().div_ceil(2 * rayon::current_num_threads().max(1)).max(4096);
+    // Gradient, hessian and count of a bin sit side by side (the count as an f64, exact below 2⁵³), so
+    // one update touches one place.
+    let partials: Vec<Vec<[f64; 3]>> = rows
+        .par_chunks(chunk.max(1))
+        .map(|rs| {
+            let mut acc = vec![[0.0f64; 3]; size];
+            for &r in rs {
+                let r = r as usize;
+                let [g, h] = gh[r];
+                let row = &x.by_row[r * p..(r + 1) * p];
+                // No branch on the missing bin: whether an entry is absent is unpredictable, and its
+                // slot is overwritten below anyway.
+                let mut add = |k: usize| {
+                    let a = &mut acc[k];
+                    a[0] += g;
+                    a[1] += h;
+                    a[2] += 1.0;
+                };
+                if all_active {
+                    for (&b, &off) in row.iter().zip(&offsets) {
+                        add(off + b as usize);
+                    }
+                } else {
+                    for (&j, &off) in features.iter().zip(&offsets) {
+                        add(off + row[j] as usize);
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    let mut parts = partials.into_iter();
+    let mut acc = parts.next().unwrap_or_else(|| vec![[0.0; 3]; size]);
+    for a in parts {
+        for (t, x) in acc.iter_mut().zip(&a) {
+            t[0] += x[0];
+            t[1] += x[1];
+            t[2] += x[2];
         }
     }
-    features
-        .iter()
-        .zip(&layout)
-        .map(|(&j, &(_, missing, off))| {
-            let missing = missing as usize;
-            let mut hist: Vec<Sums> =
-                (off..off + n_bins[j]).map(|k| Sums { g: acc[k][0], h: acc[k][1], n: cnt[k] }).collect();
-            let observed = hist[..missing].iter().fold(Sums::default(), |a, &b| a.add(b));
-            hist[missing] = total.sub(observed);
-            (j, hist)
-        })
-        .collect()
+    let mut out: Histograms = vec![Vec::new(); p];
+    for (&j, &off) in features.iter().zip(&offsets) {
+        let missing = n_bins[j] - 1;
+        let mut hist: Vec<Sums> =
+            (off..off + n_bins[j]).map(|k| Sums { g: acc[k][0], h: acc[k][1], n: acc[k][2] as u32 }).collect();
+        let observed = hist[..missing].iter().fold(Sums::default(), |a, &b| a.add(b));
+        hist[missing] = total.sub(observed);
+        out[j] = hist;
+    }
+    out
 }
 
 /// The sibling's histograms, `parent − child` (LightGBM's subtraction trick: only the smaller child is
