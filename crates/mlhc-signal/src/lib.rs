@@ -1,5 +1,6 @@
 //! Physiological signals for mlhc: WFDB and EDF readers, filters, QRS detection, beat scoring, HRV.
 
+pub mod edf;
 pub mod error;
 pub mod filter;
 pub mod hrv;

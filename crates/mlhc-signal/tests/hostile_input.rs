@@ -68,6 +68,25 @@ proptest! {
     }
 
     #[test]
+    fn edf_parser_never_panics(mut bytes in proptest::collection::vec(any::<u8>(), 0..1200), ns in 0usize..4, spr in 0usize..9) {
+        // Mostly well-formed headers with random bodies, so the parser gets past the first checks.
+        if bytes.len() >= 256 {
+            let put = |b: &mut Vec<u8>, at: usize, s: String| b[at..at + s.len()].copy_from_slice(s.as_bytes());
+            put(&mut bytes, 184, format!("{:<8}", 256 * (ns + 1)));
+            put(&mut bytes, 236, format!("{:<8}", 2));
+            put(&mut bytes, 244, format!("{:<8}", 1));
+            put(&mut bytes, 252, format!("{:<4}", ns));
+            for i in 0..ns {
+                let at = 256 + ns * 216 + 8 * i;
+                if bytes.len() >= at + 8 {
+                    put(&mut bytes, at, format!("{:<8}", spr));
+                }
+            }
+        }
+        let _ = mlhc_signal::edf::Edf::parse(&bytes);
+    }
+
+    #[test]
     fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64), f in 0usize..10, n in 0usize..64) {
         let _ = decode(FORMATS[f], &bytes, n);
     }
