@@ -335,3 +335,33 @@ pub fn propensity_scores(data: &CausalData, params: &CausalParams) -> Result<Vec
     let (x, p) = (&data.x.values, data.x.n_cols);
     Ok(crate::nuisance::fit_propensity(&params.propensity, x, p, &data.t_f64(), &data.x.names)?.predict(x, p))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{simulate, Scenario};
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let sim = simulate(Scenario::Nonlinear, 5000, 5, 3).unwrap();
+        let params = CausalParams {
+            estimator: Estimator::Aipw,
+            propensity: PropensityModel::Logistic { lambda: 0.0 },
+            outcome: OutcomeModel::Linear { lambda: 0.0 },
+            ..CausalParams::default()
+        };
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| estimate(&sim.data, &params).unwrap())
+        };
+        let (one, three) = (run(1), run(3));
+        assert_eq!(one.estimate.to_bits(), three.estimate.to_bits());
+        assert_eq!(one.se.to_bits(), three.se.to_bits());
+        let boot = CausalParams { estimator: Estimator::TLearner, bootstrap: 8, ..params.clone() };
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| estimate(&sim.data, &boot).unwrap())
+        };
+        assert_eq!(run(1), run(3));
+    }
+}
