@@ -139,20 +139,21 @@ impl Edf {
         ] {
             cols.push((0..ns).map(|_| field(bytes, &mut at, len, what)).collect::<Result<_>>()?);
         }
-        let mut signals = Vec::with_capacity(ns);
-        for i in 0..ns {
-            signals.push(EdfSignal {
-                label: cols[0][i].clone(),
-                transducer: cols[1][i].clone(),
-                dimension: cols[2][i].clone(),
-                physical_min: num(&cols[3][i], "physical minimum")?,
-                physical_max: num(&cols[4][i], "physical maximum")?,
-                digital_min: num(&cols[5][i], "digital minimum")?,
-                digital_max: num(&cols[6][i], "digital maximum")?,
-                prefilter: cols[7][i].clone(),
-                samples_per_record: num(&cols[8][i], "samples per record")?,
-            });
-        }
+        let signals = (0..ns)
+            .map(|i| {
+                Ok(EdfSignal {
+                    label: cols[0][i].clone(),
+                    transducer: cols[1][i].clone(),
+                    dimension: cols[2][i].clone(),
+                    physical_min: num(&cols[3][i], "physical minimum")?,
+                    physical_max: num(&cols[4][i], "physical maximum")?,
+                    digital_min: num(&cols[5][i], "digital minimum")?,
+                    digital_max: num(&cols[6][i], "digital maximum")?,
+                    prefilter: cols[7][i].clone(),
+                    samples_per_record: num(&cols[8][i], "samples per record")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         if let Some(s) = signals.iter().find(|s| !s.is_annotation() && s.digital_min >= s.digital_max) {
             return Err(eerr(format!(
                 "signal {:?} has digital minimum {} not below maximum {}",
@@ -249,8 +250,11 @@ impl Edf {
     }
 }
 
+/// One time-stamped annotation list: onset, duration, texts.
+type Tal = (f64, Option<f64>, Vec<String>);
+
 /// Time-stamped annotation lists: `+onset[\x15duration]\x14text\x14text…\x14\x00`, zero-padded.
-fn parse_tals(chunk: &[u8]) -> Result<Vec<(f64, Option<f64>, Vec<String>)>> {
+fn parse_tals(chunk: &[u8]) -> Result<Vec<Tal>> {
     let mut out = Vec::new();
     for tal in chunk.split(|b| *b == 0).filter(|t| !t.is_empty()) {
         let mut parts = tal.split(|b| *b == 0x14);
