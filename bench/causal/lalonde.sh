@@ -31,4 +31,7 @@ run "tlearner (boosted trees)" --estimator tlearner --estimand att
 run "xlearner (boosted trees)" --estimator xlearner --estimand att --propensity-lambda 0
 run "drlearner (boosted trees)" --estimator drlearner --estimand att --propensity-lambda 0
 run "matching (1:1, replacement, caliper 0.2 sd)" --estimator matching --estimand att --propensity-lambda 0 --caliper 0.2
+run "ipw, trimmed to e in [0.01, 0.99]" --estimator ipw --estimand att --propensity-lambda 0 --trim 0.01
+run "aipw (linear), trimmed to e in [0.01, 0.99]" --estimator aipw --estimand att --propensity-lambda 0 --trim 0.01 --outcome-model linear
 run "ipw ATE (for contrast)" --estimator ipw --propensity-lambda 0
+run "ipw ATE, trimmed to e in [0.01, 0.99]" --estimator ipw --propensity-lambda 0 --trim 0.01

@@ -186,6 +186,11 @@ fn lalonde_observational_recovery() {
     // statsmodels GLM propensity, Hajek ATT: 1501.695640.
     close(ipw.estimate, 1501.695640, 1e-3);
     assert!(ipw.ci_low < 1794.34 && 1794.34 < ipw.ci_high, "{ipw:?}");
+    // Trimming to propensities in [0.01, 0.99] keeps the treated and the few comparable controls.
+    let trimmed =
+        estimate(&data, &CausalParams { estimator: Estimator::Ipw, trim: Some(0.01), ..att.clone() }).unwrap();
+    assert_eq!(trimmed.n + trimmed.n_trimmed, 16177);
+    assert!(trimmed.n < 2000 && trimmed.n_treated <= 185, "{} rows, {} treated", trimmed.n, trimmed.n_treated);
     let ov = overlap(ipw.propensity.as_ref().unwrap(), &data.treatment, 0.01, 10);
     // Poor overlap: most CPS controls have propensities near 0.
     assert!(ov.auc > 0.95 && ov.control.median < 0.001, "{ov:?}");

@@ -131,6 +131,10 @@ pub struct CausalParams {
     pub folds: usize,
     /// Propensities are clipped to `[clip, 1 − clip]`, `clip` in `[0, 0.5)`. By default 0.01.
     pub clip: f64,
+    /// Trimming: rows whose (in-sample) propensity lies outside `[trim, 1 − trim]` are dropped before
+    /// estimation, which changes the estimand to the effect in the overlap population (Crump et al.
+    /// 2009); `trim` in `(0, 0.5)`. By default `None` (no trimming).
+    pub trim: Option<f64>,
     /// The IPW form. By default [`IpwForm::Hajek`].
     pub ipw: IpwForm,
     /// Matching settings. By default 1:1 with replacement, no caliper.
@@ -150,6 +154,7 @@ impl Default for CausalParams {
             outcome: OutcomeModel::default_gbdt(),
             folds: 5,
             clip: 0.01,
+            trim: None,
             ipw: IpwForm::Hajek,
             matching: MatchingParams::default(),
             bootstrap: 200,
@@ -164,6 +169,11 @@ impl CausalParams {
         let bad = |name, message: String| Err(Error::InvalidParam { name, message });
         if !(0.0..0.5).contains(&self.clip) {
             return bad("clip", format!("must be in [0, 0.5), got {}", self.clip));
+        }
+        if let Some(t) = self.trim {
+            if !(t > 0.0 && t < 0.5) {
+                return bad("trim", format!("must be in (0, 0.5), got {t}"));
+            }
         }
         if self.folds < 2 {
             return bad("folds", format!("must be at least 2, got {}", self.folds));
@@ -218,6 +228,8 @@ pub struct Estimate {
     pub weights: Option<Vec<f64>>,
     /// Rows left unmatched by the caliper (matching only; they are excluded from the estimate).
     pub n_unmatched: usize,
+    /// Rows dropped by trimming ([`CausalParams::trim`]); `n` counts the rows kept.
+    pub n_trimmed: usize,
 }
 
 /// What one run of an estimator gives, before inference.
@@ -284,6 +296,14 @@ fn resample(data: &CausalData, rng: &mut Rng) -> Vec<usize> {
 /// Estimates the effect of the treatment with its standard error and 95% interval.
 pub fn estimate(data: &CausalData, params: &CausalParams) -> Result<Estimate> {
     params.validate()?;
+    if let Some(a) = params.trim {
+        let e = propensity_scores(data, params)?;
+        let rows: Vec<usize> = (0..data.n()).filter(|&i| e[i] >= a && e[i] <= 1.0 - a).collect();
+        let sub = data.select(&rows);
+        let mut est = estimate(&sub, &CausalParams { trim: None, ..params.clone() })?;
+        est.n_trimmed = data.n() - rows.len();
+        return Ok(est);
+    }
     let n = data.n();
     let n1 = data.n_treated();
     if n1 < 2 || n - n1 < 2 {
@@ -326,6 +346,7 @@ pub fn estimate(data: &CausalData, params: &CausalParams) -> Result<Estimate> {
         propensity: p.propensity,
         weights: p.weights,
         n_unmatched: p.n_unmatched,
+        n_trimmed: 0,
     })
 }
 

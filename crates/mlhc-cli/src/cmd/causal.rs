@@ -152,6 +152,10 @@ pub struct CommonArgs {
     /// Clip propensities to [clip, 1 - clip].
     #[arg(long, default_value_t = 0.01)]
     pub clip: f64,
+    /// Drop rows whose propensity is outside [trim, 1 - trim] before estimating (the effect in the
+    /// overlap population) [default: no trimming].
+    #[arg(long)]
+    pub trim: Option<f64>,
     /// Seed of folds, bootstrap draws and tree fits.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -336,6 +340,7 @@ fn base_params(c: &CommonArgs) -> CausalParams {
             }),
         },
         clip: c.clip,
+        trim: c.trim,
         seed: c.seed,
         ..CausalParams::default()
     }
@@ -445,6 +450,10 @@ fn run_estimate(a: EstimateArgs) -> anyhow::Result<ExitCode> {
             out.n_treated,
             out.n_dropped
         );
+        if est.n_trimmed > 0 {
+            let t = params.trim.unwrap_or(0.0);
+            println!("{} rows trimmed for a propensity outside [{t}, {}]", est.n_trimmed, 1.0 - t);
+        }
         if est.n_unmatched > 0 {
             println!("{} units had no match within the caliper", est.n_unmatched);
         }
@@ -477,6 +486,9 @@ struct BalanceJson {
 }
 
 fn run_balance(a: BalanceArgs) -> anyhow::Result<ExitCode> {
+    if a.common.trim.is_some() {
+        bail!("--trim applies to estimate and refute only");
+    }
     let (data, rows) = load(&a.common)?;
     let (estimator, method) = match a.method {
         BalanceMethod::Ipw => (Estimator::Ipw, "ipw"),
@@ -564,6 +576,9 @@ struct SensitivityJson {
 }
 
 fn run_sensitivity(a: SensitivityArgs) -> anyhow::Result<ExitCode> {
+    if a.common.trim.is_some() {
+        bail!("--trim applies to estimate and refute only");
+    }
     let (data, _) = load(&a.common)?;
     let params = CausalParams { estimator: Estimator::Ipw, estimand: Estimand::Ate, ..base_params(&a.common) };
     if matches!(a.common.estimand, EstimandArg::Att) {
@@ -647,6 +662,9 @@ fn run_refute(a: RefuteArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_subgroups(a: SubgroupArgs) -> anyhow::Result<ExitCode> {
+    if a.common.trim.is_some() {
+        bail!("--trim applies to estimate and refute only");
+    }
     let frame = Frame::read(&a.common.data).with_context(|| format!("reading {}", a.common.data.display()))?;
     let (data, rows) = load(&a.common)?;
     let labels: Vec<String> = match frame.column(&a.by)? {
