@@ -9,6 +9,13 @@
 //! (this crate's dense [`glm`]) or boosted trees (mlhc-learn); outcome models are linear or boosted
 //! trees, fitted per treatment arm.
 //!
+//! Around the estimators: [`balance`] (standardized mean differences before/after weighting or
+//! matching, a love-plot SVG, overlap and propensity-calibration diagnostics), [`sensitivity`]
+//! (E-values, bounds on the IP-weighted ATE when propensities are off by a relative ε), [`refute`]
+//! (placebo treatment, random common cause, data subset — each refitting every model), subgroup
+//! effects from cross-fitted doubly robust scores ([`estimate::subgroup_effects`]) and [`sim`]
+//! (simulated studies with known effects).
+//!
 //! The estimators follow Hernán & Robins, *Causal Inference: What If* (IPW, standardization), and
 //! EconML / DoWhy / causallib for AIPW, the meta-learners and matching. Golden tests reproduce the
 //! book's NHEFS numbers (IP-weighted effect of quitting smoking on weight gain, 3.4 kg) and the LaLonde

@@ -68,6 +68,21 @@ fn missing_values_are_errors_naming_the_row_or_column() {
         String::from_utf8_lossy(&out.stderr),
         format!("error: reading {}: covariate column \"pregnancies\" has a missing value at row 0\n", nhefs())
     );
+    let data = nhefs();
+    let out = mlhc(&[
+        "causal",
+        "estimate",
+        &data,
+        "--treatment",
+        "education",
+        "--outcome",
+        "wt82_71",
+        "--drop-missing-outcome",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: reading {data}: treatment \"education\" at row 1 is 2; a binary treatment (0/1) is required\n")
+    );
     let out = causal("estimate", &["--covariates", "age + I(age^2", "--drop-missing-outcome"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
