@@ -103,6 +103,34 @@ fn hrv_from_reference_beats() {
 }
 
 #[test]
+fn plot_writes_an_svg_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("w.svg");
+    let rec = physio("100");
+    let out = mlhc(&[
+        "signal",
+        "plot",
+        rec.to_str().unwrap(),
+        "--start",
+        "60",
+        "--seconds",
+        "5",
+        "--ref",
+        "atr",
+        "--test",
+        "qrs",
+        "-o",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("100 MLII 60.0-65.0 s"));
+    // 100.atr has 6 beats between 60 and 65 s, and 100.qrs marks the same 6.
+    assert_eq!(text.matches(r##"fill="#2ca02c">N</text>"##).count(), 6);
+    assert_eq!(text.matches(r##"stroke="#d62728" stroke-width="2""##).count(), 6);
+}
+
+#[test]
 fn bad_input_is_a_one_line_error() {
     let out = mlhc(&["signal", "info", "/nonexistent/rec", "--json"]);
     assert!(!out.status.success());

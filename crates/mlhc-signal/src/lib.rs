@@ -14,6 +14,7 @@
 //! - [`score`]: beat-by-beat comparison like PhysioNet's `bxb` (sensitivity, PPV, F1).
 //! - [`hrv`]: RR cleaning, SDNN, RMSSD, pNN50, Poincaré SD1/SD2 (NeuroKit2's definitions), and
 //!   Lomb–Scargle LF/HF.
+//! - [`plot`]: an SVG of a signal window with detected and reference beats.
 //! - [`synth`]: synthetic ECG with known beats.
 //!
 //! The readers and the filter design are written here rather than taken from crates: no Rust
@@ -41,6 +42,7 @@ pub mod edf;
 pub mod error;
 pub mod filter;
 pub mod hrv;
+pub mod plot;
 pub mod qrs;
 pub mod score;
 pub mod synth;

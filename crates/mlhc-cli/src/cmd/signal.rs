@@ -1,4 +1,4 @@
-//! `mlhc signal info|detect|score|hrv`.
+//! `mlhc signal info|detect|score|hrv|plot`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,6 +91,36 @@ Example:\n  mlhc signal hrv testdata/physio/100 --annotator atr --json")]
         #[arg(long)]
         json: bool,
     },
+    /// Draw a window of one channel as SVG, with test detections and reference labels.
+    #[command(
+        after_help = "Example:\n  mlhc signal plot testdata/physio/100 --start 60 --seconds 10 --ref atr --test qrs -o 100.svg"
+    )]
+    Plot(Box<PlotArgs>),
+}
+
+/// Options of `mlhc signal plot` (boxed in the enum to keep it small).
+#[derive(Debug, clap::Args)]
+pub struct PlotArgs {
+    /// The record (path without extension).
+    record: PathBuf,
+    /// The channel to draw. By default, 0.
+    #[arg(long, default_value_t = 0)]
+    channel: usize,
+    /// Start of the window in seconds. By default, 0.
+    #[arg(long, default_value_t = 0.0)]
+    start: f64,
+    /// Length of the window in seconds. By default, 10.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Reference annotator to label along the top, if any.
+    #[arg(long = "ref")]
+    reference: Option<String>,
+    /// Test annotator whose beats are marked on the trace, if any.
+    #[arg(long)]
+    test: Option<String>,
+    /// The SVG file to write.
+    #[arg(short, long)]
+    output: PathBuf,
 }
 
 /// `info --json` output: the header with defaults applied.
@@ -285,6 +315,49 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                     s.fn_
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        SignalCommand::Plot(a) => {
+            let rec = Record::read(&a.record).with_context(|| format!("cannot read record {}", a.record.display()))?;
+            if a.channel >= rec.digital.len() {
+                bail!("channel {} does not exist: the record has {} signals", a.channel, rec.digital.len());
+            }
+            if !(a.start.is_finite() && a.start >= 0.0 && a.seconds.is_finite() && a.seconds > 0.0) {
+                bail!(
+                    "--start {} and --seconds {} must be a non-negative start and a positive length",
+                    a.start,
+                    a.seconds
+                );
+            }
+            let spf = i64::from(rec.header.signals[a.channel].samples_per_frame);
+            let fs = rec.signal_fs(a.channel);
+            let signal = rec.physical(a.channel).values;
+            let to_signal = |anns: Vec<Annotation>| -> Vec<(i64, String)> {
+                anns.into_iter().map(|x| (x.sample * spf, x.code.symbol().unwrap_or("?").to_string())).collect()
+            };
+            let reference = match &a.reference {
+                Some(ext) => to_signal(read_ann(&a.record, ext)?),
+                None => Vec::new(),
+            };
+            let detections: Vec<i64> = match &a.test {
+                Some(ext) => to_signal(read_ann(&a.record, ext)?).into_iter().map(|(s, _)| s).collect(),
+                None => Vec::new(),
+            };
+            let name = &rec.header.signals[a.channel].description;
+            let title = format!("{} {name} {:.1}-{:.1} s", record_name(&a.record), a.start, a.start + a.seconds);
+            let svg = mlhc_signal::plot::svg(&mlhc_signal::plot::PlotWindow {
+                signal: &signal,
+                fs,
+                start: (a.start * fs).round() as usize,
+                len: (a.seconds * fs).round() as usize,
+                detections: &detections,
+                reference: &reference,
+                title: &title,
+                units: &rec.header.signals[a.channel].units,
+            })
+            .context("cannot draw the window")?;
+            std::fs::write(&a.output, svg).with_context(|| format!("cannot write {}", a.output.display()))?;
+            eprintln!("wrote {}", a.output.display());
             Ok(ExitCode::SUCCESS)
         }
         SignalCommand::Hrv { record, annotator, all_beats, no_clean, json } => {
