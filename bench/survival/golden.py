@@ -103,3 +103,12 @@ mres = cph.compute_residuals(rossi, "martingale").sort_index()
 dres = cph.compute_residuals(rossi, "deviance").sort_index()
 print("martingale rows 0..3", mres["martingale"].values[:4].tolist(), "sum", mres["martingale"].sum())
 print("deviance rows 0..3", dres["deviance"].values[:4].tolist())
+
+# Schoenfeld residuals (event rows, input order) and the proportional-hazards test. lifelines' "rank"
+# transform numbers tied events by its (unstable) sort order, so the order-free transforms are compared.
+from lifelines.statistics import proportional_hazard_test
+sres = cph.compute_residuals(rossi, "schoenfeld").sort_index()
+print("schoenfeld first rows", sres.index[:2].tolist(), sres.values[:2].tolist())
+for tt in ["identity", "log", "km"]:
+    res = proportional_hazard_test(cph, rossi, time_transform=tt)
+    print("ph test", tt, res.test_statistic.tolist(), res.p_value.tolist())

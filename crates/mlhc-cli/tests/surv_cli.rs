@@ -290,3 +290,24 @@ fn cox_streams_predicted_survival_to_csv() {
     assert!(lines[432].starts_with("431,"));
     assert!(!dir.path().join("curves.csv.tmp").exists());
 }
+
+#[test]
+fn cox_ph_test_in_json() {
+    let v = json(&mlhc(&[
+        "surv",
+        "cox",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--ph-test",
+        "km",
+        "--json",
+    ]));
+    // lifelines 0.30.3 proportional_hazard_test(cph, rossi, time_transform="km"): age 11.030294 (p 0.000896)
+    let age = &v["ph_test"]["tests"][1];
+    assert_eq!(age["name"], "age");
+    assert!((age["statistic"].as_f64().unwrap() - 11.030_294).abs() < 1e-6);
+    assert_eq!(v["ph_test"]["transform"], "kaplanmeier");
+}

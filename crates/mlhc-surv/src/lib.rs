@@ -49,7 +49,10 @@ pub mod table;
 
 pub use aft::{AftCoefficient, AftFamily, AftModel, AftParams};
 pub use concordance::{harrell_c, uno_c, Concordance};
-pub use cox::{BaselineHazard, CoefficientSummary, CoxData, CoxModel, CoxParams, SurvivalCurves, Ties};
+pub use cox::{
+    BaselineHazard, CoefficientSummary, CoxData, CoxModel, CoxParams, PhTest, Schoenfeld, SurvivalCurves, Ties,
+    TimeTransform,
+};
 pub use error::{Error, Result};
 pub use evaluate::{holdout, random_split, EvalSpec, Evaluation, Model};
 pub use km::{KaplanMeier, KmPoint, KmRow, Median};

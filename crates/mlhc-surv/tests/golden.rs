@@ -564,3 +564,80 @@ fn cox_martingale_and_deviance_residuals_rossi() {
     // Martingale residuals sum to 0 (the Breslow baseline makes each risk set's expected count match).
     assert!(mres.iter().sum::<f64>().abs() < 1e-9);
 }
+
+#[test]
+fn cox_schoenfeld_residuals_and_ph_test_rossi() {
+    let r = rossi();
+    let m = CoxParams::default().fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest)).unwrap();
+    let s = m.schoenfeld_residuals(&r.x, &r.week, &r.arrest, None, None).unwrap();
+    assert_eq!(s.rows.len(), 114);
+    // cph.compute_residuals(rossi, "schoenfeld").sort_index(): rows 0 and 1
+    assert_eq!(&s.rows[..2], &[0, 1]);
+    close(
+        &s.values[..14],
+        &[
+            -0.414_296_762_583_067_86,
+            4.286_793_397_475_851,
+            0.108_004_007_985_133_65,
+            -0.455_949_540_080_647_5,
+            -0.069_787_756_158_207_48,
+            0.399_005_382_646_980_8,
+            -0.856_092_801_516_046_7,
+            -0.409_171_477_127_810_8,
+            -4.640_836_014_872_48,
+            0.104_340_966_403_315_25,
+            -0.445_701_438_262_416_5,
+            -0.067_420_849_063_940_26,
+            0.397_871_470_034_620_4,
+            4.117_587_071_177_029,
+        ],
+        1e-7,
+    );
+    // proportional_hazard_test(cph, rossi, time_transform=...).test_statistic (lifelines' "rank" numbers
+    // tied events by its unstable sort order, so the order-free transforms are compared)
+    let cases = [
+        (
+            mlhc_surv::TimeTransform::Identity,
+            [
+                0.056_170_783_360_834_36,
+                12.061_382_648_592_32,
+                1.486_087_858_358_300_6,
+                6.934_835_114_485_227,
+                0.754_401_416_353_970_5,
+                0.122_041_576_317_123_06,
+                0.010_891_709_613_611_621,
+            ],
+        ),
+        (
+            mlhc_surv::TimeTransform::Log,
+            [
+                0.491_364_526_059_240_9,
+                13.073_811_154_809_245,
+                1.031_124_033_053_294_5,
+                5.539_753_797_240_947,
+                1.029_274_185_722_885_5,
+                0.010_496_111_891_878_232,
+                0.384_018_831_827_053_93,
+            ],
+        ),
+        (
+            mlhc_surv::TimeTransform::KaplanMeier,
+            [
+                0.019_130_026_636_667_654,
+                11.030_293_836_479_157,
+                1.437_456_146_740_426,
+                7.475_471_350_548_021_5,
+                0.600_874_178_021_307_3,
+                0.115_720_965_177_268_99,
+                0.022_545_537_329_335_046,
+            ],
+        ),
+    ];
+    for (transform, want) in cases {
+        let t = m.proportional_hazards_test(&r.x, &r.week, &r.arrest, None, transform).unwrap();
+        close(&t.statistic, &want, 1e-6);
+    }
+    // p for age (identity): 0.0005147709847625492
+    let t = m.proportional_hazards_test(&r.x, &r.week, &r.arrest, None, mlhc_surv::TimeTransform::Identity).unwrap();
+    assert!((t.p_value[1] - 0.000_514_770_984_762_549_2).abs() < 1e-9);
+}

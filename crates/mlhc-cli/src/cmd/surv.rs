@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use mlhc_frame::Frame;
 use mlhc_surv::{
     holdout, logrank_test, random_split, AftFamily, AftParams, CoxData, CoxParams, EvalSpec, KaplanMeier, Model, Roles,
-    SurvivalTable, Ties,
+    SurvivalTable, Ties, TimeTransform,
 };
 use serde_json::json;
 
@@ -95,6 +95,10 @@ testdata/survival/rossi.csv --duration week --event arrest --json")]
         /// The CSV file for --predict-times (written to a temporary file, then renamed into place).
         #[arg(long, requires = "predict_times")]
         predict_out: Option<PathBuf>,
+        /// Also test proportional hazards per covariate (scaled Schoenfeld residuals against transformed
+        /// time, lifelines' proportional_hazard_test). By default, no test.
+        #[arg(long, value_enum)]
+        ph_test: Option<TransformArg>,
         /// Rows per predicted chunk; memory for predictions is bounded by chunk × times. By default, 65536.
         #[arg(long, default_value_t = 65_536)]
         chunk_rows: usize,
@@ -177,6 +181,17 @@ pub enum ModelArg {
     LogNormal,
     /// Log-logistic AFT.
     LogLogistic,
+}
+
+/// `--ph-test`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TransformArg {
+    /// g(t) = t.
+    Identity,
+    /// g(t) = log t.
+    Log,
+    /// g(t) = 1 − Kaplan–Meier S(t).
+    Km,
 }
 
 /// `--family`.
@@ -309,6 +324,7 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             alpha,
             predict_times,
             predict_out,
+            ph_test,
             chunk_rows,
             json,
         } => {
@@ -328,7 +344,12 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
                 }
                 _ => None,
             };
-            cox(&input.data, &roles, &params, predict.as_ref(), json)
+            let ph_test = ph_test.map(|t| match t {
+                TransformArg::Identity => TimeTransform::Identity,
+                TransformArg::Log => TimeTransform::Log,
+                TransformArg::Km => TimeTransform::KaplanMeier,
+            });
+            cox(&input.data, &roles, &params, predict.as_ref(), ph_test, json)
         }
     }
 }
@@ -507,6 +528,7 @@ fn cox(
     roles: &Roles,
     params: &CoxParams,
     predict: Option<&Predict>,
+    ph_test: Option<TimeTransform>,
     as_json: bool,
 ) -> anyhow::Result<ExitCode> {
     let t = load(path, roles)?;
@@ -535,7 +557,15 @@ fn cox(
                    "ci_low": c.ci_low, "ci_high": c.ci_high})
         })
         .collect();
-    let out = json!({
+    let ph = match ph_test {
+        Some(transform) => Some(
+            model
+                .proportional_hazards_test(&t.x, &t.durations, &t.events, data.strata, transform)
+                .context("proportional-hazards test")?,
+        ),
+        None => None,
+    };
+    let mut out = json!({
         "coefficients": coefficients,
         "concordance": model.concordance,
         "log_likelihood": model.log_likelihood,
@@ -549,6 +579,12 @@ fn cox(
         "strata": t.strata.as_ref().map(|s| s.levels.clone()),
         "iterations": model.iterations,
     });
+    if let Some(ph) = &ph {
+        let rows: Vec<_> = (0..ph.names.len())
+            .map(|j| json!({"name": ph.names[j], "statistic": ph.statistic[j], "p": ph.p_value[j]}))
+            .collect();
+        out["ph_test"] = json!({"transform": format!("{:?}", ph.transform).to_lowercase(), "tests": rows});
+    }
     if as_json {
         ui::print_json(&out)?;
     } else {
@@ -586,6 +622,12 @@ fn cox(
         }
         if t.n_dropped > 0 {
             println!("  ({} rows with missing values dropped)", t.n_dropped);
+        }
+        if let Some(ph) = &ph {
+            println!("proportional-hazards test ({:?} time), chi2 on 1 df:", ph.transform);
+            for j in 0..ph.names.len() {
+                println!("  {:<24} {:>10.4} p {:.4}", ph.names[j], ph.statistic[j], ph.p_value[j]);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -18,6 +18,7 @@ mod robust;
 use serde::Serialize;
 
 pub use predict::SurvivalCurves;
+pub use residuals::{PhTest, Schoenfeld, TimeTransform};
 
 use crate::error::Result;
 use crate::special::{normal_quantile, normal_sf};
