@@ -1,6 +1,6 @@
 //! `mlhc nlp annotate|evaluate|deid`: clinical text through mlhc-nlp's rule-based pipeline.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -224,7 +224,9 @@ fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
         std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
         let text = decode(bytes, "standard input");
         let a = pipeline.annotate(&text);
-        print_one(&args, None, &text, &a)?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        print_one(&mut out, &args, None, &text, &a)?;
+        out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.input.is_dir() {
@@ -239,26 +241,32 @@ fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
             .build()
             .context("cannot start worker threads")?;
         let t0 = Instant::now();
-        let results: Vec<anyhow::Result<(PathBuf, String, Annotation)>> = pool.install(|| {
-            files
-                .par_iter()
-                .map(|p| {
-                    let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-                    let text = decode(bytes, &p.display().to_string());
-                    let a = pipeline.annotate(&text);
-                    Ok((p.clone(), text, a))
-                })
-                .collect()
-        });
-        let annotate_s = t0.elapsed().as_secs_f64();
         let mut n_targets = 0usize;
-        for r in results {
-            let (p, text, a) = r?;
-            n_targets += a.targets.len();
-            print_one(&args, Some(&p), &text, &a)?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        // Notes are annotated in parallel a chunk at a time and printed in file order, so memory
+        // holds one chunk of annotations, not the whole folder's.
+        for chunk in files.chunks(512) {
+            let results: Vec<anyhow::Result<(String, Annotation)>> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|p| {
+                        let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+                        let text = decode(bytes, &p.display().to_string());
+                        let a = pipeline.annotate(&text);
+                        Ok((text, a))
+                    })
+                    .collect()
+            });
+            for (p, r) in chunk.iter().zip(results) {
+                let (text, a) = r?;
+                n_targets += a.targets.len();
+                print_one(&mut out, &args, Some(p), &text, &a)?;
+            }
         }
+        out.flush()?;
+        let annotate_s = t0.elapsed().as_secs_f64();
         eprintln!(
-            "{} notes, {} targets; lexicon and rules loaded in {:.3} s ({} terms); annotated in {:.3} s ({:.0} notes/s)",
+            "{} notes, {} targets; lexicon and rules loaded in {:.3} s ({} terms); annotated and printed in {:.3} s ({:.0} notes/s)",
             files.len(),
             n_targets,
             load_s,
@@ -271,31 +279,56 @@ fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
     let text = decode(bytes, &args.input.display().to_string());
     let a = pipeline.annotate(&text);
-    print_one(&args, None, &text, &a)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    print_one(&mut out, &args, None, &text, &a)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_one(args: &AnnotateArgs, file: Option<&Path>, text: &str, a: &Annotation) -> anyhow::Result<()> {
+/// One note's annotation as printed by `annotate --json`.
+#[derive(serde::Serialize)]
+struct NoteJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    sentences: Vec<SpanJson>,
+    sections: &'a [mlhc_nlp::section::Section],
+    targets: &'a [mlhc_nlp::pipeline::Target],
+}
+
+/// A byte range.
+#[derive(serde::Serialize)]
+struct SpanJson {
+    start: usize,
+    end: usize,
+}
+
+fn print_one(
+    out: &mut dyn Write,
+    args: &AnnotateArgs,
+    file: Option<&Path>,
+    text: &str,
+    a: &Annotation,
+) -> anyhow::Result<()> {
     if args.json {
-        let sentences: Vec<_> =
-            a.sentences.iter().map(|s| serde_json::json!({"start": s.start, "end": s.end})).collect();
-        let mut v = serde_json::json!({
-            "sentences": sentences,
-            "sections": a.sections,
-            "targets": a.targets,
-        });
-        if let Some(f) = file {
-            v["file"] = serde_json::Value::String(f.display().to_string());
+        let note = NoteJson {
+            file: file.map(|f| f.display().to_string()),
+            sentences: a.sentences.iter().map(|s| SpanJson { start: s.start, end: s.end }).collect(),
+            sections: &a.sections,
+            targets: &a.targets,
+        };
+        if file.is_some() {
             // One object per line for folders.
-            println!("{}", serde_json::to_string(&v)?);
-            return Ok(());
+            serde_json::to_writer(&mut *out, &note)?;
+        } else {
+            serde_json::to_writer_pretty(&mut *out, &note)?;
         }
-        return ui::print_json(&v);
+        writeln!(out)?;
+        return Ok(());
     }
     if let Some(f) = file {
-        println!("== {}", f.display());
+        writeln!(out, "== {}", f.display())?;
     }
-    println!("{} sentences, {} sections, {} targets", a.sentences.len(), a.sections.len(), a.targets.len());
+    writeln!(out, "{} sentences, {} sections, {} targets", a.sentences.len(), a.sections.len(), a.targets.len())?;
     for t in &a.targets {
         let mut flags = Vec::new();
         for (on, name) in [
@@ -314,7 +347,8 @@ fn print_one(args: &AnnotateArgs, file: Option<&Path>, text: &str, a: &Annotatio
         } else {
             t.codes.join(",")
         };
-        println!(
+        writeln!(
+            out,
             "{:>6}-{:<6} {:<30} {:<18} {:<22} {}",
             t.start,
             t.end,
@@ -322,7 +356,7 @@ fn print_one(args: &AnnotateArgs, file: Option<&Path>, text: &str, a: &Annotatio
             codes,
             t.section.as_deref().unwrap_or("-"),
             if flags.is_empty() { "affirmed".to_string() } else { flags.join(",") }
-        );
+        )?;
     }
     Ok(())
 }
