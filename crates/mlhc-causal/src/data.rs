@@ -65,6 +65,14 @@ impl CausalData {
         covariates: Option<&Formula>,
         drop_missing_outcome: bool,
     ) -> Result<(CausalData, RowAccount)> {
+        if let Some(f) = covariates {
+            if let Some(c) = f.columns().into_iter().find(|c| c == treatment || c == outcome) {
+                return Err(Error::InvalidParam {
+                    name: "covariates",
+                    message: format!("the formula uses {c:?}, the treatment or outcome column"),
+                });
+            }
+        }
         let y = frame.numeric(outcome)?;
         let mut kept = Vec::with_capacity(y.len());
         for (row, v) in y.iter().enumerate() {

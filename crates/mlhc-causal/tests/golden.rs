@@ -95,11 +95,8 @@ fn nhefs_ipw_matches_the_book() {
     let after = smd_table(&data.x, &data.treatment, est.weights.as_deref());
     assert!(before[2].name == "age" && before[2].smd > 0.25);
     assert!(after.iter().all(|s| s.smd.abs() < 0.1), "{after:?}");
-    let table: String = before
-        .iter()
-        .zip(&after)
-        .map(|(b, a)| format!("{:<24} {:>8.4} {:>8.4}\n", b.name, b.smd, a.smd))
-        .collect();
+    let table: String =
+        before.iter().zip(&after).map(|(b, a)| format!("{:<24} {:>8.4} {:>8.4}\n", b.name, b.smd, a.smd)).collect();
     insta::assert_snapshot!("nhefs_smd_before_after_ipw", table);
 }
 

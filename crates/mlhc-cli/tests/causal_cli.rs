@@ -83,6 +83,14 @@ fn missing_values_are_errors_naming_the_row_or_column() {
         String::from_utf8_lossy(&out.stderr),
         format!("error: reading {data}: treatment \"education\" at row 1 is 2; a binary treatment (0/1) is required\n")
     );
+    let out = causal("estimate", &["--covariates", "age + qsmk", "--drop-missing-outcome"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: reading {}: invalid parameter covariates: the formula uses \"qsmk\", the treatment or outcome column\n",
+            nhefs()
+        )
+    );
     let out = causal("estimate", &["--covariates", "age + I(age^2", "--drop-missing-outcome"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
