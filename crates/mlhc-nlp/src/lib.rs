@@ -10,7 +10,8 @@
 //! - [`context`]: ConText (negation, possible, historical, hypothetical, family) from medspaCy's
 //!   `context_rules.json` or NegEx/ConText trigger files;
 //! - [`pipeline`]: all of the above on one text; [`negex`]: evaluation in the NegEx test-set format;
-//! - [`deid`]: rule-based de-identification (masking) and PhysioNet-format evaluation.
+//! - [`deid`]: rule-based de-identification (masking) and PhysioNet-format evaluation;
+//! - [`features`]: TF-IDF (scikit-learn's definition) and concept co-occurrence with lift.
 //!
 //! Text is `&str`: callers decode bytes first ([`error::utf8`] reports the offset of invalid UTF-8;
 //! the `mlhc nlp` command decodes lossily with a warning).
@@ -36,6 +37,7 @@
 pub mod context;
 pub mod deid;
 pub mod error;
+pub mod features;
 pub mod icd10cm;
 pub mod lexicon;
 pub mod negex;
