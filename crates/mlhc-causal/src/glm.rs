@@ -415,6 +415,42 @@ fn softplus(e: f64) -> f64 {
 mod tests {
     use super::*;
     use mlhc_core::Rng;
+    use proptest::prelude::*;
+
+    proptest! {
+        // A fixed seed: the same cases on every run.
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(7),
+            ..ProptestConfig::default()
+        })]
+
+        /// The blocked, column-major kernels against a plain row-by-row sum, across block boundaries.
+        #[test]
+        fn normal_equations_match_a_naive_sum(n in 0usize..5000, k in 0usize..5, seed in 0u64..1000) {
+            let mut rng = Rng::seed_from_u64(seed);
+            let cols: Vec<f64> = (0..n * k).map(|_| rng.normal()).collect();
+            let h: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+            let g: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+            let (a, b) = normal_equations(&cols, n, &h, &g);
+            let q = k + 1;
+            let z = |i: usize, r: usize| if r == 0 { 1.0 } else { cols[(r - 1) * n + i] };
+            for r in 0..q {
+                let want_b: f64 = (0..n).map(|i| g[i] * z(i, r)).sum();
+                prop_assert!((b[r] - want_b).abs() <= 1e-9 * (1.0 + want_b.abs()));
+                for s in 0..q {
+                    let want: f64 = (0..n).map(|i| h[i] * z(i, r) * z(i, s)).sum();
+                    prop_assert!((a[r * q + s] - want).abs() <= 1e-9 * (1.0 + want.abs()));
+                }
+            }
+            let beta: Vec<f64> = (0..q).map(|_| rng.normal()).collect();
+            let eta = linear_predictor(&cols, n, &beta);
+            for i in 0..n {
+                let want: f64 = (0..q).map(|r| beta[r] * z(i, r)).sum();
+                prop_assert!((eta[i] - want).abs() <= 1e-12 * (1.0 + want.abs()));
+            }
+        }
+    }
 
     fn names(p: usize) -> Vec<String> {
         (0..p).map(|j| format!("x{j}")).collect()
