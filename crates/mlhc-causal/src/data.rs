@@ -38,6 +38,9 @@ impl CausalData {
         if x.values.len() != n * x.n_cols || x.names.len() != x.n_cols {
             return Err(Error::ShapeMismatch { what: "design values", expected: n * x.n_cols, got: x.values.len() });
         }
+        if x.n_cols == 0 {
+            return Err(Error::Degenerate { message: "the covariates give no design column".into() });
+        }
         if let Some(row) = outcome.iter().position(|y| !y.is_finite()) {
             return Err(Error::NonFinite { what: "outcome".into(), row, value: outcome[row] });
         }

@@ -266,6 +266,10 @@ mod tests {
         let g = Frame::from_csv_reader("a,b\n1,2\nNA,3\n".as_bytes(), b',', "t.csv").unwrap();
         let e = Formula::parse("b + a").unwrap().design(&g).unwrap_err().to_string();
         assert_eq!(e, "covariate column \"a\" has a missing value at row 1");
+        let (t, y) = (vec![true, false], vec![1.0, 2.0]);
+        let d = Formula::parse("1").unwrap().design(&g.select_rows(&[0, 0])).unwrap();
+        let e = crate::CausalData::new(d, t, y).unwrap_err().to_string();
+        assert_eq!(e, "the covariates give no design column");
         let e = Formula::parse("log(b - 2)").unwrap().design(&g).unwrap_err().to_string();
         assert_eq!(e, "log(b-2) at row 0 is -inf; values must be finite");
     }
