@@ -311,3 +311,28 @@ fn cox_ph_test_in_json() {
     assert!((age["statistic"].as_f64().unwrap() - 11.030_294).abs() < 1e-6);
     assert_eq!(v["ph_test"]["transform"], "kaplanmeier");
 }
+
+#[test]
+fn cox_start_stop_with_subject_clusters() {
+    let v = json(&mlhc(&[
+        "surv",
+        "cox",
+        &data("stanford_heart.csv"),
+        "--duration",
+        "stop",
+        "--event",
+        "event",
+        "--entry",
+        "start",
+        "--covariates",
+        "age,year,surgery,transplant",
+        "--cluster",
+        "id",
+        "--json",
+    ]));
+    // lifelines 0.30.3 CoxTimeVaryingFitter on stanford_heart: age 0.027167, log-likelihood -290.565616
+    assert!((v["coefficients"][0]["coef"].as_f64().unwrap() - 0.027_167).abs() < 1e-6);
+    assert!((v["log_likelihood"].as_f64().unwrap() - -290.565_616).abs() < 1e-6);
+    assert!(v["concordance"].is_null());
+    assert_eq!(v["robust"], true);
+}

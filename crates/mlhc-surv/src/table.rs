@@ -24,6 +24,8 @@ pub struct Roles {
     pub weights: Option<String>,
     /// A cluster column for robust standard errors, numeric or text. By default, none.
     pub cluster: Option<String>,
+    /// An entry-time column for start–stop data (numeric). By default, none.
+    pub entry: Option<String>,
     /// Drop rows with a missing cell in any used column instead of failing. By default, false.
     pub drop_incomplete: bool,
 }
@@ -56,6 +58,8 @@ pub struct SurvivalTable {
     pub weights: Option<Vec<f64>>,
     /// Cluster labels, when a cluster column was given.
     pub clusters: Option<Labels>,
+    /// Entry times, when an entry column was given.
+    pub entries: Option<Vec<f64>>,
     /// Rows dropped for missing cells (0 unless [`Roles::drop_incomplete`]).
     pub n_dropped: usize,
 }
@@ -64,7 +68,7 @@ impl SurvivalTable {
     /// Resolves `roles` against `frame`.
     pub fn from_frame(frame: &Frame, roles: &Roles) -> Result<Self> {
         let mut special: Vec<&str> = vec![roles.duration.as_str(), roles.event.as_str()];
-        for c in [&roles.group, &roles.strata, &roles.weights, &roles.cluster].into_iter().flatten() {
+        for c in [&roles.group, &roles.strata, &roles.weights, &roles.cluster, &roles.entry].into_iter().flatten() {
             special.push(c);
         }
         let covariates: Vec<String> = match &roles.covariates {
@@ -81,7 +85,9 @@ impl SurvivalTable {
             if special.contains(&c.as_str()) {
                 return Err(Error::InvalidParam {
                     name: "covariates",
-                    message: format!("{c:?} is also the duration, event, group, strata, weight or cluster column"),
+                    message: format!(
+                        "{c:?} is also the duration, event, group, strata, weight, cluster or entry column"
+                    ),
                 });
             }
         }
@@ -114,17 +120,23 @@ impl SurvivalTable {
             .collect::<Result<Vec<bool>>>()?;
         let refs: Vec<&str> = covariates.iter().map(String::as_str).collect();
         let design = frame.design(&refs)?;
-        let weights = match &roles.weights {
-            Some(w) => Some(
-                frame
-                    .numeric(w)?
-                    .iter()
-                    .enumerate()
-                    .map(|(row, v)| v.ok_or_else(|| mlhc_frame::Error::MissingValue { column: w.clone(), row }.into()))
-                    .collect::<Result<Vec<f64>>>()?,
-            ),
-            None => None,
+        let numbers = |c: &Option<String>| -> Result<Option<Vec<f64>>> {
+            match c {
+                Some(w) => Ok(Some(
+                    frame
+                        .numeric(w)?
+                        .iter()
+                        .enumerate()
+                        .map(|(row, v)| {
+                            v.ok_or_else(|| mlhc_frame::Error::MissingValue { column: w.clone(), row }.into())
+                        })
+                        .collect::<Result<Vec<f64>>>()?,
+                )),
+                None => Ok(None),
+            }
         };
+        let weights = numbers(&roles.weights)?;
+        let entries = numbers(&roles.entry)?;
         let labels = |c: &Option<String>| c.as_deref().map(|c| labels(frame, c)).transpose();
         Ok(Self {
             durations,
@@ -135,6 +147,7 @@ impl SurvivalTable {
             strata: labels(&roles.strata)?,
             weights,
             clusters: labels(&roles.cluster)?,
+            entries,
             n_dropped: if roles.drop_incomplete { n_dropped } else { 0 },
         })
     }

@@ -75,6 +75,10 @@ testdata/survival/rossi.csv --duration week --event arrest --json")]
         /// A column of cluster ids: standard errors become cluster-robust. By default, none.
         #[arg(long)]
         cluster: Option<String>,
+        /// A column of entry (start) times for start-stop data: each row is at risk on (entry, duration].
+        /// By default, every row is at risk from 0.
+        #[arg(long)]
+        entry: Option<String>,
         /// Robust (sandwich) standard errors, each row its own cluster. By default, off.
         #[arg(long)]
         robust: bool,
@@ -318,6 +322,7 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             ties,
             weights,
             cluster,
+            entry,
             robust,
             penalizer,
             l1_ratio,
@@ -331,7 +336,7 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             if l1_ratio != 0.0 {
                 bail!("--l1-ratio {l1_ratio}: only ridge penalties (--l1-ratio 0) are supported");
             }
-            let roles = Roles { covariates, strata, weights, cluster, ..roles(&input) };
+            let roles = Roles { covariates, strata, weights, cluster, entry, ..roles(&input) };
             let ties = match ties {
                 TiesArg::Efron => Ties::Efron,
                 TiesArg::Breslow => Ties::Breslow,
@@ -543,6 +548,7 @@ fn cox(
         strata: t.strata.as_ref().map(|s| s.codes.as_slice()),
         weights: t.weights.as_deref(),
         clusters: t.clusters.as_ref().map(|c| c.codes.as_slice()),
+        entries: t.entries.as_deref(),
     };
     let model = params.fit(&data).context("cannot fit the Cox model")?;
     if let Some(predict) = predict {
@@ -589,13 +595,13 @@ fn cox(
         ui::print_json(&out)?;
     } else {
         println!(
-            "Cox PH ({} ties{}): n {} events {} log-likelihood {:.6} concordance {:.6}",
+            "Cox PH ({} ties{}): n {} events {} log-likelihood {:.6} concordance {}",
             out["ties"].as_str().unwrap_or(""),
             if model.robust { ", robust SEs" } else { "" },
             model.n,
             model.n_events,
             model.log_likelihood,
-            model.concordance
+            model.concordance.map_or("-".to_string(), |c| format!("{c:.6}"))
         );
         let level = 100.0 * (1.0 - params.alpha);
         println!(

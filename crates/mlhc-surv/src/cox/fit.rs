@@ -37,6 +37,10 @@ pub(super) struct Prepared {
     pub blocks: Vec<Block>,
     /// Per stratum, the range of block indices, and the stratum label.
     pub strata: Vec<(std::ops::Range<usize>, usize)>,
+    /// Start–stop data: entry times in sorted order, and per stratum its sorted positions by
+    /// descending entry (the order in which rows leave the risk set as time runs backwards).
+    pub entry: Option<Vec<f64>>,
+    pub leave_order: Vec<Vec<usize>>,
     pub mean: Vec<f64>,
     pub scale: Vec<f64>,
 }
@@ -61,6 +65,17 @@ pub(super) fn prepare(data: &CoxData<'_>) -> Result<Prepared> {
     }
     if let Some(c) = data.clusters {
         check_len("clusters", c.len(), n)?;
+    }
+    if let Some(entries) = data.entries {
+        check_len("entries", entries.len(), n)?;
+        for (row, (&e, &d)) in entries.iter().zip(data.durations).enumerate() {
+            if !e.is_finite() || e >= d {
+                return Err(Error::InvalidParam {
+                    name: "entries",
+                    message: format!("row {row}: entry time {e} is not a finite time before its duration {d}"),
+                });
+            }
+        }
     }
     if !data.events.iter().any(|&e| e) {
         return Err(Error::NoEvents { rows: n });
@@ -125,7 +140,20 @@ pub(super) fn prepare(data: &CoxData<'_>) -> Result<Prepared> {
         }
         strata.push((first_block..blocks.len(), stratum_levels[s]));
     }
-    Ok(Prepared { n, p, z, w, event, time, order, blocks, strata, mean, scale })
+    let entry: Option<Vec<f64>> = data.entries.map(|e| order.iter().map(|&i| e[i]).collect());
+    let leave_order = match &entry {
+        Some(entry) => strata
+            .iter()
+            .map(|(range, _)| {
+                let rows = blocks[range.start].start..blocks[range.end - 1].end;
+                let mut pos: Vec<usize> = rows.collect();
+                pos.sort_by(|&a, &b| entry[b].total_cmp(&entry[a]));
+                pos
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Prepared { n, p, z, w, event, time, order, blocks, strata, entry, leave_order, mean, scale })
 }
 
 /// Linear predictor `z'β` for every sorted row, in parallel.
@@ -169,11 +197,12 @@ pub(super) struct BlockSums<'a> {
     pub nt: f64,
 }
 
-/// Walks the risk sets of one stratum block by block (descending time), calling `visit(block, sums)`
-/// for each block that holds events. `r` is `wₖ exp(ηₖ − c)` in sorted order.
+/// Walks the risk sets of stratum `stratum` block by block (descending time), calling
+/// `visit(block, sums)` for each block that holds events. `r` is `wₖ exp(ηₖ − c)` in sorted order.
+/// With entry times, rows leave the risk set once the time reaches their entry.
 pub(super) fn walk_terms(
     prep: &Prepared,
-    blocks: std::ops::Range<usize>,
+    stratum: usize,
     r: &[f64],
     ties: Ties,
     mut visit: impl FnMut(usize, &BlockSums<'_>),
@@ -182,7 +211,8 @@ pub(super) fn walk_terms(
     let mut s0 = 0.0;
     let mut s1 = vec![0.0; p];
     let mut s1d = vec![0.0; p];
-    for b in blocks {
+    let mut leaving = prep.leave_order.get(stratum).map(|v| v.iter().peekable());
+    for b in prep.strata[stratum].0.clone() {
         let Block { start, end } = prep.blocks[b];
         let (mut s0d, mut wd, mut d) = (0.0, 0.0, 0usize);
         s1d.iter_mut().for_each(|v| *v = 0.0);
@@ -204,6 +234,20 @@ pub(super) fn walk_terms(
         }
         if d == 0 {
             continue;
+        }
+        if let (Some(entry), Some(leaving)) = (&prep.entry, leaving.as_mut()) {
+            let t = prep.time[start];
+            while let Some(&&k) = leaving.peek() {
+                if entry[k] < t {
+                    break;
+                }
+                let zk = &prep.z[k * p..(k + 1) * p];
+                s0 -= r[k];
+                for (acc, z) in s1.iter_mut().zip(zk) {
+                    *acc -= r[k] * z;
+                }
+                leaving.next();
+            }
         }
         let mut sums = BlockSums {
             s1: &s1,
@@ -254,8 +298,8 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
     // again for the block's own events).
     let mut alpha = vec![0.0; prep.blocks.len()];
     let mut own = vec![0.0; prep.blocks.len()];
-    for (range, _) in &prep.strata {
-        walk_terms(prep, range.clone(), &r, ties, |b, t| {
+    for stratum in 0..prep.strata.len() {
+        walk_terms(prep, stratum, &r, ties, |b, t| {
             let Block { start, end } = prep.blocks[b];
             for k in (start..end).filter(|&k| prep.event[k]) {
                 ll += prep.w[k] * (eta[k] - c);
@@ -286,15 +330,18 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
     if !full {
         return Eval { ll, grad, info: Vec::new() };
     }
-    // aₖ: Σ alpha over the blocks at or after k's block in its stratum (times ≤ tₖ).
+    // aₖ: Σ alpha over the blocks at or after k's block in its stratum (times ≤ tₖ), less those at or
+    // before its entry time.
     let mut q = vec![0.0; prep.n];
     for (range, _) in &prep.strata {
+        let before = Cumulative::new(prep, range.clone(), |b| alpha[b]);
         let mut acc = 0.0;
         for b in range.clone().rev() {
             acc += alpha[b];
             let Block { start, end } = prep.blocks[b];
             for k in start..end {
-                q[k] = r[k] * (acc - if prep.event[k] { own[b] } else { 0.0 });
+                let entered = prep.entry.as_ref().map_or(0.0, |e| before.at(e[k]));
+                q[k] = r[k] * (acc - entered - if prep.event[k] { own[b] } else { 0.0 });
             }
         }
     }
@@ -306,6 +353,32 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
         }
     }
     Eval { ll, grad, info }
+}
+
+/// A per-block quantity summed over a stratum's blocks with time ≤ u, for any u (a step function
+/// of the block times, ascending).
+pub(super) struct Cumulative {
+    times: Vec<f64>,
+    sums: Vec<f64>,
+}
+
+impl Cumulative {
+    pub(super) fn new(prep: &Prepared, blocks: std::ops::Range<usize>, value: impl Fn(usize) -> f64) -> Self {
+        let (mut times, mut sums) = (Vec::new(), Vec::new());
+        let mut acc = 0.0;
+        for b in blocks.rev() {
+            acc += value(b);
+            times.push(prep.time[prep.blocks[b].start]);
+            sums.push(acc);
+        }
+        Self { times, sums }
+    }
+
+    /// The sum over blocks with time ≤ u.
+    pub(super) fn at(&self, u: f64) -> f64 {
+        let k = self.times.partition_point(|&t| t <= u);
+        k.checked_sub(1).map_or(0.0, |k| self.sums[k])
+    }
 }
 
 /// `Σₖ qₖ zₖ zₖ'` (upper triangle filled), in parallel over row chunks.
@@ -457,7 +530,10 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
         }
     }
     let eta_sorted = linear_predictor(&prep, &beta);
-    let concordance = stratified_concordance(&prep, &eta_sorted)?;
+    let concordance = match prep.entry {
+        None => Some(stratified_concordance(&prep, &eta_sorted)?),
+        Some(_) => None,
+    };
     let baseline = baseline_hazard(&prep, &eta_sorted);
     Ok(CoxModel {
         names: names.to_vec(),
@@ -469,6 +545,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
         penalty,
         null_log_likelihood: null_ll,
         concordance,
+        start_stop: prep.entry.is_some(),
         n: prep.n,
         n_events: data.events.iter().filter(|&&e| e).count(),
         iterations,
@@ -496,9 +573,11 @@ fn stratified_concordance(prep: &Prepared, eta: &[f64]) -> Result<f64> {
 fn baseline_hazard(prep: &Prepared, eta: &[f64]) -> Vec<BaselineHazard> {
     prep.strata
         .iter()
-        .map(|(range, label)| {
+        .enumerate()
+        .map(|(stratum, (range, label))| {
             let mut s0 = 0.0;
             let mut steps = Vec::new();
+            let mut leaving = prep.leave_order.get(stratum).map(|v| v.iter().peekable());
             for b in range.clone() {
                 let Block { start, end } = prep.blocks[b];
                 let mut wd = 0.0;
@@ -506,6 +585,15 @@ fn baseline_hazard(prep: &Prepared, eta: &[f64]) -> Vec<BaselineHazard> {
                     s0 += prep.w[k] * eta[k].exp();
                     if prep.event[k] {
                         wd += prep.w[k];
+                    }
+                }
+                if let (Some(entry), Some(leaving)) = (&prep.entry, leaving.as_mut()) {
+                    while let Some(&&k) = leaving.peek() {
+                        if entry[k] < prep.time[start] {
+                            break;
+                        }
+                        s0 -= prep.w[k] * eta[k].exp();
+                        leaving.next();
                     }
                 }
                 if wd > 0.0 {

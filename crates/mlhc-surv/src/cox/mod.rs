@@ -8,7 +8,8 @@
 //! sandwich `D'D` built from the score residuals when asked for. The baseline cumulative hazard is
 //! Breslow's estimator at the covariate means. These are the estimates of lifelines 0.30.3's
 //! `CoxPHFitter` and of R's `survival::coxph`; the golden tests check them on the Rossi recidivism
-//! and NCCTG lung data.
+//! and NCCTG lung data, and on the Stanford heart-transplant start–stop data (lifelines'
+//! `CoxTimeVaryingFitter`).
 
 mod fit;
 mod predict;
@@ -76,12 +77,16 @@ pub struct CoxData<'a> {
     /// Cluster labels for the robust covariance, one per row. By default, each row is its own cluster
     /// (used only when the covariance is robust).
     pub clusters: Option<&'a [usize]>,
+    /// Entry (start) times for start–stop (counting-process) data, one per row: row i is at risk at
+    /// the event times t with `entry < t ≤ duration`, so a subject whose covariates change over time
+    /// is several rows with consecutive intervals. By default, every row is at risk from time 0.
+    pub entries: Option<&'a [f64]>,
 }
 
 impl<'a> CoxData<'a> {
-    /// Data with one stratum, unit weights and no clusters.
+    /// Data with one stratum, unit weights, no clusters and no entry times.
     pub fn new(x: &'a [f64], names: &'a [String], durations: &'a [f64], events: &'a [bool]) -> Self {
-        Self { x, names, durations, events, strata: None, weights: None, clusters: None }
+        Self { x, names, durations, events, strata: None, weights: None, clusters: None, entries: None }
     }
 }
 
@@ -124,8 +129,12 @@ pub struct CoxModel {
     pub penalty: f64,
     /// Log partial likelihood at β = 0.
     pub null_log_likelihood: f64,
-    /// Harrell's C of the linear predictor on the fitting data, pairs formed within strata (as lifelines).
-    pub concordance: f64,
+    /// Harrell's C of the linear predictor on the fitting data, pairs formed within strata (as
+    /// lifelines); `None` for start–stop data, where rows are not subjects.
+    pub concordance: Option<f64>,
+    /// Whether the model was fitted to start–stop data (residuals then need the entry times and are
+    /// not provided).
+    pub start_stop: bool,
     /// Rows fitted.
     pub n: usize,
     /// Events among them.

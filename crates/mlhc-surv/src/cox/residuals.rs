@@ -98,6 +98,12 @@ impl CoxModel {
 impl CoxModel {
     /// For each row, the index of its stratum's baseline.
     fn baseline_indices(&self, strata: Option<&[usize]>, n: usize) -> Result<Vec<usize>> {
+        if self.start_stop {
+            return Err(Error::InvalidParam {
+                name: "entries",
+                message: "residuals of a start-stop fit are not provided".into(),
+            });
+        }
         match strata {
             None if self.baseline.len() == 1 => Ok(vec![0; n]),
             None => Err(Error::InvalidParam {

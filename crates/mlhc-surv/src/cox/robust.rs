@@ -6,7 +6,7 @@
 //! `Σ_g (Σ_{k∈g} Dₖ)(Σ_{k∈g} Dₖ)'` over clusters g (each row its own cluster by default), as in
 //! R's `coxph(robust = TRUE)` and lifelines' `robust=True` / `cluster_col`.
 
-use super::fit::{linear_predictor, walk_terms, Block, Prepared};
+use super::fit::{linear_predictor, walk_terms, Block, Cumulative, Prepared};
 use super::Ties;
 use crate::data::encode_labels;
 
@@ -30,8 +30,8 @@ pub(super) fn sandwich(
     let mut bvec = vec![0.0; nb * p];
     let mut own_vec = vec![0.0; nb * p];
     let mut zbar_event = vec![0.0; nb * p];
-    for (range, _) in &prep.strata {
-        walk_terms(prep, range.clone(), &r, ties, |b, t| {
+    for stratum in 0..prep.strata.len() {
+        walk_terms(prep, stratum, &r, ties, |b, t| {
             alpha[b] = t.a0;
             own[b] = t.a1;
             for j in 0..p {
@@ -54,6 +54,10 @@ pub(super) fn sandwich(
     let mut sums = vec![0.0; n_clusters * p];
     let mut resid = vec![0.0; p];
     for (range, _) in &prep.strata {
+        // Start–stop rows are at risk only after their entry: the sums up to the entry time come off.
+        let entered_a = Cumulative::new(prep, range.clone(), |b| alpha[b]);
+        let entered_b: Vec<Cumulative> =
+            (0..p).map(|j| Cumulative::new(prep, range.clone(), |b| bvec[b * p + j])).collect();
         let mut acc_a = 0.0;
         let mut acc_b = vec![0.0; p];
         for b in range.clone().rev() {
@@ -65,8 +69,11 @@ pub(super) fn sandwich(
             for k in start..end {
                 let zk = &prep.z[k * p..(k + 1) * p];
                 let risk = (eta[k] - c).exp();
+                let entry = prep.entry.as_ref().map(|e| e[k]);
+                let ea = entry.map_or(0.0, |u| entered_a.at(u));
                 for j in 0..p {
-                    let mut at_risk = zk[j] * acc_a - acc_b[j];
+                    let eb = entry.map_or(0.0, |u| entered_b[j].at(u));
+                    let mut at_risk = zk[j] * (acc_a - ea) - (acc_b[j] - eb);
                     let mut l = 0.0;
                     if prep.event[k] {
                         at_risk -= zk[j] * own[b] - own_vec[b * p + j];
