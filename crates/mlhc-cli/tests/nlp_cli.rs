@@ -187,3 +187,23 @@ fn to_meds_turns_notes_into_concept_events_with_assertions() {
     );
     assert_eq!(ds.subject_splits().unwrap().unwrap().len(), 2);
 }
+
+#[test]
+fn annotate_html_view_marks_targets_triggers_and_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "pneumonia\tJ18.9\nfever\tR50.9\n").unwrap();
+    let html = dir.path().join("note.html");
+    let text = "Allergies: none\nNo evidence of pneumonia & <fever>.";
+    let out = mlhc(
+        &["nlp", "annotate", "-", "--lexicon", lex.to_str().unwrap(), "--html", html.to_str().unwrap()],
+        text.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<span class=\"neg\" title=\"J18.9 | NEGATED | section: allergy | NEGATED_EXISTENCE (No evidence of)\">pneumonia</span>"), "{page}");
+    assert!(page.contains("<span class=\"trig\""));
+    assert!(page.contains("<span class=\"sec\" title=\"section: allergy\">Allergies:</span>"));
+    assert!(page.contains(" &amp; &lt;<span class=\"neg\""), "{page}");
+    assert!(!dir.path().join("note.html.tmp").exists());
+}

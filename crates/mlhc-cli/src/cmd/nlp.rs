@@ -112,6 +112,10 @@ pub struct AnnotateArgs {
     /// Only count section headers that start a line (medspaCy counts them anywhere).
     #[arg(long)]
     headers_at_line_start: bool,
+    /// Also write a self-contained HTML view of the note (targets coloured by assertion, triggers
+    /// underlined, section headers marked) to this file. Only for a single note.
+    #[arg(long)]
+    html: Option<PathBuf>,
     /// Worker threads for a folder. By default, all cores.
     #[arg(long)]
     threads: Option<usize>,
@@ -224,12 +228,18 @@ fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
         std::io::stdin().read_to_end(&mut bytes).context("cannot read standard input")?;
         let text = decode(bytes, "standard input");
         let a = pipeline.annotate(&text);
+        if let Some(path) = &args.html {
+            write_html(path, "standard input", &text, &a)?;
+        }
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         print_one(&mut out, &args, None, &text, &a)?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     if args.input.is_dir() {
+        if args.html.is_some() {
+            bail!("--html takes a single note, not the folder {}", args.input.display());
+        }
         let mut files: Vec<PathBuf> = std::fs::read_dir(&args.input)
             .with_context(|| format!("cannot list {}", args.input.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -279,6 +289,9 @@ fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
     let text = decode(bytes, &args.input.display().to_string());
     let a = pipeline.annotate(&text);
+    if let Some(path) = &args.html {
+        write_html(path, &args.input.display().to_string(), &text, &a)?;
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     print_one(&mut out, &args, None, &text, &a)?;
     out.flush()?;
@@ -463,4 +476,88 @@ fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Renders one annotated note as a self-contained HTML page.
+fn render_html(title: &str, text: &str, a: &Annotation) -> String {
+    // (start, end, class, tooltip): targets first, so a trigger or header overlapping one is dropped.
+    let mut spans: Vec<(usize, usize, &str, String)> = Vec::new();
+    for t in &a.targets {
+        let class = if t.negated {
+            "neg"
+        } else if t.possible {
+            "pos"
+        } else if t.family {
+            "fam"
+        } else if t.hypothetical {
+            "hyp"
+        } else if t.historical {
+            "hist"
+        } else {
+            "aff"
+        };
+        let mods: Vec<String> = t.modifiers.iter().map(|m| format!("{} ({})", m.category.name(), m.text)).collect();
+        let tip = format!(
+            "{} | {} | section: {} | {}",
+            t.codes.join(", "),
+            t.assertion_label(),
+            t.section.as_deref().unwrap_or("-"),
+            if mods.is_empty() { "no modifiers".to_string() } else { mods.join("; ") }
+        );
+        spans.push((t.start, t.end, class, tip));
+    }
+    for t in &a.targets {
+        for m in &t.modifiers {
+            spans.push((m.start, m.end, "trig", format!("{} trigger ({:?})", m.category.name(), m.direction)));
+        }
+    }
+    for s in &a.sections {
+        spans.push((s.header_start, s.header_end, "sec", format!("section: {}", s.category)));
+    }
+    let mut placed: Vec<(usize, usize, &str, String)> = Vec::new();
+    for sp in spans {
+        if !placed.iter().any(|p| p.0 < sp.1 && sp.0 < p.1) {
+            placed.push(sp);
+        }
+    }
+    placed.sort_by_key(|p| p.0);
+    let mut body = String::with_capacity(text.len() * 2);
+    let mut at = 0;
+    for (s, e, class, tip) in placed {
+        body.push_str(&escape_html(&text[at..s]));
+        body.push_str(&format!(
+            "<span class=\"{class}\" title=\"{}\">{}</span>",
+            escape_html(&tip),
+            escape_html(&text[s..e])
+        ));
+        at = e;
+    }
+    body.push_str(&escape_html(&text[at..]));
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{t}</title><style>\n\
+body{{font-family:sans-serif;margin:2em}} pre{{white-space:pre-wrap;line-height:1.6}}\n\
+.aff{{background:#c8f0c8}} .neg{{background:#f4c2c2;text-decoration:line-through}} .pos{{background:#fde3a7}}\n\
+.hist{{background:#cfe2f3}} .hyp{{background:#e6d5f5}} .fam{{background:#ffd8f0}}\n\
+.trig{{border-bottom:2px dotted #555}} .sec{{font-weight:bold;color:#1a4d8f}}\n\
+</style></head><body><h1>{t}</h1><p>{n} targets: <span class=\"aff\">affirmed</span> \
+<span class=\"neg\">negated</span> <span class=\"pos\">possible</span> <span class=\"hist\">historical</span> \
+<span class=\"hyp\">hypothetical</span> <span class=\"fam\">family</span> \
+<span class=\"trig\">trigger</span> <span class=\"sec\">section header</span>; hover for codes and modifiers.</p>\n\
+<pre>{body}</pre></body></html>\n",
+        t = escape_html(title),
+        n = a.targets.len()
+    )
+}
+
+/// Writes the HTML view atomically (temporary file, then rename).
+fn write_html(path: &Path, title: &str, text: &str, a: &Annotation) -> anyhow::Result<()> {
+    let tmp = path.with_extension("html.tmp");
+    std::fs::write(&tmp, render_html(title, text, a)).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
