@@ -445,9 +445,9 @@ mod tests {
             }
             let beta: Vec<f64> = (0..q).map(|_| rng.normal()).collect();
             let eta = linear_predictor(&cols, n, &beta);
-            for i in 0..n {
-                let want: f64 = (0..q).map(|r| beta[r] * z(i, r)).sum();
-                prop_assert!((eta[i] - want).abs() <= 1e-12 * (1.0 + want.abs()));
+            for (i, e) in eta.iter().enumerate() {
+                let want: f64 = beta.iter().enumerate().map(|(r, b)| b * z(i, r)).sum();
+                prop_assert!((e - want).abs() <= 1e-12 * (1.0 + want.abs()));
             }
         }
     }

@@ -131,6 +131,32 @@ fn plot_writes_an_svg_window() {
 }
 
 #[test]
+fn to_meds_writes_heart_rate_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("meds");
+    let v = ok_json(&mlhc(&[
+        "signal",
+        "to-meds",
+        physio("100").to_str().unwrap(),
+        "--subject-id",
+        "100",
+        "--start-time",
+        "2024-01-01 08:00:00",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--json",
+    ]));
+    // 30:05 min: 31 one-minute heart-rate windows (the last partial), 7 five-minute HRV windows.
+    assert_eq!(v["events"], json!({"ECG//HR": 31, "ECG//HRV//SDNN": 7, "ECG//HRV//RMSSD": 7}));
+    let report = mlhc(&["meds", "validate", out_dir.to_str().unwrap(), "--json"]);
+    let r = ok_json(&report);
+    assert_eq!(r["valid"], json!(true), "{r}");
+    // Without --start-time the header must carry a base date and time; record 100's does not.
+    let out = mlhc(&["signal", "to-meds", physio("100").to_str().unwrap(), "--subject-id", "1", "-o", "x"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --start-time"));
+}
+
+#[test]
 fn bad_input_is_a_one_line_error() {
     let out = mlhc(&["signal", "info", "/nonexistent/rec", "--json"]);
     assert!(!out.status.success());

@@ -272,9 +272,89 @@ pub fn frequency_domain(rr: &RrSeries) -> Result<FrequencyDomain> {
     Ok(FrequencyDomain { lf_ms2: lf, hf_ms2: hf, lf_hf: lf / hf })
 }
 
+/// One value of a windowed summary: the window's end (seconds from the record start) and value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WindowValue {
+    /// End of the window, seconds from the start of the record.
+    pub end_s: f64,
+    /// The value.
+    pub value: f64,
+}
+
+/// Windowed heart rate and HRV over consecutive windows of a recording.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct WindowedHrv {
+    /// Mean heart rate (60000 / mean NN interval, beats per minute) per `hr_window_s` window.
+    pub heart_rate_bpm: Vec<WindowValue>,
+    /// SDNN (ms) per `hrv_window_s` window.
+    pub sdnn_ms: Vec<WindowValue>,
+    /// RMSSD (ms) per `hrv_window_s` window.
+    pub rmssd_ms: Vec<WindowValue>,
+}
+
+/// Summarises `rr` over consecutive windows starting at 0 s: heart rate per `hr_window_s` (from at
+/// least two intervals ending in the window) and SDNN/RMSSD per `hrv_window_s` (from at least
+/// three). Windows with too few intervals are skipped, not filled.
+pub fn windowed(rr: &RrSeries, hr_window_s: f64, hrv_window_s: f64) -> Result<WindowedHrv> {
+    for (name, w) in [("hr_window_s", hr_window_s), ("hrv_window_s", hrv_window_s)] {
+        if !(w.is_finite() && w > 0.0) {
+            return Err(Error::InvalidParameter { name, message: format!("{w} is not a positive duration") });
+        }
+    }
+    let mut out = WindowedHrv::default();
+    let by_window = |w: f64| {
+        let mut groups: Vec<(f64, RrSeries)> = Vec::new();
+        for i in 0..rr.len() {
+            let end = ((rr.time_s[i] / w).floor() + 1.0) * w;
+            if groups.last().is_none_or(|g| g.0 != end) {
+                groups.push((end, RrSeries::default()));
+            }
+            if let Some((_, g)) = groups.last_mut() {
+                g.time_s.push(rr.time_s[i]);
+                g.rr_ms.push(rr.rr_ms[i]);
+                g.follows_previous.push(g.rr_ms.len() > 1 && rr.follows_previous[i]);
+            }
+        }
+        groups
+    };
+    for (end_s, g) in by_window(hr_window_s) {
+        if g.len() >= 2 {
+            let mean = g.rr_ms.iter().sum::<f64>() / g.len() as f64;
+            out.heart_rate_bpm.push(WindowValue { end_s, value: 60_000.0 / mean });
+        }
+    }
+    for (end_s, g) in by_window(hrv_window_s) {
+        if let Ok(t) = time_domain(&g) {
+            out.sdnn_ms.push(WindowValue { end_s, value: t.sdnn_ms });
+            out.rmssd_ms.push(WindowValue { end_s, value: t.rmssd_ms });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_summarise_their_own_intervals() {
+        // 75 bpm for two minutes, then 60 bpm.
+        let mut beats = vec![0i64];
+        while *beats.last().unwrap() < 120_000 {
+            beats.push(beats.last().unwrap() + 800);
+        }
+        while *beats.last().unwrap() < 300_000 {
+            beats.push(beats.last().unwrap() + 1000);
+        }
+        let w = windowed(&RrSeries::from_beats(&beats, 1000.0).unwrap(), 60.0, 300.0).unwrap();
+        let hr: Vec<(f64, f64)> =
+            w.heart_rate_bpm.iter().map(|v| (v.end_s, (v.value * 100.0).round() / 100.0)).collect();
+        assert_eq!(hr[0], (60.0, 75.0));
+        assert_eq!(hr[1], (120.0, 75.0));
+        assert_eq!(hr[3], (240.0, 60.0));
+        assert_eq!(w.sdnn_ms.len(), 1);
+        assert_eq!(w.rmssd_ms[0].end_s, 300.0);
+    }
 
     #[test]
     fn cleaning_drops_ectopic_intervals_and_breaks_adjacency() {

@@ -1,4 +1,4 @@
-//! `mlhc signal info|detect|score|hrv|plot`.
+//! `mlhc signal info|detect|score|hrv|plot|to-meds`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -96,6 +96,12 @@ Example:\n  mlhc signal hrv testdata/physio/100 --annotator atr --json")]
         after_help = "Example:\n  mlhc signal plot testdata/physio/100 --start 60 --seconds 10 --ref atr --test qrs -o 100.svg"
     )]
     Plot(Box<PlotArgs>),
+    /// Turn beats into MEDS events: heart rate per minute and SDNN/RMSSD per five minutes.
+    #[command(after_help = "Codes: ECG//HR (beats per minute), ECG//HRV//SDNN and ECG//HRV//RMSSD (ms), each \
+timed at the end of its window, from cleaned NN intervals (as `mlhc signal hrv`).\n\n\
+Example:\n  mlhc signal to-meds testdata/physio/100 --annotator atr --subject-id 100 \
+--start-time '2024-01-01 08:00:00' -o signal-meds")]
+    ToMeds(Box<ToMedsArgs>),
 }
 
 /// Options of `mlhc signal plot` (boxed in the enum to keep it small).
@@ -121,6 +127,37 @@ pub struct PlotArgs {
     /// The SVG file to write.
     #[arg(short, long)]
     output: PathBuf,
+}
+
+/// Options of `mlhc signal to-meds`.
+#[derive(Debug, clap::Args)]
+pub struct ToMedsArgs {
+    /// The record (path without extension).
+    record: PathBuf,
+    /// The annotator (file extension) holding the beats. By default, atr.
+    #[arg(long, default_value = "atr")]
+    annotator: String,
+    /// The MEDS subject_id of the patient.
+    #[arg(long)]
+    subject_id: i64,
+    /// Wall-clock time of sample 0 (YYYY-MM-DD HH:MM:SS). By default, the header's base date and time.
+    #[arg(long)]
+    start_time: Option<String>,
+    /// Heart-rate window in seconds. By default, 60.
+    #[arg(long, default_value_t = 60.0)]
+    hr_window: f64,
+    /// HRV (SDNN, RMSSD) window in seconds. By default, 300.
+    #[arg(long, default_value_t = 300.0)]
+    hrv_window: f64,
+    /// The split the subject belongs to. By default, train.
+    #[arg(long, default_value = "train")]
+    split: String,
+    /// The MEDS dataset folder to create.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `info --json` output: the header with defaults applied.
@@ -180,6 +217,92 @@ struct HrvOut {
     lf_ms2: Option<f64>,
     hf_ms2: Option<f64>,
     lf_hf: Option<f64>,
+}
+
+/// Wall-clock start of a record from its header (`DD/MM/YYYY` and `HH:MM:SS[.s]`).
+fn header_start(h: &Header) -> Option<mlhc_core::Timestamp> {
+    let (date, time) = (h.base_date.as_deref()?, h.base_time.as_deref()?);
+    let d: Vec<&str> = date.split('/').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    if d.len() != 3 || t.len() != 3 {
+        return None;
+    }
+    let secs: f64 = t[2].parse().ok()?;
+    let base = mlhc_core::Timestamp::from_ymd_hms(
+        d[2].parse().ok()?,
+        d[1].parse().ok()?,
+        d[0].parse().ok()?,
+        t[0].parse().ok()?,
+        t[1].parse().ok()?,
+        0,
+    )?;
+    Some(mlhc_core::Timestamp(base.0 + (secs * 1e6).round() as i64))
+}
+
+fn to_meds(a: ToMedsArgs) -> anyhow::Result<ExitCode> {
+    use mlhc_meds::{CodeInfo, DatasetMetadata, DatasetWriter, Event, ShardBuilder};
+    let h = read_header(&a.record)?;
+    let start = match &a.start_time {
+        Some(t) => mlhc_core::Timestamp::parse(t).with_context(|| format!("invalid --start-time {t:?}"))?,
+        None => header_start(&h).with_context(|| {
+            format!("{} has no base date and time in its header; give --start-time", a.record.display())
+        })?,
+    };
+    let anns = read_ann(&a.record, &a.annotator)?;
+    let beats: Vec<&Annotation> = anns.iter().filter(|x| x.code.is_beat()).collect();
+    let samples: Vec<i64> = beats.iter().map(|x| x.sample).collect();
+    let normal: Vec<bool> = beats.iter().map(|x| x.code == AnnCode::NORMAL).collect();
+    let rr = RrSeries::from_normal_beats(&samples, &normal, h.fs).context("cannot form RR intervals")?;
+    let (rr, _) = RrCleaning::default().apply(&rr);
+    let w = mlhc_signal::hrv::windowed(&rr, a.hr_window, a.hrv_window).context("cannot summarise windows")?;
+    let mut builder = ShardBuilder::new(format!("{}/0", a.split));
+    let series = [("ECG//HR", &w.heart_rate_bpm), ("ECG//HRV//SDNN", &w.sdnn_ms), ("ECG//HRV//RMSSD", &w.rmssd_ms)];
+    let mut counts = serde_json::Map::new();
+    for (code, values) in series {
+        for v in values.iter() {
+            builder.push(Event {
+                subject_id: a.subject_id,
+                time: Some(start.0 + (v.end_s * 1e6).round() as i64),
+                code,
+                numeric_value: Some(v.value as f32),
+                text_value: None,
+            });
+        }
+        counts.insert(code.to_string(), values.len().into());
+    }
+    let (shard, vocab, _) = builder.finish(false);
+    let writer = DatasetWriter::create(&a.output).with_context(|| format!("cannot create {}", a.output.display()))?;
+    writer.write_shard(&format!("{}/0", a.split), &shard, &vocab).context("cannot write the shard")?;
+    writer.write_splits(&[(a.subject_id, a.split.clone())])?;
+    let describe = [
+        ("ECG//HR", "mean heart rate over the window, beats per minute"),
+        ("ECG//HRV//SDNN", "SDNN of NN intervals over the window, ms"),
+        ("ECG//HRV//RMSSD", "RMSSD of NN intervals over the window, ms"),
+    ];
+    let codes: Vec<CodeInfo> = describe
+        .iter()
+        .map(|(c, d)| CodeInfo { code: c.to_string(), description: Some(d.to_string()), ..CodeInfo::default() })
+        .collect();
+    writer.write_codes(&codes)?;
+    writer.write_metadata(&DatasetMetadata {
+        dataset_name: Some(format!("signal {}", record_name(&a.record))),
+        dataset_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        etl_name: Some("mlhc signal to-meds".to_string()),
+        etl_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        meds_version: Some("0.4".to_string()),
+        ..DatasetMetadata::default()
+    })?;
+    let summary = serde_json::json!({ "record": record_name(&a.record), "subject_id": a.subject_id, "events": counts,
+                                      "output": a.output.display().to_string() });
+    if a.json {
+        ui::print_json(&summary)?;
+    } else {
+        println!("{} -> {}", record_name(&a.record), a.output.display());
+        for (code, n) in &counts {
+            println!("  {code}: {n} events");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn record_name(record: &Path) -> String {
@@ -360,6 +483,7 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
             eprintln!("wrote {}", a.output.display());
             Ok(ExitCode::SUCCESS)
         }
+        SignalCommand::ToMeds(a) => to_meds(*a),
         SignalCommand::Hrv { record, annotator, all_beats, no_clean, json } => {
             let h = read_header(&record)?;
             let anns = read_ann(&record, &annotator)?;
