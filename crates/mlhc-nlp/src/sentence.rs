@@ -30,9 +30,8 @@ pub struct Sentence {
 
 /// Lower-case abbreviations that are usually followed by a period inside a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "approx", "e", "g", "i", "no", "fig", "pt", "pts", "hx", "dx",
-    "tx", "sx", "rx", "q", "b", "t", "d", "p", "o", "h", "s", "mg", "ml", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "yo", "y",
+    "dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "approx", "no", "fig", "pt", "pts", "hx", "dx", "tx", "sx",
+    "rx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 ];
 
 fn tok<'a>(text: &'a str, t: &Token) -> &'a str {
@@ -174,6 +173,7 @@ mod tests {
             ["Seen by Dr. Smith today.", "No fever.", "BP 120/80 at 2 p.m. today."]
         );
         assert_eq!(split("Temp 38.5 noted. Lungs clear"), ["Temp 38.5 noted.", "Lungs clear"]);
+        assert_eq!(split("Aspirin 81 mg. No bleeding."), ["Aspirin 81 mg.", "No bleeding."]);
     }
 
     #[test]

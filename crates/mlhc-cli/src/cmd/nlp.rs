@@ -27,7 +27,8 @@ UTF-8 is decoded lossily (invalid bytes become U+FFFD, which keeps byte offsets 
 replacement) and a warning names the file.\n\nDefaults: the ICD-10-CM lexicon (descriptions and inclusion \
 terms, label PROBLEM), medspaCy 1.3.1's English ConText and section rules.\n\nExamples:\n  \
 mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt\n  \
-echo 'No evidence of pneumonia. Mother with breast cancer.' | mlhc nlp annotate - --json")]
+echo 'No evidence of pneumonia. Mother with breast cancer.' | mlhc nlp annotate - --json\n  \
+mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt --html note.html")]
     Annotate(AnnotateArgs),
     /// Score negation on a NegEx-format test set (report, concept, sentence, Affirmed/Negated).
     #[command(after_help = "A sentence counts as negated when a NEGATED_EXISTENCE trigger modifies the concept; \
