@@ -112,3 +112,15 @@ print("schoenfeld first rows", sres.index[:2].tolist(), sres.values[:2].tolist()
 for tt in ["identity", "log", "km"]:
     res = proportional_hazard_test(cph, rossi, time_transform=tt)
     print("ph test", tt, res.test_statistic.tolist(), res.p_value.tolist())
+
+# Elastic-net Cox: scikit-survival's CoxnetSurvivalAnalysis (Breslow ties) on rossi standardized with the
+# sample standard deviation; mlhc's penalty n*penalizer*(l1_ratio*|b*sd| + (1-l1_ratio)/2*(b*sd)^2) on raw
+# data is the same problem, with mlhc's coefficient times sd equal to sksurv's.
+from sksurv.linear_model import CoxnetSurvivalAnalysis
+from sksurv.util import Surv
+covs = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+Xs = (rossi[covs] - rossi[covs].mean()) / rossi[covs].std()
+yr = Surv.from_arrays(rossi.arrest == 1, rossi.week)
+for alpha, l1 in [(0.05, 1.0), (0.02, 0.5)]:
+    cn = CoxnetSurvivalAnalysis(alphas=[alpha], l1_ratio=l1, normalize=False, tol=1e-12, max_iter=1000000).fit(Xs.values, yr)
+    print("coxnet", alpha, l1, cn.coef_[:, 0].tolist())

@@ -336,3 +336,29 @@ fn cox_start_stop_with_subject_clusters() {
     assert!(v["concordance"].is_null());
     assert_eq!(v["robust"], true);
 }
+
+#[test]
+fn cox_lasso_gives_exact_zeros() {
+    let v = json(&mlhc(&[
+        "surv",
+        "cox",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--ties",
+        "breslow",
+        "--penalizer",
+        "0.05",
+        "--l1-ratio",
+        "1",
+        "--json",
+    ]));
+    // scikit-survival 0.23.1 CoxnetSurvivalAnalysis(alphas=[0.05], l1_ratio=1) on standardized rossi keeps
+    // age, wexp and prio only.
+    let zero: Vec<bool> =
+        v["coefficients"].as_array().unwrap().iter().map(|c| c["coef"].as_f64() == Some(0.0)).collect();
+    assert_eq!(zero, [true, false, true, false, true, true, false]);
+    assert!(v["coefficients"][0]["se"].is_null());
+}

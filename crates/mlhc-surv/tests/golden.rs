@@ -297,7 +297,7 @@ fn cox_robust_strata_weights_clusters_rossi() {
 #[test]
 fn cox_ridge_rossi() {
     let r = rossi();
-    let params = CoxParams { l2_penalty: 0.1, ..CoxParams::default() };
+    let params = CoxParams { penalizer: 0.1, ..CoxParams::default() };
     let m = params.fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest)).unwrap();
     // CoxPHFitter(penalizer=0.1).fit(rossi, "week", "arrest", fit_options=dict(precision=1e-12));
     // REFERENCE_RESULTS.txt has the default-precision fit (fin -0.273342, ..., mar -0.313226, c 0.645284).
@@ -694,4 +694,49 @@ fn cox_start_stop_stanford_heart() {
     let r1 = CoxParams::default().fit(&CoxData { clusters: Some(&cl), ..data }).unwrap();
     let r2 = CoxParams::default().fit(&CoxData { clusters: Some(&cl2), ..split }).unwrap();
     close(&r1.standard_errors(), &r2.standard_errors(), 1e-9);
+}
+
+#[test]
+fn cox_elastic_net_matches_coxnet_rossi() {
+    let r = rossi();
+    let n = r.week.len();
+    // Sample standard deviations: scikit-survival is given (x − mean)/sd, so its coefficients are β·sd.
+    let sd: Vec<f64> = (0..7)
+        .map(|j| {
+            let m = (0..n).map(|i| r.x[i * 7 + j]).sum::<f64>() / n as f64;
+            ((0..n).map(|i| (r.x[i * 7 + j] - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt()
+        })
+        .collect();
+    // CoxnetSurvivalAnalysis(alphas=[alpha], l1_ratio=r, normalize=False, tol=1e-12).fit(standardized rossi)
+    let cases = [
+        (
+            0.05,
+            1.0,
+            [0.0, -0.142_332_234_938_911_87, 0.0, -0.022_045_683_415_518_68, 0.0, 0.0, 0.129_534_932_490_640_3],
+        ),
+        (
+            0.02,
+            0.5,
+            [
+                -0.140_497_532_249_401_87,
+                -0.277_989_517_563_724,
+                0.055_030_390_032_120_485,
+                -0.074_425_228_050_530_45,
+                -0.098_371_584_658_684_23,
+                -0.001_354_684_919_977_919,
+                0.234_923_018_695_777_64,
+            ],
+        ),
+    ];
+    for (alpha, l1, want) in cases {
+        let params = CoxParams { ties: Ties::Breslow, penalizer: alpha, l1_ratio: l1, ..CoxParams::default() };
+        let m = params.fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest)).unwrap();
+        let got: Vec<f64> = m.coefficients.iter().zip(&sd).map(|(b, s)| b * s).collect();
+        close(&got, &want, 1e-7);
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(*g == 0.0, w == 0.0, "exact zeros: {got:?}");
+        }
+        let se = m.standard_errors();
+        assert!(se.iter().zip(&got).all(|(s, b)| s.is_nan() == (*b == 0.0)));
+    }
 }

@@ -82,11 +82,12 @@ testdata/survival/rossi.csv --duration week --event arrest --json")]
         /// Robust (sandwich) standard errors, each row its own cluster. By default, off.
         #[arg(long)]
         robust: bool,
-        /// Penalty strength λ (lifelines' penalizer: n·λ·(l1_ratio·|β| + (1 − l1_ratio)/2·β²) on
-        /// standardized β). By default, 0.
+        /// Penalty strength λ: maximizes ℓ(β) − n·λ·(r·Σ|β·sd| + (1 − r)/2·Σ(β·sd)²), sd the sample
+        /// standard deviation (r = 0: lifelines' penalizer; r > 0: scikit-survival's
+        /// CoxnetSurvivalAnalysis alpha on standardized covariates, with exact zeros). By default, 0.
         #[arg(long, default_value_t = 0.0)]
         penalizer: f64,
-        /// Share of the L1 part of the penalty. Only 0 (ridge) is supported. By default, 0.
+        /// The L1 share r of the penalty, in [0, 1]. By default, 0 (ridge).
         #[arg(long, default_value_t = 0.0)]
         l1_ratio: f64,
         /// Interval miscoverage. By default, 0.05 (95% intervals).
@@ -333,15 +334,12 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             chunk_rows,
             json,
         } => {
-            if l1_ratio != 0.0 {
-                bail!("--l1-ratio {l1_ratio}: only ridge penalties (--l1-ratio 0) are supported");
-            }
             let roles = Roles { covariates, strata, weights, cluster, entry, ..roles(&input) };
             let ties = match ties {
                 TiesArg::Efron => Ties::Efron,
                 TiesArg::Breslow => Ties::Breslow,
             };
-            let params = CoxParams { ties, robust, alpha, l2_penalty: penalizer, ..CoxParams::default() };
+            let params = CoxParams { ties, robust, alpha, penalizer, l1_ratio, ..CoxParams::default() };
             let predict = match (predict_times, predict_out) {
                 (Some(times), Some(out)) => {
                     let grid = parse_grid(&times).with_context(|| format!("--predict-times {times}"))?;
@@ -581,7 +579,8 @@ fn cox(
         "n_dropped": t.n_dropped,
         "ties": format!("{:?}", model.ties).to_lowercase(),
         "robust": model.robust,
-        "penalizer": params.l2_penalty,
+        "penalizer": params.penalizer,
+        "l1_ratio": params.l1_ratio,
         "strata": t.strata.as_ref().map(|s| s.levels.clone()),
         "iterations": model.iterations,
     });

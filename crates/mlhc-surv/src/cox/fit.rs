@@ -426,19 +426,30 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(Error::InvalidParam { name: "alpha", message: format!("{} is not in (0, 1)", params.alpha) });
     }
-    if !(params.l2_penalty >= 0.0 && params.l2_penalty.is_finite()) {
+    if !(params.penalizer >= 0.0 && params.penalizer.is_finite()) {
         return Err(Error::InvalidParam {
-            name: "l2_penalty",
-            message: format!("{} is not a finite value >= 0", params.l2_penalty),
+            name: "penalizer",
+            message: format!("{} is not a finite value >= 0", params.penalizer),
         });
+    }
+    if !(0.0..=1.0).contains(&params.l1_ratio) {
+        return Err(Error::InvalidParam { name: "l1_ratio", message: format!("{} is not in [0, 1]", params.l1_ratio) });
     }
     let prep = prepare(data)?;
     let p = prep.p;
     let names = data.names;
-    // The penalty n·λ/2·Σ(βⱼ sdⱼ)² in the standardized units of the fit, where βⱼ sdⱼ(population) is
-    // the coordinate: the sample sd is √(n/(n−1)) times the population sd used for scaling.
-    let ridge =
-        if prep.n > 1 { params.l2_penalty * prep.n as f64 * prep.n as f64 / (prep.n as f64 - 1.0) } else { 0.0 };
+    // The penalty n·λ·(r·Σ|βⱼ sdⱼ| + (1−r)/2·Σ(βⱼ sdⱼ)²) in the standardized units of the fit, whose
+    // coordinates are βⱼ·sdⱼ(population): the sample sd is c = √(n/(n−1)) times the population sd.
+    let n = prep.n as f64;
+    let c = if prep.n > 1 { (n / (n - 1.0)).sqrt() } else { 1.0 };
+    let ridge = params.penalizer * (1.0 - params.l1_ratio) * n * c * c;
+    let lasso = params.penalizer * params.l1_ratio * n * c;
+    if lasso > 0.0 && (params.robust || data.clusters.is_some()) {
+        return Err(Error::InvalidParam {
+            name: "robust",
+            message: "robust standard errors of an L1-penalized fit are not provided".into(),
+        });
+    }
     let evaluate = |beta: &[f64]| {
         let mut e = evaluate(&prep, beta, params.ties, true);
         if ridge > 0.0 {
@@ -458,70 +469,81 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
     let mut e = evaluate(&beta);
     let null_ll = e.ll;
     let mut iterations = 0;
-    let chol = loop {
-        let chol = match Cholesky::factor(&e.info, p) {
-            Ok(c) => c,
-            Err(bad) => {
-                return Err(diverging(&beta, DIVERGING_AT_SINGULAR)
-                    .unwrap_or_else(|| Error::Collinear { covariate: names[bad.column].clone() }))
+    let cov_std = if lasso > 0.0 {
+        let (b, last, its) = elastic_net(&evaluate, p, lasso, params.max_iter)?;
+        beta = b;
+        e = last;
+        iterations = its;
+        active_covariance(&e.info, &beta)
+    } else {
+        let chol = loop {
+            let chol = match Cholesky::factor(&e.info, p) {
+                Ok(c) => c,
+                Err(bad) => {
+                    return Err(diverging(&beta, DIVERGING_AT_SINGULAR)
+                        .unwrap_or_else(|| Error::Collinear { covariate: names[bad.column].clone() }))
+                }
+            };
+            let delta = chol.solve(&e.grad);
+            let small_step = delta.iter().zip(&beta).all(|(d, b)| d.abs() <= 1e-10 * (1.0 + b.abs()));
+            if small_step || p == 0 {
+                break chol;
+            }
+            if iterations == params.max_iter {
+                return Err(diverging(&beta, DIVERGED).unwrap_or(Error::NoConvergence { iterations, change: f64::NAN }));
+            }
+            iterations += 1;
+            // Step halving: never accept a step that lowers the likelihood.
+            let mut step = 1.0;
+            let mut next;
+            let mut candidate;
+            loop {
+                candidate = beta.iter().zip(&delta).map(|(b, d)| b + step * d).collect::<Vec<_>>();
+                next = evaluate(&candidate);
+                if next.ll >= e.ll - 1e-12 * e.ll.abs() || step < 1e-6 {
+                    break;
+                }
+                step /= 2.0;
+            }
+            let change = next.ll - e.ll;
+            beta = candidate;
+            e = next;
+            if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
+                // The likelihood no longer moves. If the Newton step is still large, the maximum is at
+                // infinity along that coefficient (monotone likelihood), as R's coxph warns.
+                if let Ok(c) = Cholesky::factor(&e.info, p) {
+                    let delta = c.solve(&e.grad);
+                    let worst = delta
+                        .iter()
+                        .zip(&beta)
+                        .enumerate()
+                        .map(|(j, (d, b))| (j, d.abs() / (1.0 + b.abs())))
+                        .max_by(|a, b| a.1.total_cmp(&b.1));
+                    if let Some((j, ratio)) = worst {
+                        if ratio > 1e-4 {
+                            return Err(Error::Separation {
+                                covariate: names[j].clone(),
+                                coefficient: beta[j] / prep.scale[j],
+                            });
+                        }
+                    }
+                    break c;
+                }
             }
         };
-        let delta = chol.solve(&e.grad);
-        let small_step = delta.iter().zip(&beta).all(|(d, b)| d.abs() <= 1e-10 * (1.0 + b.abs()));
-        if small_step || p == 0 {
-            break chol;
-        }
-        if iterations == params.max_iter {
-            return Err(diverging(&beta, DIVERGED).unwrap_or(Error::NoConvergence { iterations, change: f64::NAN }));
-        }
-        iterations += 1;
-        // Step halving: never accept a step that lowers the likelihood.
-        let mut step = 1.0;
-        let mut next;
-        let mut candidate;
-        loop {
-            candidate = beta.iter().zip(&delta).map(|(b, d)| b + step * d).collect::<Vec<_>>();
-            next = evaluate(&candidate);
-            if next.ll >= e.ll - 1e-12 * e.ll.abs() || step < 1e-6 {
-                break;
-            }
-            step /= 2.0;
-        }
-        let change = next.ll - e.ll;
-        beta = candidate;
-        e = next;
-        if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
-            // The likelihood no longer moves. If the Newton step is still large, the maximum is at
-            // infinity along that coefficient (monotone likelihood), as R's coxph warns.
-            if let Ok(c) = Cholesky::factor(&e.info, p) {
-                let delta = c.solve(&e.grad);
-                let worst = delta
-                    .iter()
-                    .zip(&beta)
-                    .enumerate()
-                    .map(|(j, (d, b))| (j, d.abs() / (1.0 + b.abs())))
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                if let Some((j, ratio)) = worst {
-                    if ratio > 1e-4 {
-                        return Err(Error::Separation {
-                            covariate: names[j].clone(),
-                            coefficient: beta[j] / prep.scale[j],
-                        });
-                    }
-                }
-                break c;
+        if ridge == 0.0 {
+            if let Some(err) = diverging(&beta, DIVERGED) {
+                return Err(err);
             }
         }
+        if params.robust || data.clusters.is_some() {
+            robust::sandwich(&prep, &beta, params.ties, &chol.inverse(), data.clusters)
+        } else {
+            chol.inverse()
+        }
     };
-    if let Some(err) = diverging(&beta, DIVERGED) {
-        return Err(err);
-    }
-    let cov_std = if params.robust || data.clusters.is_some() {
-        robust::sandwich(&prep, &beta, params.ties, &chol.inverse(), data.clusters)
-    } else {
-        chol.inverse()
-    };
-    let penalty = 0.5 * ridge * beta.iter().map(|b| b * b).sum::<f64>();
+    let penalty =
+        0.5 * ridge * beta.iter().map(|b| b * b).sum::<f64>() + lasso * beta.iter().map(|b| b.abs()).sum::<f64>();
     let coefficients: Vec<f64> = beta.iter().zip(&prep.scale).map(|(b, s)| b / s).collect();
     let mut covariance = vec![0.0; p * p];
     for i in 0..p {
@@ -553,6 +575,83 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
         baseline,
         alpha: params.alpha,
     })
+}
+
+/// Proximal Newton for `max ℓ(β) − ridge/2·‖β‖² − lasso·‖β‖₁` (ridge already inside `evaluate`): each
+/// step minimizes the quadratic model of −ℓ plus the L1 term exactly by cyclic coordinate descent
+/// (soft-thresholding gives exact zeros), then halves the step until the penalized objective does not
+/// increase. Returns β, the evaluation at β and the iterations taken.
+fn elastic_net(
+    evaluate: &impl Fn(&[f64]) -> Eval,
+    p: usize,
+    lasso: f64,
+    max_iter: usize,
+) -> Result<(Vec<f64>, Eval, usize)> {
+    let objective = |e: &Eval, beta: &[f64]| -e.ll + lasso * beta.iter().map(|b| b.abs()).sum::<f64>();
+    let mut beta = vec![0.0; p];
+    let mut e = evaluate(&beta);
+    let mut f = objective(&e, &beta);
+    for iteration in 1..=max_iter {
+        // Coordinate descent on q(u) = −g'(u−β) + ½(u−β)'I(u−β) + lasso·‖u‖₁.
+        let mut u = beta.clone();
+        for _ in 0..10_000 {
+            let mut change: f64 = 0.0;
+            for j in 0..p {
+                let h = e.info[j * p + j];
+                let mut rest = e.grad[j];
+                for k in 0..p {
+                    if k != j {
+                        rest -= e.info[j * p + k] * (u[k] - beta[k]);
+                    }
+                }
+                let target = h * beta[j] + rest;
+                let new = target.signum() * (target.abs() - lasso).max(0.0) / h;
+                change = change.max((new - u[j]).abs());
+                u[j] = new;
+            }
+            if change <= 1e-14 {
+                break;
+            }
+        }
+        let mut step = 1.0;
+        let (next_beta, next, next_f) = loop {
+            let cand: Vec<f64> = beta.iter().zip(&u).map(|(b, v)| b + step * (v - b)).collect();
+            let ce = evaluate(&cand);
+            let cf = objective(&ce, &cand);
+            if cf <= f + 1e-12 * f.abs() || step < 1e-8 {
+                break (cand, ce, cf);
+            }
+            step /= 2.0;
+        };
+        let moved = next_beta.iter().zip(&beta).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        beta = next_beta;
+        e = next;
+        let df = f - next_f;
+        f = next_f;
+        if moved <= 1e-11 || df.abs() <= 1e-15 * f.abs().max(1.0) {
+            return Ok((beta, e, iteration));
+        }
+    }
+    Err(Error::NoConvergence { iterations: max_iter, change: f64::NAN })
+}
+
+/// The inverse penalized information over the non-zero coefficients; NaN for the zero ones (no standard
+/// error at a kink of the L1 penalty).
+fn active_covariance(info: &[f64], beta: &[f64]) -> Vec<f64> {
+    let p = beta.len();
+    let active: Vec<usize> = (0..p).filter(|&j| beta[j] != 0.0).collect();
+    let m = active.len();
+    let mut cov = vec![f64::NAN; p * p];
+    let sub: Vec<f64> = active.iter().flat_map(|&i| active.iter().map(move |&j| info[i * p + j])).collect();
+    if let Ok(ch) = Cholesky::factor(&sub, m) {
+        let inv = ch.inverse();
+        for (a, &i) in active.iter().enumerate() {
+            for (b, &j) in active.iter().enumerate() {
+                cov[i * p + j] = inv[a * m + b];
+            }
+        }
+    }
+    cov
 }
 
 /// Harrell's C with pairs formed within strata only, counts pooled over strata (lifelines'

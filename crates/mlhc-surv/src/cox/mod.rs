@@ -47,15 +47,21 @@ pub struct CoxParams {
     pub max_iter: usize,
     /// Miscoverage of the coefficient intervals. By default, 0.05 (95% intervals).
     pub alpha: f64,
-    /// Ridge penalty λ ≥ 0: the fit maximizes `ℓ(β) − n·λ/2·Σⱼ(βⱼ·sdⱼ)²`, with sdⱼ the sample
-    /// standard deviation of covariate j — lifelines' `CoxPHFitter(penalizer=λ, l1_ratio=0)`. Standard
-    /// errors then come from the penalized information. By default, 0 (no penalty).
-    pub l2_penalty: f64,
+    /// Penalty strength λ ≥ 0: the fit maximizes
+    /// `ℓ(β) − n·λ·(r·Σⱼ|βⱼ·sdⱼ| + (1 − r)/2·Σⱼ(βⱼ·sdⱼ)²)` with r = [`CoxParams::l1_ratio`] and sdⱼ the
+    /// sample standard deviation of covariate j. With r = 0 this is lifelines'
+    /// `CoxPHFitter(penalizer=λ)`; with r > 0 it is scikit-survival's
+    /// `CoxnetSurvivalAnalysis(alphas=[λ], l1_ratio=r)` on covariates standardized by their sample sd
+    /// (whose coefficients are βⱼ·sdⱼ), with exact zeros. Standard errors come from the penalized
+    /// information (over the non-zero coefficients when r > 0; the others have none). By default, 0.
+    pub penalizer: f64,
+    /// The L1 share r of the penalty, in [0, 1]. By default, 0 (ridge).
+    pub l1_ratio: f64,
 }
 
 impl Default for CoxParams {
     fn default() -> Self {
-        Self { ties: Ties::Efron, robust: false, max_iter: 100, alpha: 0.05, l2_penalty: 0.0 }
+        Self { ties: Ties::Efron, robust: false, max_iter: 100, alpha: 0.05, penalizer: 0.0, l1_ratio: 0.0 }
     }
 }
 
@@ -124,8 +130,8 @@ pub struct CoxModel {
     pub ties: Ties,
     /// Log partial likelihood at β (without the penalty term).
     pub log_likelihood: f64,
-    /// The ridge penalty term at β, `n·λ/2·Σ(βⱼ sdⱼ)²` (0 without a penalty); lifelines reports
-    /// `log_likelihood − penalty` as `log_likelihood_` of a penalized fit.
+    /// The penalty term at β (0 without a penalty); lifelines reports `log_likelihood − penalty` as
+    /// `log_likelihood_` of a penalized fit.
     pub penalty: f64,
     /// Log partial likelihood at β = 0.
     pub null_log_likelihood: f64,
