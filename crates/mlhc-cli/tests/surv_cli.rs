@@ -130,8 +130,12 @@ fn km_reports_survival_intervals_and_medians_per_group() {
         "arrest",
         "--at",
         "52",
+        "--rmst",
+        "52",
         "--json",
     ]));
+    // lifelines restricted_mean_survival_time(kmf, t=52) = 45.85416666666665
+    assert!((v["groups"][0]["rmst"]["estimate"].as_f64().unwrap() - 45.854_166_666_666_65).abs() < 1e-9);
     // lifelines: KM rossi S(52) = 0.736111
     assert!((v["groups"][0]["at"][0]["survival"].as_f64().unwrap() - 0.736_111).abs() < 1e-6);
     assert!(v["groups"][0]["median"].is_null());

@@ -49,3 +49,21 @@ pub fn restricted_mean(km: &KaplanMeier, tau: f64) -> Result<Rmst> {
     }
     Ok(Rmst { tau, estimate, variance })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_estimate_and_variance() {
+        // Events at 1 and 2, censored at 3: S = 2/3 on [1, 2), 1/3 on [2, 3).
+        let km = KaplanMeier::fit(&[1.0, 2.0, 3.0], &[true, true, false], 0.05).unwrap();
+        let r = restricted_mean(&km, 3.0).unwrap();
+        assert!((r.estimate - 2.0).abs() < 1e-15);
+        // A(2) = 1/3 -> (1/9)·1/(2·1); A(1) = 1 -> 1/(3·2): 1/18 + 1/6 = 2/9.
+        assert!((r.variance - 2.0 / 9.0).abs() < 1e-15);
+        // Before the first event the area is the horizon itself, with no variance.
+        let r = restricted_mean(&km, 0.5).unwrap();
+        assert_eq!((r.estimate, r.variance), (0.5, 0.0));
+    }
+}

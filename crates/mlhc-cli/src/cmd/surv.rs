@@ -31,6 +31,10 @@ pub enum SurvCommand {
         /// Interval miscoverage. By default, 0.05 (95% intervals).
         #[arg(long, default_value_t = 0.05)]
         alpha: f64,
+        /// Also report the restricted mean survival time up to this horizon (with its standard error).
+        /// By default, none.
+        #[arg(long)]
+        rmst: Option<f64>,
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
@@ -239,7 +243,7 @@ pub enum TiesArg {
 /// Runs `mlhc surv …`.
 pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        SurvCommand::Km { input, group, at, alpha, json } => km(&input, group, &at, alpha, json),
+        SurvCommand::Km { input, group, at, alpha, rmst, json } => km(&input, group, &at, alpha, rmst, json),
         SurvCommand::Logrank { input, group, strata, json } => logrank(&input, group, strata, json),
         SurvCommand::Aft { input, covariates, family, alpha, json } => {
             let roles = Roles { covariates, ..roles(&input) };
@@ -381,7 +385,14 @@ fn num(v: f64) -> serde_json::Value {
     }
 }
 
-fn km(input: &Input, group: Option<String>, at: &[f64], alpha: f64, as_json: bool) -> anyhow::Result<ExitCode> {
+fn km(
+    input: &Input,
+    group: Option<String>,
+    at: &[f64],
+    alpha: f64,
+    rmst: Option<f64>,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
     let roles = Roles { group, ..roles(input) };
     let t = load(&input.data, &roles)?;
     let (codes, levels) = match &t.group {
@@ -407,7 +418,15 @@ fn km(input: &Input, group: Option<String>, at: &[f64], alpha: f64, as_json: boo
             })
             .collect();
         let m = fit.median();
+        let rmst = match rmst {
+            Some(tau) => {
+                let r = mlhc_surv::restricted_mean(&fit, tau).context("--rmst")?;
+                json!({"tau": r.tau, "estimate": r.estimate, "se": r.variance.sqrt()})
+            }
+            None => serde_json::Value::Null,
+        };
         groups.push(json!({
+            "rmst": rmst,
             "group": level,
             "n": fit.n,
             "n_events": fit.n_events,
