@@ -16,6 +16,16 @@ use crate::error::{Error, Result};
 /// Runs the cascade forward over `x` in place, starting from states `zi` (two per section,
 /// transposed direct form II); the states are left at their final values.
 pub fn sosfilt_in_place(sos: &[Section], x: &mut [f64], zi: &mut [[f64; 2]]) {
+    run_sections::<false>(sos, x, zi);
+}
+
+/// Runs the cascade from the last sample of `x` to the first (the time-reversed pass of
+/// `filtfilt`), in place.
+fn sosfilt_reversed_in_place(sos: &[Section], x: &mut [f64], zi: &mut [[f64; 2]]) {
+    run_sections::<true>(sos, x, zi);
+}
+
+fn run_sections<const REV: bool>(sos: &[Section], x: &mut [f64], zi: &mut [[f64; 2]]) {
     // All sections advance together sample by sample: each section's recursion is a chain of
     // dependent multiply-adds, and interleaving the chains lets them overlap in the CPU instead
     // of paying each chain's latency in a separate pass.
@@ -24,27 +34,19 @@ pub fn sosfilt_in_place(sos: &[Section], x: &mut [f64], zi: &mut [[f64; 2]]) {
         let take = rest.0.len().min(3);
         let (s_now, s_later) = rest.0.split_at(take);
         let (z_now, z_later) = std::mem::take(&mut rest.1).split_at_mut(take);
-        match (s_now, z_now) {
-            ([a], [za]) => cascade::<1>(&[*a], std::slice::from_mut(za), x),
-            ([a, b], [za, zb]) => {
-                let mut z = [*za, *zb];
-                cascade::<2>(&[*a, *b], &mut z, x);
-                [*za, *zb] = z;
-            }
-            ([a, b, c], [za, zb, zc]) => {
-                let mut z = [*za, *zb, *zc];
-                cascade::<3>(&[*a, *b, *c], &mut z, x);
-                [*za, *zb, *zc] = z;
-            }
-            _ => unreachable!("take is between 1 and 3"),
+        match take {
+            1 => cascade::<1, REV>(s_now, z_now, x),
+            2 => cascade::<2, REV>(s_now, z_now, x),
+            _ => cascade::<3, REV>(s_now, z_now, x),
         }
         rest = (s_later, z_later);
     }
 }
 
-/// `N` sections in one pass (transposed direct form II).
+/// `N` sections in one pass (transposed direct form II), over `x` forward or, with `REV`, from
+/// its last sample to its first.
 #[inline]
-fn cascade<const N: usize>(sos: &[Section], z: &mut [[f64; 2]], x: &mut [f64]) {
+fn cascade<const N: usize, const REV: bool>(sos: &[Section], z: &mut [[f64; 2]], x: &mut [f64]) {
     let mut st = [[0.0f64; 2]; N];
     let mut co = [[0.0f64; 5]; N];
     for k in 0..N {
@@ -52,7 +54,7 @@ fn cascade<const N: usize>(sos: &[Section], z: &mut [[f64; 2]], x: &mut [f64]) {
         let [b0, b1, b2, _, a1, a2] = sos[k];
         co[k] = [b0, b1, b2, a1, a2];
     }
-    for v in x.iter_mut() {
+    let mut step = |v: &mut f64| {
         let mut xi = *v;
         for k in 0..N {
             let [b0, b1, b2, a1, a2] = co[k];
@@ -62,6 +64,11 @@ fn cascade<const N: usize>(sos: &[Section], z: &mut [[f64; 2]], x: &mut [f64]) {
             xi = y;
         }
         *v = xi;
+    };
+    if REV {
+        x.iter_mut().rev().for_each(&mut step);
+    } else {
+        x.iter_mut().for_each(&mut step);
     }
     z[..N].copy_from_slice(&st);
 }
@@ -98,6 +105,11 @@ fn check_finite(x: &[f64]) -> Result<()> {
 /// Zero-phase forward-backward filtering (SciPy's `sosfiltfilt` with its default padding).
 pub fn filtfilt(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
     check_finite(x)?;
+    filtfilt_finite(sos, x)
+}
+
+/// [`filtfilt`] for input already known to be finite.
+pub(crate) fn filtfilt_finite(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
     let trivial = sos.iter().filter(|s| s[2] == 0.0).count().min(sos.iter().filter(|s| s[5] == 0.0).count());
     let pad = 3 * (2 * sos.len() + 1 - trivial);
     if x.len() <= pad {
@@ -111,10 +123,9 @@ pub fn filtfilt(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
     let zi = sosfilt_zi(sos);
     let mut z: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * ext[0], z[1] * ext[0]]).collect();
     sosfilt_in_place(sos, &mut ext, &mut z);
-    ext.reverse();
-    let mut z: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * ext[0], z[1] * ext[0]]).collect();
-    sosfilt_in_place(sos, &mut ext, &mut z);
-    ext.reverse();
+    let last = ext[ext.len() - 1];
+    let mut z: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * last, z[1] * last]).collect();
+    sosfilt_reversed_in_place(sos, &mut ext, &mut z);
     ext.truncate(pad + n);
     ext.drain(..pad);
     Ok(ext)

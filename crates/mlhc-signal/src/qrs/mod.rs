@@ -12,7 +12,7 @@ mod elgendi;
 mod pan_tompkins;
 
 use crate::error::{Error, Result};
-use crate::filter::{butterworth, filtfilt, Band};
+use crate::filter::{butterworth, filtfilt_finite, Band};
 
 /// A QRS detection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -108,7 +108,8 @@ impl QrsDetector {
 fn bandpass(x: &[f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<Vec<f64>> {
     let hi = hi.min(0.45 * fs);
     let sos = butterworth(order, Band::BandPass(lo, hi), fs)?;
-    filtfilt(&sos, x)
+    // `detect` has already checked that every sample is finite.
+    filtfilt_finite(&sos, x)
 }
 
 /// Centered moving average over `w` samples of `f(0), …, f(n − 1)` (shrinking at the ends), by a
