@@ -1,6 +1,7 @@
 //! Hold-out evaluation of a survival model: fit on the training rows, then Harrell's C, Uno's C,
 //! Brier scores with their integral, and the cumulative/dynamic AUC on the test rows.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::aft::AftParams;
@@ -29,6 +30,20 @@ pub struct EvalSpec {
     /// Uno's C counts only events before this time. By default (`None`), all; the training censoring
     /// survival must then stay above 0 at every test event time.
     pub uno_tau: Option<f64>,
+    /// Bootstrap resamples of the test rows for percentile intervals of the concordance indices
+    /// (0: no intervals). By default, 0.
+    pub bootstrap: usize,
+    /// Seed of the bootstrap; replicate b draws from stream b of this seed, so the intervals do not
+    /// depend on the number of threads. By default, 0.
+    pub seed: u64,
+    /// Miscoverage of the bootstrap intervals. By default, 0.05.
+    pub alpha: f64,
+}
+
+impl Default for EvalSpec {
+    fn default() -> Self {
+        Self { brier_times: Vec::new(), auc_times: Vec::new(), uno_tau: None, bootstrap: 0, seed: 0, alpha: 0.05 }
+    }
 }
 
 /// Hold-out metrics.
@@ -43,6 +58,10 @@ pub struct Evaluation {
     /// Uno's C on the test rows (censoring distribution from the training rows, truncated at
     /// [`EvalSpec::uno_tau`]).
     pub uno_c: f64,
+    /// Bootstrap percentile interval of Harrell's C (absent without resamples).
+    pub harrell_c_ci: Option<[f64; 2]>,
+    /// Bootstrap percentile interval of Uno's C (absent without resamples).
+    pub uno_c_ci: Option<[f64; 2]>,
     /// Brier scores and the integrated Brier score (absent without Brier times).
     pub brier: Option<BrierScores>,
     /// Cumulative/dynamic AUC (absent without AUC times).
@@ -113,6 +132,27 @@ pub fn holdout(table: &SurvivalTable, is_test: &[bool], model: &Model, spec: &Ev
     };
     let harrell = harrell_c(&test_d, &test_e, &risk)?.c_index;
     let uno = uno_c(&train_d, &train_e, &test_d, &test_e, &risk, spec.uno_tau)?.c_index;
+    let (harrell_c_ci, uno_c_ci) = if spec.bootstrap > 0 {
+        let reps: Vec<Result<(f64, f64)>> = (0..spec.bootstrap)
+            .into_par_iter()
+            .map(|b| {
+                let mut rng = mlhc_core::Rng::for_stream(spec.seed, b as u64);
+                let idx: Vec<usize> = (0..n_test).map(|_| rng.below(n_test as u64) as usize).collect();
+                let d: Vec<f64> = idx.iter().map(|&i| test_d[i]).collect();
+                let e: Vec<bool> = idx.iter().map(|&i| test_e[i]).collect();
+                let r: Vec<f64> = idx.iter().map(|&i| risk[i]).collect();
+                let h = harrell_c(&d, &e, &r)?.c_index;
+                let u = uno_c(&train_d, &train_e, &d, &e, &r, spec.uno_tau)?.c_index;
+                Ok((h, u))
+            })
+            .collect();
+        let reps = reps.into_iter().collect::<Result<Vec<_>>>()?;
+        let h: Vec<f64> = reps.iter().map(|r| r.0).collect();
+        let u: Vec<f64> = reps.iter().map(|r| r.1).collect();
+        (Some(percentile_interval(h, spec.alpha)), Some(percentile_interval(u, spec.alpha)))
+    } else {
+        (None, None)
+    };
     let brier =
         if grid.is_empty() { None } else { Some(brier_scores(&train_d, &train_e, &test_d, &test_e, &survival, grid)?) };
     let auc = if spec.auc_times.is_empty() {
@@ -127,8 +167,21 @@ pub fn holdout(table: &SurvivalTable, is_test: &[bool], model: &Model, spec: &Ev
         n_test,
         harrell_c: harrell,
         uno_c: uno,
+        harrell_c_ci,
+        uno_c_ci,
         brier,
         auc,
         train_log_likelihood: train_ll,
     })
+}
+
+/// The `alpha/2` and `1 − alpha/2` empirical quantiles (linear interpolation between order statistics).
+fn percentile_interval(mut values: Vec<f64>, alpha: f64) -> [f64; 2] {
+    values.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let h = p * (values.len() - 1) as f64;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        values[lo] + (h - lo as f64) * (values[hi] - values[lo])
+    };
+    [q(alpha / 2.0), q(1.0 - alpha / 2.0)]
 }

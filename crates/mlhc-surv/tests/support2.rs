@@ -34,7 +34,7 @@ fn spec() -> EvalSpec {
     EvalSpec {
         brier_times: (1..=60).map(|k| 30.0 * k as f64).collect(),
         auc_times: vec![365.0, 730.0, 1095.0],
-        uno_tau: None,
+        ..EvalSpec::default()
     }
 }
 
@@ -98,4 +98,17 @@ fn weibull_holdout_matches_lifelines_and_scikit_survival() {
     // concordance_index(test T, predict_median(test), test E); integrated_brier_score of its survival
     assert!((e.harrell_c - 0.601_633_477_696_896).abs() < 1e-4, "{}", e.harrell_c);
     assert!((e.brier.unwrap().integrated - 0.192_305_379_394_526_83).abs() < 1e-5);
+}
+
+#[test]
+fn bootstrap_intervals_are_seeded_and_cover_the_estimate() {
+    let (table, is_test) = support2();
+    let spec = EvalSpec { bootstrap: 50, seed: 7, ..EvalSpec::default() };
+    let a = holdout(&table, &is_test, &Model::Cox(CoxParams::default()), &spec).unwrap();
+    let b = holdout(&table, &is_test, &Model::Cox(CoxParams::default()), &spec).unwrap();
+    assert_eq!(a, b);
+    let [lo, hi] = a.harrell_c_ci.unwrap();
+    assert!(lo < a.harrell_c && a.harrell_c < hi && hi - lo < 0.05, "{lo} {hi}");
+    let [lo, hi] = a.uno_c_ci.unwrap();
+    assert!(lo < a.uno_c && a.uno_c < hi, "{lo} {hi}");
 }

@@ -160,7 +160,7 @@ age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea --split-c
         /// Share of rows in the test set of the random split. By default, 0.3.
         #[arg(long, default_value_t = 0.3)]
         test_fraction: f64,
-        /// Seed of the random split. By default, 0.
+        /// Seed of the random split and of the bootstrap. By default, 0.
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Brier-score times as start:stop:step (inclusive) or a comma-separated list. By default, none.
@@ -169,6 +169,10 @@ age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea --split-c
         /// Comma-separated times for the cumulative/dynamic AUC. By default, none.
         #[arg(long, value_delimiter = ',')]
         auc_times: Vec<f64>,
+        /// Bootstrap resamples of the test rows for 95% percentile intervals of Harrell's and Uno's C.
+        /// By default, 0 (no intervals).
+        #[arg(long, default_value_t = 0)]
+        bootstrap: usize,
         /// Uno's C counts events before this time only (needed when every training subject still at
         /// risk is censored at the last time). By default, no truncation.
         #[arg(long)]
@@ -264,6 +268,7 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             brier_grid,
             auc_times,
             uno_tau,
+            bootstrap,
             json,
         } => {
             let mut roles = Roles { covariates, ..roles(&input) };
@@ -295,14 +300,15 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
                     Model::Aft(AftParams { family: AftFamily::LogLogistic, ..AftParams::default() })
                 }
             };
-            let spec = EvalSpec { brier_times, auc_times, uno_tau };
+            let spec = EvalSpec { brier_times, auc_times, uno_tau, bootstrap, seed, ..EvalSpec::default() };
             let e = holdout(&t, &is_test, &model, &spec).context("cannot evaluate")?;
             if json {
                 ui::print_json(&e)?;
             } else {
                 println!("train {} rows, test {} rows", e.n_train, e.n_test);
-                println!("Harrell's C  {:.6}", e.harrell_c);
-                println!("Uno's C      {:.6}", e.uno_c);
+                let ci = |c: Option<[f64; 2]>| c.map_or(String::new(), |[a, b]| format!(" (95% CI {a:.4} .. {b:.4})"));
+                println!("Harrell's C  {:.6}{}", e.harrell_c, ci(e.harrell_c_ci));
+                println!("Uno's C      {:.6}{}", e.uno_c, ci(e.uno_c_ci));
                 if let Some(b) = &e.brier {
                     println!(
                         "IBS          {:.6} (times {} .. {})",
