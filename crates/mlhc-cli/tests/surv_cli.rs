@@ -136,6 +136,8 @@ fn km_reports_survival_intervals_and_medians_per_group() {
     ]));
     // lifelines restricted_mean_survival_time(kmf, t=52) = 45.85416666666665
     assert!((v["groups"][0]["rmst"]["estimate"].as_f64().unwrap() - 45.854_166_666_666_65).abs() < 1e-9);
+    // lifelines NelsonAalenFitter().fit(rossi.week, rossi.arrest).cumulative_hazard_at_times([52]) = 0.3059596634
+    assert!((v["groups"][0]["at"][0]["cumulative_hazard"].as_f64().unwrap() - 0.305_959_663_4).abs() < 1e-9);
     // lifelines: KM rossi S(52) = 0.736111
     assert!((v["groups"][0]["at"][0]["survival"].as_f64().unwrap() - 0.736_111).abs() < 1e-6);
     assert!(v["groups"][0]["median"].is_null());

@@ -16,7 +16,8 @@ use crate::ui;
 /// Subcommands of `mlhc surv`.
 #[derive(Debug, clap::Subcommand)]
 pub enum SurvCommand {
-    /// Kaplan–Meier survival per group: S(t) with log(−log) 95% intervals at given times, and the median.
+    /// Kaplan–Meier survival per group: S(t) with log(−log) 95% intervals at given times (and the
+    /// Nelson–Aalen cumulative hazard), and the median with its interval.
     #[command(after_help = "Example:\n  mlhc surv km testdata/survival/waltons_dataset.csv --duration T --event E \
 --group group --at 20,40,60 --json")]
     Km {
@@ -411,6 +412,7 @@ fn km(
         let d: Vec<f64> = rows.iter().map(|&i| t.durations[i]).collect();
         let e: Vec<bool> = rows.iter().map(|&i| t.events[i]).collect();
         let fit = KaplanMeier::fit(&d, &e, alpha).with_context(|| format!("group {level}"))?;
+        let na = mlhc_surv::NelsonAalen::fit(&d, &e, alpha).with_context(|| format!("group {level}"))?;
         let times: Vec<f64> = if at.is_empty() {
             fit.table.iter().filter(|r| r.events > 0).map(|r| r.time).collect()
         } else {
@@ -420,7 +422,8 @@ fn km(
             .iter()
             .map(|&time| {
                 let p = fit.at(time);
-                json!({"time": time, "survival": p.survival, "ci_low": p.ci_low, "ci_high": p.ci_high, "at_risk": p.at_risk})
+json!({"time": time, "survival": p.survival, "ci_low": p.ci_low, "ci_high": p.ci_high, "at_risk": p.at_risk,
+                       "cumulative_hazard": na.cumulative_hazard_at(time)})
             })
             .collect();
         let m = fit.median();
