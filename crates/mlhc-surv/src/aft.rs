@@ -250,6 +250,7 @@ impl AftParams {
         let eval = |theta: &[f64]| evaluate(family, &z, &y, events, theta, k);
         let mut cur = eval(&theta);
         let mut iterations = 0;
+        let mut last_change = f64::NAN;
         loop {
             // Newton direction on the negative Hessian; fall back to a damped one when it is not
             // positive definite away from the optimum.
@@ -274,7 +275,7 @@ impl AftParams {
                 break;
             }
             if iterations == self.max_iter {
-                return Err(Error::NoConvergence { iterations, change: f64::NAN });
+                return Err(Error::NoConvergence { iterations, change: last_change });
             }
             iterations += 1;
             let mut step = 1.0;
@@ -287,6 +288,7 @@ impl AftParams {
                 step /= 2.0;
             };
             let change = next.ll - cur.ll;
+            last_change = change;
             theta = next_theta;
             cur = next;
             if change.abs() <= 1e-14 * cur.ll.abs().max(1.0) && step < 1.0 {

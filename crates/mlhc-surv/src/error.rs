@@ -83,7 +83,7 @@ pub enum Error {
         covariate: String,
     },
     /// The optimizer did not converge.
-    #[error("no convergence after {iterations} iterations (last log-likelihood change {change:e}); raise max_iter")]
+    #[error("no convergence after {iterations} iterations (last objective change {change:e}); raise max_iter")]
     NoConvergence {
         /// Iterations run.
         iterations: usize,

@@ -399,6 +399,18 @@ fn cox_edge_cases_are_named_errors() {
     let err = CoxParams::default().fit(&CoxData::new(&x8, &names8, &r.week, &r.arrest)).unwrap_err();
     assert!(matches!(&err, Error::Collinear { covariate } if covariate == "race2"), "{err}");
 
+    // Too few iterations: an error with the last change.
+    let err = CoxParams { max_iter: 1, ..CoxParams::default() }
+        .fit(&CoxData::new(&r.x, &r.names, &r.week, &r.arrest))
+        .unwrap_err();
+    assert!(matches!(err, Error::NoConvergence { iterations: 1, change } if change > 0.0), "{err}");
+
+    // A parametric model needs durations > 0.
+    let mut week = r.week.clone();
+    week[5] = 0.0;
+    let err = mlhc_surv::AftParams::default().fit(&r.x, &r.names, &week, &r.arrest).unwrap_err();
+    assert!(matches!(err, Error::NonPositiveDuration { row: 5, .. }), "{err}");
+
     // Every time tied: still a fit, and Efron differs from Breslow.
     let same = vec![1.0; r.week.len()];
     let e = CoxParams::default().fit(&CoxData::new(&r.x, &r.names, &same, &r.arrest)).unwrap();

@@ -469,6 +469,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
     let mut e = evaluate(&beta);
     let null_ll = e.ll;
     let mut iterations = 0;
+    let mut last_change = f64::NAN;
     let cov_std = if lasso > 0.0 {
         let (b, last, its) = elastic_net(&evaluate, p, lasso, params.max_iter)?;
         beta = b;
@@ -490,7 +491,9 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
                 break chol;
             }
             if iterations == params.max_iter {
-                return Err(diverging(&beta, DIVERGED).unwrap_or(Error::NoConvergence { iterations, change: f64::NAN }));
+                return Err(
+                    diverging(&beta, DIVERGED).unwrap_or(Error::NoConvergence { iterations, change: last_change })
+                );
             }
             iterations += 1;
             // Step halving: never accept a step that lowers the likelihood.
@@ -506,6 +509,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
                 step /= 2.0;
             }
             let change = next.ll - e.ll;
+            last_change = change;
             beta = candidate;
             e = next;
             if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
@@ -591,6 +595,7 @@ fn elastic_net(
     let mut beta = vec![0.0; p];
     let mut e = evaluate(&beta);
     let mut f = objective(&e, &beta);
+    let mut last_change = f64::NAN;
     for iteration in 1..=max_iter {
         // Coordinate descent on q(u) = −g'(u−β) + ½(u−β)'I(u−β) + lasso·‖u‖₁.
         let mut u = beta.clone();
@@ -627,12 +632,13 @@ fn elastic_net(
         beta = next_beta;
         e = next;
         let df = f - next_f;
+        last_change = -df;
         f = next_f;
         if moved <= 1e-11 || df.abs() <= 1e-15 * f.abs().max(1.0) {
             return Ok((beta, e, iteration));
         }
     }
-    Err(Error::NoConvergence { iterations: max_iter, change: f64::NAN })
+    Err(Error::NoConvergence { iterations: max_iter, change: last_change })
 }
 
 /// The inverse penalized information over the non-zero coefficients; NaN for the zero ones (no standard
