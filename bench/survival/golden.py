@@ -124,3 +124,12 @@ yr = Surv.from_arrays(rossi.arrest == 1, rossi.week)
 for alpha, l1 in [(0.05, 1.0), (0.02, 0.5)]:
     cn = CoxnetSurvivalAnalysis(alphas=[alpha], l1_ratio=l1, normalize=False, tol=1e-12, max_iter=1000000).fit(Xs.values, yr)
     print("coxnet", alpha, l1, cn.coef_[:, 0].tolist())
+
+# Strata with robust standard errors (tie-broken rossi) and stratified start-stop data.
+rt2 = rossi.copy(); rt2["week"] = rt2.week + np.arange(len(rt2)) * 1e-4
+c = CoxPHFitter().fit(rt2, "week", "arrest", strata=["race"], robust=True)
+print("cox tie-broken strata race robust", c.params_.values.tolist(), c.standard_errors_.values.tolist())
+from lifelines import CoxTimeVaryingFitter
+sh = pd.read_csv(d + "stanford_heart.csv")
+c = CoxTimeVaryingFitter().fit(sh, id_col="id", event_col="event", start_col="start", stop_col="stop", strata=["surgery"])
+print("ctv strata surgery", c.params_.values.tolist(), c.standard_errors_.values.tolist(), c.log_likelihood_)

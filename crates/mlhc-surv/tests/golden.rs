@@ -752,3 +752,58 @@ fn cox_elastic_net_matches_coxnet_rossi() {
         assert!(se.iter().zip(&got).all(|(s, b)| s.is_nan() == (*b == 0.0)));
     }
 }
+
+#[test]
+fn cox_strata_with_robust_errors_and_with_entry_times() {
+    // CoxPHFitter().fit(rossi_untied, "week", "arrest", strata=["race"], robust=True) with week + row·1e-4
+    let r = rossi();
+    let week: Vec<f64> = r.week.iter().enumerate().map(|(i, w)| w + i as f64 * 1e-4).collect();
+    let race: Vec<usize> = (0..r.week.len()).map(|i| r.x[i * 7 + 2] as usize).collect();
+    let keep = [0, 1, 3, 4, 5, 6];
+    let rx = &r.x;
+    let x6: Vec<f64> = (0..r.week.len()).flat_map(|i| keep.iter().map(move |&j| rx[i * 7 + j])).collect();
+    let names6: Vec<String> = keep.iter().map(|&j| r.names[j].clone()).collect();
+    let mut data = CoxData::new(&x6, &names6, &week, &r.arrest);
+    data.strata = Some(&race);
+    let m = CoxParams { robust: true, ..CoxParams::default() }.fit(&data).unwrap();
+    close(
+        &m.coefficients,
+        &[
+            -0.369_102_489_561_842_55,
+            -0.057_238_335_681_746_966,
+            -0.132_221_884_538_450_05,
+            -0.446_438_776_786_433_57,
+            -0.106_997_740_985_595,
+            0.094_394_110_311_819_98,
+        ],
+        1e-7,
+    );
+    close(
+        &m.standard_errors(),
+        &[
+            0.193_862_434_268_280_98,
+            0.025_174_519_014_021_95,
+            0.219_860_135_988_391_85,
+            0.377_711_401_115_537_25,
+            0.199_164_419_685_492_53,
+            0.028_770_989_044_531_754,
+        ],
+        1e-7,
+    );
+
+    // CoxTimeVaryingFitter().fit(stanford_heart, ..., strata=["surgery"])
+    let d = read("stanford_heart.csv");
+    let (start, stop) = (column(&d, "start"), column(&d, "stop"));
+    let event: Vec<bool> = column(&d, "event").iter().map(|&v| v == 1.0).collect();
+    let surgery: Vec<usize> = column(&d, "surgery").iter().map(|&v| v as usize).collect();
+    let cols: Vec<Vec<f64>> = ["age", "year", "transplant"].iter().map(|c| column(&d, c)).collect();
+    let x: Vec<f64> = (0..start.len()).flat_map(|i| cols.iter().map(move |c| c[i]).collect::<Vec<_>>()).collect();
+    let names: Vec<String> = ["age", "year", "transplant"].iter().map(|s| s.to_string()).collect();
+    let mut data = CoxData::new(&x, &names, &stop, &event);
+    data.entries = Some(&start);
+    data.strata = Some(&surgery);
+    let m = CoxParams::default().fit(&data).unwrap();
+    close(&m.coefficients, &[0.026_813_521_004_524_218, -0.149_243_232_803_767_64, -0.021_780_251_272_539_48], 1e-7);
+    close(&m.standard_errors(), &[0.013_666_156_366_964_432, 0.070_099_327_505_038_58, 0.315_877_308_524_921_85], 1e-7);
+    assert!((m.log_likelihood - -265.315_129_067_302_56).abs() < 1e-7);
+}
