@@ -1,6 +1,8 @@
 //! Hostile and random input: parsers return errors, never panic, and never allocate from a
-//! header's claims before the data is there (proptest in lieu of cargo-fuzz, seeded by proptest's
-//! deterministic default runner).
+//! header's claims before the data is there (proptest in lieu of cargo-fuzz, which needs nightly).
+//!
+//! A longer fuzzing session: `MLHC_FUZZ_CASES=200000 cargo test --release -p mlhc-signal --test
+//! hostile_input` (by default 2,000 cases per in-memory parser and 150 per test that writes files).
 
 #![allow(clippy::unwrap_used)]
 
@@ -21,6 +23,11 @@ const FORMATS: [SignalFormat; 10] = [
     SignalFormat::Packed310,
     SignalFormat::Packed311,
 ];
+
+/// Cases per property: `MLHC_FUZZ_CASES` when set, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("MLHC_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
 
 /// Header-like text built from tokens that exercise every field parser.
 fn header_text() -> impl Strategy<Value = String> {
@@ -45,7 +52,7 @@ fn header_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(2000), ..ProptestConfig::default() })]
 
     #[test]
     fn header_parser_never_panics(text in header_text()) {
@@ -122,7 +129,7 @@ proptest! {
 
 proptest! {
     // File-system cases are slower; fewer of them.
-    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(150), ..ProptestConfig::default() })]
 
     #[test]
     fn records_round_trip(
