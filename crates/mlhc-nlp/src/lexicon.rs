@@ -6,6 +6,8 @@
 //! the longest wins (then the leftmost), so `congestive heart failure` beats `heart failure`.
 //! All entries sharing a normalized term are reported on the same span.
 
+use std::collections::HashMap;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,12 +27,27 @@ pub struct LexiconEntry {
 }
 
 /// A compiled lexicon.
+///
+/// Terms are interned token by token, and the Aho–Corasick automaton runs over token ids written as
+/// three bytes each rather than over characters: the automaton has about a third of the states
+/// (115,000 terms build in well under a second), every match is token-aligned by construction (a match
+/// counts only when it starts at a multiple of three), and text tokens absent from every term become
+/// one sentinel id that no pattern contains.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     entries: Vec<LexiconEntry>,
     /// For each Aho–Corasick pattern (a distinct normalized term), the entries it stands for.
     pattern_entries: Vec<Vec<u32>>,
     matcher: AhoCorasick,
+    /// Lower-case token → id (below [`UNKNOWN_TOKEN`]).
+    token_ids: HashMap<String, u32>,
+}
+
+/// The id of text tokens that occur in no term.
+const UNKNOWN_TOKEN: u32 = 0x00FF_FFFF;
+
+fn push_id(out: &mut Vec<u8>, id: u32) {
+    out.extend_from_slice(&id.to_be_bytes()[1..]);
 }
 
 /// A lexicon match: the token range and the entries of the matched term.
@@ -58,35 +75,45 @@ pub fn normalize(phrase: &str) -> String {
 impl Lexicon {
     /// Compiles `entries`. Entries whose term has no tokens are an error naming the entry.
     pub fn new(entries: Vec<LexiconEntry>) -> Result<Lexicon> {
-        let mut by_term: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-        let mut patterns: Vec<String> = Vec::new();
+        let err = |index: usize, message: String| NlpError::Rule { source_name: "lexicon".to_string(), index, message };
+        let mut token_ids: HashMap<String, u32> = HashMap::new();
+        let mut by_pattern: HashMap<Vec<u8>, u32> = HashMap::new();
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut pattern_entries: Vec<Vec<u32>> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
-            let norm = normalize(&e.term);
-            if norm.is_empty() {
-                return Err(NlpError::Rule {
-                    source_name: "lexicon".to_string(),
-                    index: i,
-                    message: format!("term {:?} has no tokens", e.term),
-                });
+            let lower = lowercase_same_offsets(&e.term);
+            let mut bytes = Vec::with_capacity(lower.len());
+            for t in tokenize(&lower) {
+                let word = &lower[t.start..t.end];
+                let id = match token_ids.get(word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = token_ids.len() as u32;
+                        if id >= UNKNOWN_TOKEN {
+                            return Err(err(i, format!("more than {UNKNOWN_TOKEN} distinct words in the lexicon")));
+                        }
+                        token_ids.insert(word.to_string(), id);
+                        id
+                    }
+                };
+                push_id(&mut bytes, id);
             }
-            let id = match by_term.get(&norm) {
-                Some(&id) => id,
-                None => {
-                    let id = patterns.len() as u32;
-                    by_term.insert(norm.clone(), id);
-                    patterns.push(norm);
-                    pattern_entries.push(Vec::new());
-                    id
-                }
-            };
+            if bytes.is_empty() {
+                return Err(err(i, format!("term {:?} has no tokens", e.term)));
+            }
+            let next = patterns.len() as u32;
+            let id = *by_pattern.entry(bytes.clone()).or_insert(next);
+            if id == next {
+                patterns.push(bytes);
+                pattern_entries.push(Vec::new());
+            }
             pattern_entries[id as usize].push(i as u32);
         }
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| NlpError::Resource { source_name: "lexicon".to_string(), message: e.to_string() })?;
-        Ok(Lexicon { entries, pattern_entries, matcher })
+        Ok(Lexicon { entries, pattern_entries, matcher, token_ids })
     }
 
     /// All entries, in the order given.
@@ -104,24 +131,15 @@ impl Lexicon {
         if tokens.is_empty() {
             return Vec::new();
         }
-        let mut norm = String::with_capacity(lower.len() + tokens.len());
-        let mut starts = Vec::with_capacity(tokens.len());
+        let mut hay = Vec::with_capacity(3 * tokens.len());
         for t in tokens {
-            if !norm.is_empty() {
-                norm.push(' ');
-            }
-            starts.push(norm.len());
-            norm.push_str(&lower[t.start..t.end]);
+            push_id(&mut hay, self.token_ids.get(&lower[t.start..t.end]).copied().unwrap_or(UNKNOWN_TOKEN));
         }
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
-        for m in self.matcher.find_overlapping_iter(&norm) {
-            let Ok(first) = starts.binary_search(&m.start()) else { continue };
-            // The match must end where a token ends: at the end of the text or before a space.
-            if m.end() != norm.len() && norm.as_bytes()[m.end()] != b' ' {
-                continue;
+        for m in self.matcher.find_overlapping_iter(&hay) {
+            if m.start() % 3 == 0 {
+                found.push((m.start() / 3, m.end() / 3, m.pattern().as_usize()));
             }
-            let last = starts.partition_point(|&s| s < m.end());
-            found.push((first, last, m.pattern().as_usize()));
         }
         found.sort_by(|a, b| (b.1 - b.0, a.0).cmp(&(a.1 - a.0, b.0)));
         let mut taken = vec![false; tokens.len()];
