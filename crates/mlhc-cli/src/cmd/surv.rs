@@ -461,6 +461,14 @@ json!({"time": time, "survival": p.survival, "ci_low": p.ci_low, "ci_high": p.ci
                 show(&g["median_ci_low"]),
                 show(&g["median_ci_high"])
             );
+            if let Some(r) = g["rmst"].as_object() {
+                println!(
+                    "  RMST up to {}: {:.6} (se {:.6})",
+                    r["tau"],
+                    r["estimate"].as_f64().unwrap_or(f64::NAN),
+                    r["se"].as_f64().unwrap_or(f64::NAN)
+                );
+            }
             println!("  {:>10} {:>9} {:>9} {:>9} {:>8}", "time", "S(t)", "low", "high", "at risk");
             for p in g["at"].as_array().into_iter().flatten() {
                 println!(
