@@ -13,6 +13,10 @@
 //! - [`deid`]: rule-based de-identification (masking) and PhysioNet-format evaluation;
 //! - [`features`]: TF-IDF (scikit-learn's definition) and concept co-occurrence with lift.
 //!
+//! No Rust crate implements ConText/NegEx, medspaCy's rule formats or a clinical sentence splitter,
+//! so those are written here; phrase matching uses the `aho-corasick` crate (over interned token ids)
+//! and de-identification the `regex` crate.
+//!
 //! Text is `&str`: callers decode bytes first ([`error::utf8`] reports the offset of invalid UTF-8;
 //! the `mlhc nlp` command decodes lossily with a warning).
 //!
