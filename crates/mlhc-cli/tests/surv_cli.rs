@@ -368,3 +368,60 @@ fn cox_lasso_gives_exact_zeros() {
     assert_eq!(zero, [true, false, true, false, true, true, false]);
     assert!(v["coefficients"][0]["se"].is_null());
 }
+
+#[test]
+fn cox_predicts_for_a_new_table() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first two rossi rows as "new" subjects.
+    let src = std::fs::read_to_string(data("rossi.csv")).unwrap();
+    let new = dir.path().join("new.csv");
+    std::fs::write(&new, src.lines().take(3).collect::<Vec<_>>().join("\n")).unwrap();
+    let out = dir.path().join("curves.csv");
+    let (n, o) = (new.display().to_string(), out.display().to_string());
+    json(&mlhc(&[
+        "surv",
+        "cox",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--predict-times",
+        "52",
+        "--predict-data",
+        &n,
+        "--predict-out",
+        &o,
+        "--json",
+    ]));
+    let text = std::fs::read_to_string(&out).unwrap();
+    // lifelines 0.30.3 cph.predict_survival_function(rossi.iloc[:2], times=[52]): 0.7156993141, 0.4121809293
+    let s: Vec<f64> = text.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    assert_eq!(s.len(), 2);
+    assert!((s[0] - 0.715_699_314_1).abs() < 1e-8 && (s[1] - 0.412_180_929_3).abs() < 1e-8, "{s:?}");
+    // A table whose text levels differ is refused.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "fin,age,race,wexp,mar,paro,prio\n0,27,x,0,0,1,3\n").unwrap();
+    let b = bad.display().to_string();
+    let r = mlhc(&[
+        "surv",
+        "cox",
+        &data("rossi.csv"),
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--predict-times",
+        "52",
+        "--predict-data",
+        &b,
+        "--predict-out",
+        &o,
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("text levels must match"),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}

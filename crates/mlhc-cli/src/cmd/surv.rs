@@ -105,6 +105,11 @@ testdata/survival/rossi.csv --duration week --event arrest --json")]
         /// The CSV file for --predict-times (written to a temporary file, then renamed into place).
         #[arg(long, requires = "predict_times")]
         predict_out: Option<PathBuf>,
+        /// Predict for the rows of this table instead of the fitted ones (same covariate columns; text
+        /// covariates must have the same levels). Rows with missing covariates are an error. By default,
+        /// the fitted table.
+        #[arg(long, requires = "predict_times")]
+        predict_data: Option<PathBuf>,
         /// Also test proportional hazards per covariate (scaled Schoenfeld residuals against transformed
         /// time, lifelines' proportional_hazard_test). By default, no test.
         #[arg(long, value_enum)]
@@ -341,6 +346,7 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             alpha,
             predict_times,
             predict_out,
+            predict_data,
             ph_test,
             chunk_rows,
             json,
@@ -354,7 +360,7 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             let predict = match (predict_times, predict_out) {
                 (Some(times), Some(out)) => {
                     let grid = parse_grid(&times).with_context(|| format!("--predict-times {times}"))?;
-                    Some(Predict { grid, out, chunk_rows })
+                    Some(Predict { grid, out, chunk_rows, data: predict_data })
                 }
                 _ => None,
             };
@@ -526,6 +532,7 @@ struct Predict {
     grid: Vec<f64>,
     out: PathBuf,
     chunk_rows: usize,
+    data: Option<PathBuf>,
 }
 
 /// Streams `S(t | x)` for every row of `x`, chunk by chunk, to a CSV written beside `out` and renamed
@@ -586,8 +593,45 @@ fn cox(
     };
     let model = params.fit(&data).context("cannot fit the Cox model")?;
     if let Some(predict) = predict {
-        write_curves(&model, &t.x, data.strata, predict)
-            .with_context(|| format!("cannot write {}", predict.out.display()))?;
+        match &predict.data {
+            None => write_curves(&model, &t.x, data.strata, predict),
+            Some(path) => {
+                // Only the covariates (and strata) matter for prediction.
+                let frame = Frame::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let refs: Vec<&str> = roles.covariates.iter().flatten().map(String::as_str).collect();
+                let cols: Vec<&str> =
+                    if roles.covariates.is_some() { refs } else { model.names.iter().map(String::as_str).collect() };
+                let design = frame.design(&cols).with_context(|| format!("cannot use {}", path.display()))?;
+                if design.names != model.names {
+                    bail!(
+                        "{} gives covariates [{}] but the model has [{}] (text levels must match)",
+                        path.display(),
+                        design.names.join(", "),
+                        model.names.join(", ")
+                    );
+                }
+                let strata_codes = match (&roles.strata, &t.strata) {
+                    (Some(col), Some(fitted)) => {
+                        let new =
+                            mlhc_surv::labels(&frame, col).with_context(|| format!("cannot use {}", path.display()))?;
+                        let codes = new
+                            .codes
+                            .iter()
+                            .map(|&c| {
+                                let level = &new.levels[c];
+                                fitted.levels.iter().position(|l| l == level).with_context(|| {
+                                    format!("stratum {level:?} in {} was not in the fitted data", path.display())
+                                })
+                            })
+                            .collect::<anyhow::Result<Vec<usize>>>()?;
+                        Some(codes)
+                    }
+                    _ => None,
+                };
+                write_curves(&model, &design.values, strata_codes.as_deref(), predict)
+            }
+        }
+        .with_context(|| format!("cannot write {}", predict.out.display()))?;
     }
     let coefficients: Vec<_> = model
         .summary()
