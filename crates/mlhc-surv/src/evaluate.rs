@@ -9,6 +9,7 @@ use crate::concordance::{harrell_c, uno_c};
 use crate::cox::{CoxData, CoxParams};
 use crate::error::{Error, Result};
 use crate::metrics::{brier_scores, cumulative_dynamic_auc, BrierScores, DynamicAuc};
+use crate::rsf::RsfParams;
 use crate::table::SurvivalTable;
 
 /// The model to evaluate.
@@ -18,6 +19,9 @@ pub enum Model {
     Cox(CoxParams),
     /// A parametric AFT model; risk is minus the log-time location.
     Aft(AftParams),
+    /// A random survival forest; risk is the forest's summed cumulative hazard. It gives no survival
+    /// curves here, so Brier times are an error; its training log-likelihood is reported as 0.
+    Rsf(RsfParams),
 }
 
 /// What to compute on the test rows.
@@ -121,6 +125,16 @@ pub fn holdout(table: &SurvivalTable, is_test: &[bool], model: &Model, spec: &Ev
                 m.survival_curves(&test_x, None, grid, 65_536)?.flatten().collect()
             };
             (risk, survival, m.log_likelihood)
+        }
+        Model::Rsf(params) => {
+            if !grid.is_empty() {
+                return Err(Error::InvalidParam {
+                    name: "brier_times",
+                    message: "Brier scores need survival curves, which the forest does not provide here".into(),
+                });
+            }
+            let forest = params.fit(&train_x, p, &train_d, &train_e)?;
+            (forest.predict_risk(&test_x)?, Vec::new(), 0.0)
         }
         Model::Aft(params) => {
             let m = params.fit(&train_x, &table.names, &train_d, &train_e)?;

@@ -2,7 +2,8 @@
 //! Cox proportional-hazards model (Efron/Breslow ties, strata, weights, robust and cluster-robust
 //! standard errors, ridge penalty, Breslow baseline, streamed survival curves), parametric AFT models
 //! (Weibull, log-normal, log-logistic), and prediction metrics (Harrell's and Uno's C, IPCW Brier
-//! score and its integral, cumulative/dynamic AUC) with hold-out evaluation.
+//! score and its integral, cumulative/dynamic AUC) with hold-out evaluation, and random survival
+//! forests with log-rank splitting.
 //!
 //! Every estimator takes plain slices — durations, event flags and, for regression, a dense
 //! row-major design — and returns a fitted value type; [`table`] turns an `mlhc-frame` table into
@@ -44,6 +45,7 @@ pub mod logrank;
 pub mod metrics;
 pub mod nelson_aalen;
 pub mod rmst;
+pub mod rsf;
 mod special;
 pub mod table;
 
@@ -60,5 +62,6 @@ pub use logrank::{logrank_test, LogRank};
 pub use metrics::{brier_scores, cumulative_dynamic_auc, BrierScores, DynamicAuc};
 pub use nelson_aalen::{NaRow, NelsonAalen};
 pub use rmst::{restricted_mean, Rmst};
+pub use rsf::{RandomSurvivalForest, RsfParams};
 pub use special::{chi2_sf, normal_quantile, normal_sf};
 pub use table::{labels, Labels, Roles, SurvivalTable};

@@ -200,6 +200,8 @@ pub enum ModelArg {
     LogNormal,
     /// Log-logistic AFT.
     LogLogistic,
+    /// Random survival forest (100 trees, log-rank splits, at least 15 samples per leaf, seeded by --seed).
+    Rsf,
 }
 
 /// `--ph-test`.
@@ -302,6 +304,9 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
                 ModelArg::Cox => Model::Cox(CoxParams::default()),
                 ModelArg::Weibull => Model::Aft(AftParams::default()),
                 ModelArg::LogNormal => Model::Aft(AftParams { family: AftFamily::LogNormal, ..AftParams::default() }),
+                ModelArg::Rsf => {
+                    Model::Rsf(mlhc_surv::RsfParams { min_samples_leaf: 15, seed, ..mlhc_surv::RsfParams::default() })
+                }
                 ModelArg::LogLogistic => {
                     Model::Aft(AftParams { family: AftFamily::LogLogistic, ..AftParams::default() })
                 }
