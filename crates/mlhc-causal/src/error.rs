@@ -110,6 +110,12 @@ pub enum Error {
         /// The last change of the objective.
         change: f64,
     },
+    /// Feature rows and label rows do not join one-to-one on `(subject_id, prediction_time)`.
+    #[error("{message}")]
+    Unjoined {
+        /// What did not join, with counts.
+        message: String,
+    },
     /// An error from the table reader.
     #[error(transparent)]
     Frame(#[from] mlhc_frame::Error),

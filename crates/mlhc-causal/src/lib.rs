@@ -4,7 +4,10 @@
 //!
 //! The input is a table ([`mlhc_frame::Frame`]) with a binary treatment, an outcome and covariates
 //! chosen by a patsy / R-style [formula](formula) (`age + I(age^2) + C(education)`), gathered into
-//! [`CausalData`]. [`estimate()`] runs one [`Estimator`] for an [`Estimand`] (ATE or ATT) and gives the
+//! [`CausalData`] — or a causal task from MEDS: `mlhc tabularize` features joined with a treatment
+//! label and an outcome label on `(subject_id, prediction_time)` ([`meds`] describes how such a task
+//! is extracted, how rows that do not join are counted, and how absent features become covariates).
+//! [`estimate()`] runs one [`Estimator`] for an [`Estimand`] (ATE or ATT) and gives the
 //! point estimate with a standard error and a 95% interval. Propensity models are logistic regression
 //! (this crate's dense [`glm`]) or boosted trees (mlhc-learn); outcome models are linear or boosted
 //! trees, fitted per treatment arm.
@@ -47,6 +50,7 @@ mod error;
 pub mod estimate;
 pub mod formula;
 pub mod glm;
+pub mod meds;
 pub mod nuisance;
 pub mod refute;
 pub mod sensitivity;

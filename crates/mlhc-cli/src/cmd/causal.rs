@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use mlhc_causal::balance::{love_plot_svg, overlap, smd_table, Overlap};
 use mlhc_causal::estimate::subgroup_effects;
+use mlhc_causal::meds::{from_sparse, JoinAccount, JoinPolicy, KeyedValues};
 use mlhc_causal::refute::{refute, Refuter};
 use mlhc_causal::sensitivity::{epsilon_bounds, evalue_difference, EValues};
 use mlhc_causal::{
@@ -15,6 +16,7 @@ use mlhc_causal::{
 };
 use mlhc_frame::{Column, Frame};
 use mlhc_learn::gbdt::GbdtParams;
+use mlhc_meds::labels::read_labels;
 use serde::Serialize;
 
 use crate::ui;
@@ -123,20 +125,44 @@ pub enum IpwArg {
 }
 
 /// Arguments shared by every `mlhc causal` command.
+///
+/// The input is either a table (DATA with --treatment and --outcome columns) or a causal task from MEDS:
+/// --features (an `mlhc tabularize` output folder) with --treatment-labels and --outcome-labels (MEDS
+/// label parquet files), joined on (subject_id, prediction_time).
 #[derive(Debug, clap::Args)]
 pub struct CommonArgs {
     /// The table (.csv, .csv.gz, .tsv, .parquet), one row per subject.
-    pub data: PathBuf,
+    #[arg(required_unless_present = "features")]
+    pub data: Option<PathBuf>,
     /// The binary treatment column (0/1 or true/false).
-    #[arg(long)]
-    pub treatment: String,
+    #[arg(long, required_unless_present = "features", conflicts_with = "features")]
+    pub treatment: Option<String>,
     /// The outcome column (numeric).
-    #[arg(long)]
-    pub outcome: String,
+    #[arg(long, required_unless_present = "features", conflicts_with = "features")]
+    pub outcome: Option<String>,
     /// Covariates as a formula right-hand side, e.g. 'age + I(age^2) + C(education) + sex'
     /// [default: every other column; text columns one-hot encoded].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "features")]
     pub covariates: Option<String>,
+    /// MEDS input: an `mlhc tabularize` output folder whose rows are the covariates (absent counts are
+    /// 0; an absent value aggregate is 0 plus a `…/absent/…` indicator column; constant and duplicate
+    /// columns are dropped and counted). Keep the feature space small for the sample size
+    /// (tabularize --windows, --min-code-count).
+    #[arg(long, conflicts_with = "data", requires_all = ["treatment_labels", "outcome_labels"])]
+    pub features: Option<PathBuf>,
+    /// MEDS input: the treatment as a MEDS label file (boolean_value, or an integer/float 0/1).
+    #[arg(long, requires = "features")]
+    pub treatment_labels: Option<PathBuf>,
+    /// MEDS input: the outcome as a MEDS label file (boolean_value as 0/1, or integer/float value).
+    #[arg(long, requires = "features")]
+    pub outcome_labels: Option<PathBuf>,
+    /// MEDS input: use the feature rows of this split only [default: every split].
+    #[arg(long, requires = "features")]
+    pub split: Option<String>,
+    /// MEDS input: drop (and count) rows whose (subject_id, prediction_time) is not in the features and
+    /// both label files, instead of failing.
+    #[arg(long, requires = "features")]
+    pub inner_join: bool,
     /// Drop rows with a missing outcome (and count them) instead of failing.
     #[arg(long)]
     pub drop_missing_outcome: bool,
@@ -315,12 +341,83 @@ pub fn run(cmd: CausalCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load(c: &CommonArgs) -> anyhow::Result<(CausalData, RowAccount)> {
-    let frame = Frame::read(&c.data).with_context(|| format!("reading {}", c.data.display()))?;
+/// The input rows behind a [`CausalData`]: table rows, or MEDS keys with the join's counts.
+struct Loaded {
+    data: CausalData,
+    rows: RowAccount,
+    /// (subject_id, prediction_time) of each row, for MEDS input.
+    keys: Option<Vec<(i64, i64)>>,
+    join: Option<JoinAccount>,
+}
+
+fn load(c: &CommonArgs) -> anyhow::Result<Loaded> {
+    if let Some(dir) = &c.features {
+        return load_meds(c, dir);
+    }
+    let (Some(path), Some(treatment), Some(outcome)) = (&c.data, &c.treatment, &c.outcome) else {
+        bail!("give DATA with --treatment and --outcome, or --features with --treatment-labels and --outcome-labels");
+    };
+    let frame = Frame::read(path).with_context(|| format!("reading {}", path.display()))?;
     let formula = c.covariates.as_deref().map(Formula::parse).transpose()?;
-    let out = CausalData::from_frame(&frame, &c.treatment, &c.outcome, formula.as_ref(), c.drop_missing_outcome)
-        .with_context(|| format!("reading {}", c.data.display()))?;
-    Ok(out)
+    let (data, rows) = CausalData::from_frame(&frame, treatment, outcome, formula.as_ref(), c.drop_missing_outcome)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(Loaded { data, rows, keys: None, join: None })
+}
+
+/// Row `i` of a label value column; a column the file lacks reads as an empty vector (all null).
+fn at<T: Copy>(v: &[Option<T>], i: usize) -> Option<T> {
+    v.get(i).copied().flatten()
+}
+
+fn keyed_labels(path: &Path, what: &str) -> anyhow::Result<KeyedValues> {
+    let l = read_labels(path).with_context(|| format!("reading the {what} labels {}", path.display()))?;
+    let mut prediction_time = Vec::with_capacity(l.len());
+    let mut value = Vec::with_capacity(l.len());
+    for i in 0..l.len() {
+        let t =
+            at(&l.prediction_time, i).with_context(|| format!("{}: row {i} has no prediction_time", path.display()))?;
+        prediction_time.push(t);
+        let v = match (at(&l.boolean_value, i), at(&l.integer_value, i), at(&l.float_value, i)) {
+            (Some(b), _, _) => Some(if b { 1.0 } else { 0.0 }),
+            (None, Some(v), _) => Some(v as f64),
+            (None, None, Some(v)) => Some(f64::from(v)),
+            (None, None, None) => None,
+        };
+        value.push(v);
+    }
+    Ok(KeyedValues { subject_id: l.subject_id, prediction_time, value })
+}
+
+fn load_meds(c: &CommonArgs, dir: &Path) -> anyhow::Result<Loaded> {
+    let (Some(tl), Some(yl)) = (&c.treatment_labels, &c.outcome_labels) else {
+        bail!("--features needs --treatment-labels and --outcome-labels");
+    };
+    let tab = mlhc_tab::read_features(dir).with_context(|| format!("reading the features {}", dir.display()))?;
+    let mut splits = tab.splits.iter().filter(|s| c.split.as_deref().is_none_or(|name| s.split == name));
+    let Some(first) = splits.next() else {
+        let have: Vec<&str> = tab.splits.iter().map(|s| s.split.as_str()).collect();
+        bail!("{} has no split {:?}; it has {}", dir.display(), c.split.as_deref().unwrap_or(""), have.join(", "));
+    };
+    let mut matrix = first.matrix.clone();
+    let mut keys: Vec<(i64, i64)> = first.rows.iter().map(|r| (r.subject_id, r.prediction_time)).collect();
+    for s in splits {
+        matrix.append(&s.matrix);
+        keys.extend(s.rows.iter().map(|r| (r.subject_id, r.prediction_time)));
+    }
+    let treatment = keyed_labels(tl, "treatment")?;
+    let outcome = keyed_labels(yl, "outcome")?;
+    let policy = if c.inner_join { JoinPolicy::Inner } else { JoinPolicy::Strict };
+    let task = from_sparse(&matrix, &tab.space.names, &keys, &treatment, &outcome, policy, c.drop_missing_outcome)
+        .with_context(|| {
+            format!(
+                "joining {} with {} and {} on (subject_id, prediction_time)",
+                dir.display(),
+                tl.display(),
+                yl.display()
+            )
+        })?;
+    let rows = RowAccount { kept: task.feature_rows, dropped_missing_outcome: task.account.dropped_missing_outcome };
+    Ok(Loaded { data: task.data, rows, keys: Some(task.keys), join: Some(task.account) })
 }
 
 fn base_params(c: &CommonArgs) -> CausalParams {
@@ -357,6 +454,25 @@ struct EstimateJson {
     n: usize,
     n_treated: usize,
     n_dropped: usize,
+    /// MEDS input only: how the features and labels joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    join: Option<JoinAccount>,
+}
+
+fn print_join(j: &JoinAccount) {
+    println!(
+        "joined {} of {} feature rows; dropped {} without a treatment label, {} without an outcome label; {} treatment \
+         and {} outcome labels had no feature row; {} indicator columns, {} constant and {} duplicate columns dropped",
+        j.joined,
+        j.feature_rows,
+        j.features_without_treatment,
+        j.features_without_outcome,
+        j.treatment_without_features,
+        j.outcome_without_features,
+        j.indicator_columns,
+        j.constant_columns_dropped,
+        j.duplicate_columns_dropped
+    );
 }
 
 fn atomic_write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -414,13 +530,24 @@ fn run_estimate(a: EstimateArgs) -> anyhow::Result<ExitCode> {
             estimator.name()
         );
     }
-    let (data, rows) = load(&a.common)?;
+    let Loaded { data, rows, keys, join } = load(&a.common)?;
     let est: Estimate = estimate(&data, &params).context("estimating the effect")?;
     if let Some(path) = &a.cate_out {
         let cate = est.cate.as_ref().context("the estimator gave no per-row effects")?;
-        let mut s = String::from("row,cate\n");
-        for (row, c) in rows.kept.iter().zip(cate) {
-            s += &format!("{row},{c}\n");
+        let mut s = String::new();
+        match &keys {
+            Some(keys) => {
+                s += "subject_id,prediction_time,cate\n";
+                for ((sid, time), c) in keys.iter().zip(cate) {
+                    s += &format!("{sid},{},{c}\n", mlhc_core::Timestamp(*time));
+                }
+            }
+            None => {
+                s += "row,cate\n";
+                for (row, c) in rows.kept.iter().zip(cate) {
+                    s += &format!("{row},{c}\n");
+                }
+            }
         }
         atomic_write(path, s.as_bytes())?;
     }
@@ -434,10 +561,14 @@ fn run_estimate(a: EstimateArgs) -> anyhow::Result<ExitCode> {
         n: est.n,
         n_treated: est.n_treated,
         n_dropped: rows.dropped_missing_outcome,
+        join,
     };
     if a.common.json {
         ui::print_json(&out)?;
     } else {
+        if let Some(j) = &out.join {
+            print_join(j);
+        }
         println!(
             "{} {}: {:.4} (se {:.4}, 95% CI {:.4} to {:.4}); {} rows, {} treated, {} dropped for a missing outcome",
             out.estimator,
@@ -489,7 +620,7 @@ fn run_balance(a: BalanceArgs) -> anyhow::Result<ExitCode> {
     if a.common.trim.is_some() {
         bail!("--trim applies to estimate and refute only");
     }
-    let (data, rows) = load(&a.common)?;
+    let Loaded { data, rows, .. } = load(&a.common)?;
     let (estimator, method) = match a.method {
         BalanceMethod::Ipw => (Estimator::Ipw, "ipw"),
         BalanceMethod::Matching => (Estimator::Matching, "matching"),
@@ -579,7 +710,7 @@ fn run_sensitivity(a: SensitivityArgs) -> anyhow::Result<ExitCode> {
     if a.common.trim.is_some() {
         bail!("--trim applies to estimate and refute only");
     }
-    let (data, _) = load(&a.common)?;
+    let Loaded { data, .. } = load(&a.common)?;
     let params = CausalParams { estimator: Estimator::Ipw, estimand: Estimand::Ate, ..base_params(&a.common) };
     if matches!(a.common.estimand, EstimandArg::Att) {
         bail!("sensitivity bounds are defined for the ATE only (drop --estimand att)");
@@ -622,7 +753,7 @@ fn run_sensitivity(a: SensitivityArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_refute(a: RefuteArgs) -> anyhow::Result<ExitCode> {
-    let (data, _) = load(&a.common)?;
+    let Loaded { data, .. } = load(&a.common)?;
     let params = estimator_params(&a.common, &a.opts);
     let original = estimate(&data, &params).context("estimating the effect")?;
     let mut out = Vec::new();
@@ -665,8 +796,11 @@ fn run_subgroups(a: SubgroupArgs) -> anyhow::Result<ExitCode> {
     if a.common.trim.is_some() {
         bail!("--trim applies to estimate and refute only");
     }
-    let frame = Frame::read(&a.common.data).with_context(|| format!("reading {}", a.common.data.display()))?;
-    let (data, rows) = load(&a.common)?;
+    let Some(path) = &a.common.data else {
+        bail!("subgroups needs a table (DATA) whose --by column defines the groups");
+    };
+    let frame = Frame::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let Loaded { data, rows, .. } = load(&a.common)?;
     let labels: Vec<String> = match frame.column(&a.by)? {
         Column::Numeric(v) => {
             rows.kept.iter().map(|&r| v[r].map_or_else(|| "NA".to_string(), |x| x.to_string())).collect()
