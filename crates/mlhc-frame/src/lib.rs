@@ -129,7 +129,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub enum Column {
     /// Numbers (CSV cells that all parse as numbers; Parquet integers, floats and booleans as 0/1).
     Numeric(Vec<Option<f64>>),
-    /// Text (any other column).
+    /// Text (any other column; Parquet timestamps and dates as ISO-8601 text).
     Text(Vec<Option<String>>),
 }
 

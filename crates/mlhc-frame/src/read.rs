@@ -205,9 +205,12 @@ fn is_numeric_type(t: &DataType) -> bool {
     matches!(t, Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Float16 | Float32 | Float64 | Boolean)
 }
 
+/// Text columns: strings, and timestamps and dates, which are kept as ISO-8601 text so that they are
+/// never mistaken for numeric covariates (MEDS label files carry a `prediction_time` timestamp).
 fn is_text_type(t: &DataType) -> bool {
     match t {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => true,
         DataType::Dictionary(_, v) => matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View),
         _ => false,
     }
@@ -242,6 +245,39 @@ fn push_text(out: &mut Vec<Option<String>>, a: &ArrayRef) {
         DataType::Utf8 => out.extend(a.as_string::<i32>().iter().map(|s| s.map(str::to_string))),
         DataType::LargeUtf8 => out.extend(a.as_string::<i64>().iter().map(|s| s.map(str::to_string))),
         DataType::Utf8View => out.extend(a.as_string_view().iter().map(|s| s.map(str::to_string))),
+        DataType::Timestamp(unit, _) => {
+            use arrow_array::types::{
+                TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+            };
+            use arrow_schema::TimeUnit;
+            let us: Vec<Option<i64>> = match unit {
+                TimeUnit::Second => a
+                    .as_primitive::<TimestampSecondType>()
+                    .iter()
+                    .map(|v| v.map(|v| v.saturating_mul(1_000_000)))
+                    .collect(),
+                TimeUnit::Millisecond => a
+                    .as_primitive::<TimestampMillisecondType>()
+                    .iter()
+                    .map(|v| v.map(|v| v.saturating_mul(1000)))
+                    .collect(),
+                TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().iter().collect(),
+                TimeUnit::Nanosecond => {
+                    a.as_primitive::<TimestampNanosecondType>().iter().map(|v| v.map(|v| v.div_euclid(1000))).collect()
+                }
+            };
+            out.extend(us.into_iter().map(|v| v.map(|v| mlhc_core::Timestamp(v).to_string())));
+        }
+        DataType::Date32 => out.extend(
+            a.as_primitive::<arrow_array::types::Date32Type>()
+                .iter()
+                .map(|d| d.map(|d| mlhc_core::Timestamp(i64::from(d) * 86_400_000_000).to_string())),
+        ),
+        DataType::Date64 => out.extend(
+            a.as_primitive::<arrow_array::types::Date64Type>()
+                .iter()
+                .map(|d| d.map(|d| mlhc_core::Timestamp(d.saturating_mul(1000)).to_string())),
+        ),
         DataType::Dictionary(_, _) => {
             let dict = a.as_any_dictionary();
             let mut values = Vec::new();
@@ -320,6 +356,11 @@ mod tests {
             ("b", Arc::new(BooleanArray::from(vec![true, false, true])) as ArrayRef),
             ("s", Arc::new(StringArray::from(vec![Some("x"), Some("y"), None])) as ArrayRef),
             ("d", Arc::new(dict) as ArrayRef),
+            (
+                "t",
+                Arc::new(arrow_array::TimestampMicrosecondArray::from(vec![Some(0), None, Some(86_400_000_000)]))
+                    as ArrayRef,
+            ),
         ])
         .unwrap();
         let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
@@ -331,5 +372,16 @@ mod tests {
         assert_eq!(f.boolean("b").unwrap(), vec![Some(true), Some(false), Some(true)]);
         assert_eq!(f.column("s").unwrap(), &Column::Text(vec![Some("x".into()), Some("y".into()), None]));
         assert_eq!(f.column("d").unwrap(), &Column::Text(vec![Some("u".into()), None, Some("v".into())]));
+        // Timestamps are text, never numeric covariates.
+        let t = f.column("t").unwrap();
+        assert_eq!(
+            t,
+            &Column::Text(vec![
+                Some(mlhc_core::Timestamp(0).to_string()),
+                None,
+                Some(mlhc_core::Timestamp(86_400_000_000).to_string())
+            ])
+        );
+        assert!(f.numeric("t").is_err());
     }
 }
