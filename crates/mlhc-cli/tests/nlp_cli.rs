@@ -133,6 +133,8 @@ fn deid_masks_phi_from_stdin() {
         String::from_utf8_lossy(&out.stdout),
         "Dr. [**Name**] saw her on [**Date**]; call [**Phone**]. She is [**Age**] years old.\n"
     );
+    let out = mlhc(&["nlp", "deid", "-", "--surrogate"], b"Dr. Linda Chen saw her on 03/12/2098.\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Dr. Alex Morgan saw her on 01/01/2000.\n");
 }
 
 #[test]

@@ -12,6 +12,8 @@
 //! - `Location`: 1–3 capitalized words before `Hospital`, `Clinic`, `Medical Center`, `Medical`, `Center`
 //!   (the whole phrase), and a capitalized word followed by a US state name (`Portland Oregon`).
 //!
+//! Output is masked (`[**Name**]`, [`Deidentifier::mask`]) or surrogate ([`Deidentifier::surrogate`]).
+//!
 //! There is no name dictionary, so names outside these contexts are missed; the rules are a baseline
 //! that is evaluated, not a guarantee.
 
@@ -157,6 +159,70 @@ impl Deidentifier {
     }
 }
 
+const SURROGATE_NAMES: &[&str] = &[
+    "Alex Morgan",
+    "Sam Rivera",
+    "Jordan Blake",
+    "Casey Brooks",
+    "Taylor Reed",
+    "Morgan Hayes",
+    "Riley Quinn",
+    "Jamie Frost",
+    "Avery Stone",
+    "Drew Parker",
+];
+
+impl Deidentifier {
+    /// `text` with every PHI span replaced by a realistic stand-in of its category. The same original
+    /// string gets the same stand-in throughout the text (`Jane Doe` → `Alex Morgan` every time); the
+    /// stand-ins are numbered in order of first appearance, so the output is deterministic. Ages over
+    /// 89 become `90+`.
+    pub fn surrogate(&self, text: &str) -> String {
+        let mut seen: std::collections::HashMap<(PhiCategory, &str), String> = std::collections::HashMap::new();
+        let mut counts: std::collections::HashMap<PhiCategory, usize> = std::collections::HashMap::new();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for s in self.find(text) {
+            out.push_str(&text[at..s.start]);
+            let original = &text[s.start..s.end];
+            let fake = seen.entry((s.category, original)).or_insert_with(|| {
+                let k = {
+                    let c = counts.entry(s.category).or_default();
+                    *c += 1;
+                    *c
+                };
+                match s.category {
+                    PhiCategory::Name => {
+                        let base = SURROGATE_NAMES[(k - 1) % SURROGATE_NAMES.len()];
+                        // A one-word original (a surname after `Dr.`) gets a one-word stand-in.
+                        if original.contains(' ') {
+                            base.to_string()
+                        } else {
+                            base.split(' ').next_back().unwrap_or(base).to_string()
+                        }
+                    }
+                    PhiCategory::Date => format!("01/{:02}/2000", (k - 1) % 28 + 1),
+                    PhiCategory::Phone => format!("555-010-{:04}", k % 10_000),
+                    PhiCategory::Email => format!("person{k}@example.org"),
+                    PhiCategory::Id => {
+                        let n = original.chars().filter(char::is_ascii_digit).count().max(1);
+                        format!("{k:0>n$}")
+                    }
+                    PhiCategory::Age => match original.parse::<u32>() {
+                        Ok(a) if a > 89 => "90+".to_string(),
+                        _ => original.to_string(),
+                    },
+                    PhiCategory::Location => format!("General Hospital {k}"),
+                }
+            });
+            out.push_str(fake);
+            at = s.end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+}
+
 /// One record of a PhysioNet deid file: `START_OF_RECORD=patient||||note||||` … `||||END_OF_RECORD`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeidRecord {
@@ -236,6 +302,18 @@ mod tests {
             ]
         );
         assert_eq!(d.mask("Seen 2098-01-02."), "Seen [**Date**].");
+    }
+
+    #[test]
+    fn surrogates_are_consistent_and_typed() {
+        let d = Deidentifier::new(AgePolicy::Over89);
+        let text =
+            "Patient Jane Doe seen 03/12/2098. MRN 00112233. Jane Doe is 93 years old. Dr. Chen called 555-867-5309.";
+        assert_eq!(
+            d.surrogate(text),
+            "Patient Alex Morgan seen 01/01/2000. MRN 00000001. Alex Morgan is 90+ years old. \
+             Dr. Rivera called 555-010-0001."
+        );
     }
 
     #[test]

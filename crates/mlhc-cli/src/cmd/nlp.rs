@@ -83,7 +83,10 @@ pub struct DeidArgs {
     /// Treat every age as PHI (by default only ages over 89).
     #[arg(long)]
     all_ages: bool,
-    /// Print the PHI spans and the masked text as JSON.
+    /// Replace PHI with consistent stand-ins (`Jane Doe` -> `Alex Morgan`) instead of `[**Name**]` masks.
+    #[arg(long)]
+    surrogate: bool,
+    /// Print the PHI spans and the output text as JSON.
     #[arg(long)]
     json: bool,
 }
@@ -411,7 +414,10 @@ fn deid(args: DeidArgs) -> anyhow::Result<ExitCode> {
     let policy = if args.all_ages { AgePolicy::All } else { AgePolicy::Over89 };
     let d = Deidentifier::new(policy);
     if args.json {
-        ui::print_json(&serde_json::json!({ "phi": d.find(&text), "masked": d.mask(&text) }))?;
+        let output = if args.surrogate { d.surrogate(&text) } else { d.mask(&text) };
+        ui::print_json(&serde_json::json!({ "phi": d.find(&text), "output": output }))?;
+    } else if args.surrogate {
+        print!("{}", d.surrogate(&text));
     } else {
         print!("{}", d.mask(&text));
     }
