@@ -1,5 +1,5 @@
-//! EDF+, and BDF files from pyedflib 0.1.42 (testdata/physio-edf), against the values pyedflib's
-//! `EdfReader` reports for them (testdata/physio-edf/REFERENCE.txt).
+//! EDF+, and BDF files from pyedflib 0.1.42 (testdata/physio/edf), against the values pyedflib's
+//! `EdfReader` reports for them (testdata/physio/edf/REFERENCE.txt).
 
 #![allow(clippy::unwrap_used)]
 
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use mlhc_signal::edf::Edf;
 
 fn edf(name: &str) -> Edf {
-    Edf::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/physio-edf").join(name)).unwrap()
+    Edf::read(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/physio/edf").join(name)).unwrap()
 }
 
 fn assert_first(values: &[f64], want: &[f64]) {
