@@ -53,6 +53,7 @@ pub mod glm;
 pub mod meds;
 pub mod nuisance;
 pub mod refute;
+pub mod report;
 pub mod sensitivity;
 pub mod sim;
 

@@ -104,6 +104,25 @@ fn causal_estimate_on_tabularized_meds_features_and_two_cohort_labels() {
     assert!(text.starts_with("subject_id,prediction_time,cate\n"));
     assert_eq!(text.lines().count(), n_y + 1);
 
+    // The report from the same MEDS task, with the join's counts in its JSON.
+    let report = dir.path().join("report");
+    let args = ["causal", "report", "--features", p(&features), "--treatment-labels", p(&t_labels), "--outcome-labels"];
+    let o = mlhc(
+        &args
+            .into_iter()
+            .chain([p(&y_labels), "--inner-join", "--estimators", "naive,ipw,aipw", "--out", p(&report)])
+            .collect::<Vec<_>>(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(report.join("causal_report.html")).unwrap();
+    for id in ["forest", "love", "overlap", "sensitivity"] {
+        assert!(html.contains(&format!("id=\"{id}\"><svg")), "report lacks {id}");
+    }
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("causal_report.json")).unwrap()).unwrap();
+    assert_eq!(r["join"]["treatment_without_features"], (n_t - n_y) as u64);
+    assert_eq!(r["estimates"][0]["estimate"], nv["estimate"]);
+
     // The table input options do not mix with the MEDS ones.
     let mixed = run(&["--treatment", "t"]);
     assert_eq!(mixed.status.code(), Some(2));

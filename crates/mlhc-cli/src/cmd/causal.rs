@@ -9,6 +9,7 @@ use mlhc_causal::balance::{love_plot_svg, overlap, smd_table, Overlap};
 use mlhc_causal::estimate::subgroup_effects;
 use mlhc_causal::meds::{from_sparse, JoinAccount, JoinPolicy, KeyedValues};
 use mlhc_causal::refute::{refute, Refuter};
+use mlhc_causal::report::{build_report, render_html, CausalReport, ReportParams};
 use mlhc_causal::sensitivity::{epsilon_bounds, evalue_difference, EValues};
 use mlhc_causal::{
     estimate, CausalData, CausalParams, Estimand, Estimate, Estimator, Formula, IpwForm, MatchingDistance,
@@ -65,6 +66,49 @@ Examples:
     --drop-missing-outcome --covariates 'sex + race + age + I(age^2) + wt71' --by sex \\
     --outcome-model linear --json")]
     Subgroups(SubgroupArgs),
+    /// An HTML report (estimates with CIs per estimator, love plot, overlap histogram, sensitivity) and
+    /// its data as JSON: OUT/causal_report.html and OUT/causal_report.json.
+    #[command(after_help = "\
+The HTML is self-contained (inline SVG). Estimators that fail are listed with their error. Balance and
+overlap use the IPW fit (propensity model as in estimate); sensitivity is for the IP-weighted ATE.
+
+Examples:
+  mlhc causal report testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
+    --drop-missing-outcome --covariates 'sex + race + age + I(age^2) + wt71 + smokeintensity' \\
+    --outcome-model linear --out nhefs_report
+  mlhc causal report --features features/ --treatment-labels t.parquet --outcome-labels y.parquet \\
+    --inner-join --estimators naive,ipw,aipw --out report/")]
+    Report(ReportArgs),
+}
+
+/// Arguments of `mlhc causal report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The output folder (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// Estimators to report, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "naive,standardization,ipw,aipw,drlearner,matching"
+    )]
+    estimators: Vec<EstimatorArg>,
+    /// Cross-fitting folds (AIPW, DR-learner).
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// The outcome models.
+    #[arg(long, value_enum, default_value = "gbdt")]
+    outcome_model: OutcomeArg,
+    /// Bootstrap replicates for estimators without an analytic standard error.
+    #[arg(long, default_value_t = 200)]
+    bootstrap: usize,
+    /// Relative propensity errors ε for the sensitivity bounds, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0.05,0.1,0.2,0.5")]
+    epsilon: Vec<f64>,
 }
 
 /// Estimand names on the command line.
@@ -338,6 +382,7 @@ pub fn run(cmd: CausalCommand) -> anyhow::Result<ExitCode> {
         CausalCommand::Sensitivity(a) => run_sensitivity(a),
         CausalCommand::Refute(a) => run_refute(a),
         CausalCommand::Subgroups(a) => run_subgroups(a),
+        CausalCommand::Report(a) => run_report(a),
     }
 }
 
@@ -483,18 +528,22 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+fn estimator_kind(e: EstimatorArg) -> Estimator {
+    match e {
+        EstimatorArg::Naive => Estimator::Naive,
+        EstimatorArg::Standardization => Estimator::Standardization,
+        EstimatorArg::Ipw => Estimator::Ipw,
+        EstimatorArg::Aipw => Estimator::Aipw,
+        EstimatorArg::Tlearner => Estimator::TLearner,
+        EstimatorArg::Xlearner => Estimator::XLearner,
+        EstimatorArg::Drlearner => Estimator::DrLearner,
+        EstimatorArg::Matching => Estimator::Matching,
+    }
+}
+
 fn estimator_params(c: &CommonArgs, o: &EstimatorOpts) -> CausalParams {
     CausalParams {
-        estimator: match o.estimator {
-            EstimatorArg::Naive => Estimator::Naive,
-            EstimatorArg::Standardization => Estimator::Standardization,
-            EstimatorArg::Ipw => Estimator::Ipw,
-            EstimatorArg::Aipw => Estimator::Aipw,
-            EstimatorArg::Tlearner => Estimator::TLearner,
-            EstimatorArg::Xlearner => Estimator::XLearner,
-            EstimatorArg::Drlearner => Estimator::DrLearner,
-            EstimatorArg::Matching => Estimator::Matching,
-        },
+        estimator: estimator_kind(o.estimator),
         folds: o.folds,
         outcome: outcome_model(o.outcome_model, c.seed),
         ipw: match o.ipw {
@@ -826,6 +875,68 @@ fn run_subgroups(a: SubgroupArgs) -> anyhow::Result<ExitCode> {
                 a.by, g.group, g.n, g.n_treated, g.estimate, g.ci_low, g.ci_high
             );
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    #[serde(flatten)]
+    report: &'a CausalReport,
+    n_dropped: usize,
+    /// MEDS input only: how the features and labels joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    join: Option<JoinAccount>,
+}
+
+fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    if a.common.trim.is_some() {
+        bail!("--trim applies to estimate and refute only");
+    }
+    let Loaded { data, rows, join, .. } = load(&a.common)?;
+    let title = match (&a.common.data, &a.common.features) {
+        (Some(path), _) => format!(
+            "{} on {} ({})",
+            a.common.treatment.as_deref().unwrap_or(""),
+            a.common.outcome.as_deref().unwrap_or(""),
+            path.display()
+        ),
+        (None, Some(dir)) => format!(
+            "{} on {} (features {})",
+            a.common.treatment_labels.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+            a.common.outcome_labels.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+            dir.display()
+        ),
+        (None, None) => String::new(),
+    };
+    let params = ReportParams {
+        base: CausalParams {
+            folds: a.folds,
+            outcome: outcome_model(a.outcome_model, a.common.seed),
+            bootstrap: a.bootstrap,
+            ..base_params(&a.common)
+        },
+        estimators: a.estimators.iter().map(|&e| estimator_kind(e)).collect(),
+        epsilons: a.epsilon.clone(),
+        ..ReportParams::default()
+    };
+    let report = build_report(&data, &params, &title).context("building the causal report")?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    let html = a.out.join("causal_report.html");
+    atomic_write(&html, render_html(&report).as_bytes())?;
+    let json = a.out.join("causal_report.json");
+    let out = ReportJson { report: &report, n_dropped: rows.dropped_missing_outcome, join };
+    atomic_write(&json, serde_json::to_string_pretty(&out)?.as_bytes())?;
+    if a.common.json {
+        ui::print_json(&serde_json::json!({"html": html, "json": json}))?;
+    } else {
+        for e in &report.estimates {
+            println!("{:<16} {:.4} (95% CI {:.4} to {:.4})", e.estimator, e.estimate, e.ci_low, e.ci_high);
+        }
+        for f in &report.failed {
+            println!("{:<16} failed: {}", f.estimator, f.error);
+        }
+        println!("report: {}", html.display());
     }
     Ok(ExitCode::SUCCESS)
 }
