@@ -108,6 +108,24 @@ pub enum Error {
         /// How many were given.
         got: usize,
     },
+    /// Reading a MEDS dataset or label file failed.
+    #[error(transparent)]
+    Meds(#[from] mlhc_meds::Error),
+    /// Reading tabularized features failed.
+    #[error(transparent)]
+    Tab(#[from] mlhc_tab::Error),
+    /// Feature rows and survival labels do not match one to one.
+    #[error(
+        "{features_without_label} feature rows have no survival label and {labels_without_features} survival \
+labels have no feature row (keys are subject_id and prediction_time; tabularize at the label file's prediction \
+times, or drop and count them explicitly)"
+    )]
+    Unjoined {
+        /// Feature rows (in the used splits) whose key is not in the label file.
+        features_without_label: usize,
+        /// Label rows whose key is in no feature split.
+        labels_without_features: usize,
+    },
     /// A table could not be read or a column could not be used.
     #[error(transparent)]
     Frame(#[from] mlhc_frame::Error),

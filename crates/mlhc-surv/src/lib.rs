@@ -42,6 +42,7 @@ pub mod evaluate;
 pub mod km;
 mod linalg;
 pub mod logrank;
+pub mod meds;
 pub mod metrics;
 pub mod nelson_aalen;
 pub mod rmst;
@@ -59,6 +60,10 @@ pub use error::{Error, Result};
 pub use evaluate::{holdout, random_split, EvalSpec, Evaluation, Model};
 pub use km::{KaplanMeier, KmPoint, KmRow, Median};
 pub use logrank::{logrank_test, LogRank};
+pub use meds::{
+    extract_labels, join_features, CodePattern, ColumnSelection, JoinAccount, JoinedFeatures, LabelSummary, LabelTask,
+    SurvivalLabels,
+};
 pub use metrics::{brier_scores, cumulative_dynamic_auc, BrierScores, DynamicAuc};
 pub use nelson_aalen::{NaRow, NelsonAalen};
 pub use rmst::{restricted_mean, Rmst};

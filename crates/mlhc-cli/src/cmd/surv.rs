@@ -16,6 +16,61 @@ use crate::ui;
 /// Subcommands of `mlhc surv`.
 #[derive(Debug, clap::Subcommand)]
 pub enum SurvCommand {
+    /// Survival labels from a MEDS dataset: per subject, the first index-code event is the prediction
+    /// time; the first event-code event after it (within the horizon) is the event; otherwise the
+    /// subject is censored at its last event or at the horizon. Writes the MEDS label schema with
+    /// float_value = days to event or censoring and boolean_value = event observed.
+    #[command(after_help = "A code ending in * is a prefix. Subjects without an index event, or with the event \
+at or before the index, get no row (both are counted). Reads only subject_id, time and code. Feed the labels to \
+`mlhc tabularize DATA --labels L.parquet -o FEATURES`, then `mlhc surv cox --features FEATURES --labels \
+L.parquet`.\n\nExample:\n  mlhc surv labels MEDS_DIR --index-code 'HOSPITAL_ADMISSION//*' --event-code \
+MEDS_DEATH --horizon 365 -o surv_labels.parquet --json")]
+    Labels {
+        /// The MEDS dataset directory.
+        data: PathBuf,
+        /// The index code (prediction time = its first timed occurrence); `PREFIX*` matches a prefix.
+        #[arg(long)]
+        index_code: String,
+        /// The event code; `PREFIX*` matches a prefix.
+        #[arg(long)]
+        event_code: String,
+        /// Administrative censoring, in days after the index. By default, none (censoring at the
+        /// subject's last event).
+        #[arg(long)]
+        horizon: Option<f64>,
+        /// The label Parquet file to write.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A self-contained HTML survival report: Kaplan-Meier curves by group with 95% bands and, with
+    /// --horizon, calibration of a Cox model at the horizon (predicted vs Kaplan-Meier survival by
+    /// risk decile).
+    #[command(after_help = "The Cox model for calibration uses --covariates (by default every numeric column \
+not used otherwise) and is fitted and assessed on the same rows (apparent calibration).\n\nExample:\n  mlhc surv \
+report testdata/survival/rossi.csv --duration week --event arrest --group fin --horizon 52 --out report_dir")]
+    Report {
+        #[command(flatten)]
+        input: Input,
+        /// A column whose values define the Kaplan-Meier groups. By default, one curve.
+        #[arg(long)]
+        group: Option<String>,
+        /// Comma-separated covariate columns for the calibration model. By default, every numeric
+        /// column not used otherwise.
+        #[arg(long, value_delimiter = ',')]
+        covariates: Option<Vec<String>>,
+        /// Time at which to assess calibration. By default, no calibration plot.
+        #[arg(long)]
+        horizon: Option<f64>,
+        /// Risk groups for calibration. By default, 10 (deciles).
+        #[arg(long, default_value_t = 10)]
+        bins: usize,
+        /// The output directory (created); the report is DIR/survival_report.html.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Kaplan–Meier survival per group: S(t) with log(−log) 95% intervals at given times (and the
     /// Nelson–Aalen cumulative hazard), and the median with its interval.
     #[command(after_help = "Example:\n  mlhc surv km testdata/survival/waltons_dataset.csv --duration T --event E \
@@ -60,11 +115,17 @@ pub enum SurvCommand {
     },
     /// Cox proportional-hazards regression (lifelines' CoxPHFitter and R's coxph estimates).
     #[command(after_help = "Without --covariates every other numeric column is a covariate; text columns named in \
---covariates are one-hot encoded with the first sorted level as reference.\n\nExample:\n  mlhc surv cox \
-testdata/survival/rossi.csv --duration week --event arrest --json")]
+--covariates are one-hot encoded with the first sorted level as reference.\n\nOn EHR data, give --features (an \
+`mlhc tabularize` output) and --labels (survival labels from `mlhc surv labels`) instead of DATA, --duration and \
+--event: rows join on (subject_id, prediction_time), rows that do not join are an error (or, with \
+--drop-unjoined, dropped and counted), and sparse columns become dense covariates when stored in at least \
+--min-nonzero rows (constant and duplicate columns dropped; at most --max-columns, since a dense fit costs \
+O(n p^2) per step; use --penalizer for many columns).\n\nExamples:\n  mlhc surv cox \
+testdata/survival/rossi.csv --duration week --event arrest --json\n  mlhc surv cox --features FEATURES \
+--labels surv_labels.parquet --split train --min-nonzero 20 --penalizer 0.01 --json")]
     Cox {
         #[command(flatten)]
-        input: Input,
+        input: FlexInput,
         /// Comma-separated covariate columns. By default, every numeric column not used otherwise.
         #[arg(long, value_delimiter = ',')]
         covariates: Option<Vec<String>>,
@@ -186,7 +247,7 @@ age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea --split-c
 --brier-grid 30:1800:30 --auc-times 365,730,1095 --json")]
     Evaluate {
         #[command(flatten)]
-        input: Input,
+        input: FlexInput,
         /// Comma-separated covariate columns. By default, every numeric column not used otherwise.
         #[arg(long, value_delimiter = ',')]
         covariates: Option<Vec<String>>,
@@ -196,6 +257,17 @@ age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea --split-c
         /// A column holding "train" or "test" per row. By default, a seeded random split.
         #[arg(long)]
         split_column: Option<String>,
+        /// Cox only: penalty strength λ, as in `mlhc surv cox --penalizer` (needed when feature columns are
+        /// collinear, e.g. complementary one-hot codes). By default, 0.
+        #[arg(long, default_value_t = 0.0)]
+        penalizer: f64,
+        /// Cox only: the L1 share of the penalty, in [0, 1]. By default, 0 (ridge).
+        #[arg(long, default_value_t = 0.0)]
+        l1_ratio: f64,
+        /// With --features: the feature split whose rows are the test set (the other used splits train).
+        /// By default, held_out.
+        #[arg(long, default_value = "held_out", requires = "features")]
+        test_split: String,
         /// Share of rows in the test set of the random split. By default, 0.3.
         #[arg(long, default_value_t = 0.3)]
         test_fraction: f64,
@@ -276,6 +348,76 @@ pub struct Input {
     dropna: bool,
 }
 
+/// A table with its duration and event columns, or tabularized MEDS features with survival labels.
+#[derive(Debug, clap::Args)]
+pub struct FlexInput {
+    /// The table: .csv, .csv.gz, .tsv, .tsv.gz or .parquet (or --features with --labels).
+    #[arg(required_unless_present = "features", conflicts_with = "features")]
+    data: Option<PathBuf>,
+    /// The column of times to event or censoring.
+    #[arg(long, required_unless_present = "features", conflicts_with = "features")]
+    duration: Option<String>,
+    /// The column of event indicators: 0/1 or true/false.
+    #[arg(long, required_unless_present = "features", conflicts_with = "features")]
+    event: Option<String>,
+    /// Drop rows with a missing value in any used column (their number is reported). By default, a
+    /// missing value is an error naming its column and row.
+    #[arg(long)]
+    dropna: bool,
+    /// An `mlhc tabularize` output directory: its rows are the subjects, its columns the covariates.
+    #[arg(long, requires = "labels")]
+    features: Option<PathBuf>,
+    /// Survival labels in the MEDS label schema (float_value = days, boolean_value = event), e.g. from
+    /// `mlhc surv labels`.
+    #[arg(long, requires = "features")]
+    labels: Option<PathBuf>,
+    /// Comma-separated feature splits to use (cox: the fitted rows). By default, every split.
+    #[arg(long, value_delimiter = ',', requires = "features")]
+    split: Vec<String>,
+    /// Keep feature columns stored (nonzero) in at least this many joined rows. By default, 10.
+    #[arg(long, default_value_t = 10, requires = "features")]
+    min_nonzero: usize,
+    /// Fail when more feature columns than this remain after selection. By default, 200.
+    #[arg(long, default_value_t = 200, requires = "features")]
+    max_columns: usize,
+    /// Drop (and count) feature rows without a label and labels without a feature row. By default,
+    /// any such row is an error.
+    #[arg(long, requires = "features")]
+    drop_unjoined: bool,
+}
+
+impl FlexInput {
+    /// The plain-table input, when no features were given.
+    fn table(&self) -> Option<Input> {
+        match (&self.data, &self.duration, &self.event) {
+            (Some(data), Some(duration), Some(event)) => Some(Input {
+                data: data.clone(),
+                duration: duration.clone(),
+                event: event.clone(),
+                dropna: self.dropna,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Reads and joins the features and labels (when --features was given).
+    fn joined(&self) -> anyhow::Result<Option<mlhc_surv::JoinedFeatures>> {
+        let (Some(features), Some(labels)) = (&self.features, &self.labels) else {
+            return Ok(None);
+        };
+        let tab = mlhc_tab::read_features(features)
+            .with_context(|| format!("cannot read features from {}", features.display()))?;
+        let meds =
+            mlhc_meds::labels::read_labels(labels).with_context(|| format!("cannot read {}", labels.display()))?;
+        let surv =
+            mlhc_surv::SurvivalLabels::from_meds(&meds).with_context(|| format!("cannot use {}", labels.display()))?;
+        let selection = mlhc_surv::ColumnSelection { min_nonzero: self.min_nonzero, max_columns: self.max_columns };
+        let j = mlhc_surv::join_features(&tab, &surv, &self.split, &selection, self.drop_unjoined)
+            .with_context(|| format!("cannot join {} with {}", features.display(), labels.display()))?;
+        Ok(Some(j))
+    }
+}
+
 /// `--ties`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum TiesArg {
@@ -289,6 +431,46 @@ pub enum TiesArg {
 pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SurvCommand::Km { input, group, at, alpha, rmst, json } => km(&input, group, &at, alpha, rmst, json),
+        SurvCommand::Labels { data, index_code, event_code, horizon, out, json } => {
+            let ds = mlhc_meds::Dataset::open(&data).with_context(|| format!("cannot open {}", data.display()))?;
+            let task = mlhc_surv::LabelTask {
+                index: mlhc_surv::CodePattern::parse(&index_code),
+                event: mlhc_surv::CodePattern::parse(&event_code),
+                horizon_days: horizon,
+            };
+            let (labels, summary) = mlhc_surv::extract_labels(&ds, &task)
+                .with_context(|| format!("cannot extract survival labels from {}", data.display()))?;
+            if labels.is_empty() {
+                bail!(
+                    "no labels: {} of {} subjects have no {index_code:?} event and {} had {event_code:?} at or before it",
+                    summary.no_index,
+                    summary.subjects,
+                    summary.prior_event
+                );
+            }
+            mlhc_meds::labels::write_labels(&out, &labels)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            if json {
+                ui::print_json(&json!({"out": out, "summary": summary}))?;
+            } else {
+                println!(
+                    "{} labels ({} events, {} censored at the horizon, {} at the last event) written to {}; of {} \
+subjects {} have no index event and {} had the event before it",
+                    summary.labels,
+                    summary.events,
+                    summary.censored_at_horizon,
+                    summary.censored_at_last_event,
+                    out.display(),
+                    summary.subjects,
+                    summary.no_index,
+                    summary.prior_event
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SurvCommand::Report { input, group, covariates, horizon, bins, out } => {
+            report(&input, group, covariates, horizon, bins, &out)
+        }
         SurvCommand::Logrank { input, group, strata, json } => logrank(&input, group, strata, json),
         SurvCommand::Aft { input, covariates, family, alpha, json } => {
             let roles = Roles { covariates, ..roles(&input) };
@@ -374,6 +556,9 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             covariates,
             model,
             split_column,
+            penalizer,
+            l1_ratio,
+            test_split,
             test_fraction,
             seed,
             brier_grid,
@@ -382,11 +567,30 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             bootstrap,
             json,
         } => {
-            let mut roles = Roles { covariates, ..roles(&input) };
-            if let Some(c) = &split_column {
-                roles.group = Some(c.clone());
-            }
-            let t = load(&input.data, &roles)?;
+            let (t, join) = match input.joined()? {
+                Some(j) => {
+                    if covariates.is_some() || split_column.is_some() {
+                        bail!("--covariates and --split-column apply to a table; with --features every selected column is a covariate and --test-split names the test rows");
+                    }
+                    let mut t = j.table;
+                    // The split of each row as the group: "test" for --test-split, "train" otherwise.
+                    let codes: Vec<usize> = j.splits.iter().map(|s| usize::from(s == &test_split)).collect();
+                    if !codes.contains(&1) {
+                        bail!("no joined rows in the test split {test_split:?}");
+                    }
+                    t.group = Some(mlhc_surv::Labels { codes, levels: vec!["train".into(), "test".into()] });
+                    (t, Some(j.account))
+                }
+                None => {
+                    let input =
+                        input.table().context("DATA, --duration and --event are required without --features")?;
+                    let mut roles = Roles { covariates, ..roles(&input) };
+                    if let Some(c) = &split_column {
+                        roles.group = Some(c.clone());
+                    }
+                    (load(&input.data, &roles)?, None)
+                }
+            };
             let is_test = match &t.group {
                 Some(labels) => {
                     let col = split_column.as_deref().unwrap_or_default();
@@ -404,7 +608,7 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
                 None => Vec::new(),
             };
             let model = match model {
-                ModelArg::Cox => Model::Cox(CoxParams::default()),
+                ModelArg::Cox => Model::Cox(CoxParams { penalizer, l1_ratio, ..CoxParams::default() }),
                 ModelArg::Weibull => Model::Aft(AftParams::default()),
                 ModelArg::LogNormal => Model::Aft(AftParams { family: AftFamily::LogNormal, ..AftParams::default() }),
                 ModelArg::Rsf => {
@@ -417,8 +621,16 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             let spec = EvalSpec { brier_times, auc_times, uno_tau, bootstrap, seed, ..EvalSpec::default() };
             let e = holdout(&t, &is_test, &model, &spec).context("cannot evaluate")?;
             if json {
-                ui::print_json(&e)?;
+                let mut v = serde_json::to_value(&e)?;
+                if let (Some(obj), Some(join)) = (v.as_object_mut(), &join) {
+                    obj.insert("join".into(), serde_json::to_value(join)?);
+                    obj.insert("covariates".into(), json!(t.names));
+                }
+                ui::print_json(&v)?;
             } else {
+                if let Some(join) = &join {
+                    print_join(join);
+                }
                 println!("train {} rows, test {} rows", e.n_train, e.n_test);
                 let ci = |c: Option<[f64; 2]>| c.map_or(String::new(), |[a, b]| format!(" (95% CI {a:.4} .. {b:.4})"));
                 println!("Harrell's C  {:.6}{}", e.harrell_c, ci(e.harrell_c_ci));
@@ -459,7 +671,18 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
             chunk_rows,
             json,
         } => {
-            let roles = Roles { covariates, strata, weights, cluster, entry, ..roles(&input) };
+            let joined = input.joined()?;
+            if joined.is_some()
+                && (covariates.is_some()
+                    || strata.is_some()
+                    || weights.is_some()
+                    || cluster.is_some()
+                    || entry.is_some())
+            {
+                bail!("--covariates, --strata, --weights, --cluster and --entry name table columns; with --features every selected feature column is a covariate");
+            }
+            let base = input.table().map_or_else(Roles::default, |i| roles(&i));
+            let roles = Roles { covariates, strata, weights, cluster, entry, ..base };
             let ties = match ties {
                 TiesArg::Efron => Ties::Efron,
                 TiesArg::Breslow => Ties::Breslow,
@@ -477,7 +700,22 @@ pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
                 TransformArg::Log => TimeTransform::Log,
                 TransformArg::Km => TimeTransform::KaplanMeier,
             });
-            cox(&input.data, &roles, &params, predict.as_ref(), ph_test, json)
+            let (t, join) = match joined {
+                Some(j) => {
+                    if predict.as_ref().is_some_and(|p| p.data.is_some()) {
+                        bail!(
+                            "--predict-data applies to a table; with --features, predictions are for the joined rows"
+                        );
+                    }
+                    (j.table, Some(j.account))
+                }
+                None => {
+                    let input =
+                        input.table().context("DATA, --duration and --event are required without --features")?;
+                    (load(&input.data, &roles)?, None)
+                }
+            };
+            cox(t, join.as_ref(), &roles, &params, predict.as_ref(), ph_test, json)
         }
     }
 }
@@ -677,16 +915,20 @@ fn write_curves(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn cox(
-    path: &Path,
+    t: SurvivalTable,
+    join: Option<&mlhc_surv::JoinAccount>,
     roles: &Roles,
     params: &CoxParams,
     predict: Option<&Predict>,
     ph_test: Option<TimeTransform>,
     as_json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let t = load(path, roles)?;
     if t.names.is_empty() {
+        if join.is_some() {
+            bail!("no feature columns selected: lower --min-nonzero");
+        }
         bail!("no covariates: name them with --covariates or give the table numeric columns besides the duration and event");
     }
     let data = CoxData {
@@ -772,6 +1014,9 @@ fn cox(
         "strata": t.strata.as_ref().map(|s| s.levels.clone()),
         "iterations": model.iterations,
     });
+    if let Some(join) = join {
+        out["join"] = serde_json::to_value(join)?;
+    }
     if let Some(ph) = &ph {
         let rows: Vec<_> = (0..ph.names.len())
             .map(|j| json!({"name": ph.names[j], "statistic": ph.statistic[j], "p": ph.p_value[j]}))
@@ -815,6 +1060,9 @@ fn cox(
         }
         if t.n_dropped > 0 {
             println!("  ({} rows with missing values dropped)", t.n_dropped);
+        }
+        if let Some(join) = join {
+            print_join(join);
         }
         if let Some(ph) = &ph {
             println!("proportional-hazards test ({:?} time), chi2 on 1 df:", ph.transform);
@@ -864,6 +1112,139 @@ fn aft(path: &Path, roles: &Roles, params: &AftParams, as_json: bool) -> anyhow:
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `mlhc surv report`: Kaplan–Meier curves by group and, at a horizon, Cox calibration by risk group.
+fn report(
+    input: &Input,
+    group: Option<String>,
+    covariates: Option<Vec<String>>,
+    horizon: Option<f64>,
+    bins: usize,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    use mlhc_report::survival::{KmCurve, SurvivalSection};
+    let default_cov = covariates.is_none();
+    let roles = Roles {
+        group: group.clone(),
+        covariates: if horizon.is_some() { covariates } else { Some(Vec::new()) },
+        ..roles(input)
+    };
+    let t = load(&input.data, &roles)?;
+    let (codes, levels) = match &t.group {
+        Some(g) => (g.codes.clone(), g.levels.clone()),
+        None => (vec![0; t.n_rows()], vec!["all".to_string()]),
+    };
+    let mut curves = Vec::new();
+    for (code, level) in levels.iter().enumerate() {
+        let rows: Vec<usize> = (0..t.n_rows()).filter(|&i| codes[i] == code).collect();
+        let d: Vec<f64> = rows.iter().map(|&i| t.durations[i]).collect();
+        let e: Vec<bool> = rows.iter().map(|&i| t.events[i]).collect();
+        let fit = KaplanMeier::fit(&d, &e, 0.05).with_context(|| format!("group {level}"))?;
+        let label = match &group {
+            Some(g) => format!("{g} = {level}"),
+            None => "all".to_string(),
+        };
+        curves.push(KmCurve {
+            label,
+            n: fit.n,
+            n_events: fit.n_events,
+            times: fit.table.iter().map(|r| r.time).collect(),
+            survival: fit.table.iter().map(|r| r.survival).collect(),
+            ci_low: fit.table.iter().map(|r| r.ci_low).collect(),
+            ci_high: fit.table.iter().map(|r| r.ci_high).collect(),
+            median: fit.median().median,
+        });
+    }
+    let mut notes = vec![format!("{} rows from {}", t.n_rows(), input.data.display())];
+    if t.n_dropped > 0 {
+        notes.push(format!("{} rows with missing values dropped", t.n_dropped));
+    }
+    let mut calibration = Vec::new();
+    if let Some(h) = horizon {
+        if t.names.is_empty() {
+            bail!("--horizon needs covariates for the Cox model: name them with --covariates");
+        }
+        let model = CoxParams::default()
+            .fit(&CoxData::new(&t.x, &t.names, &t.durations, &t.events))
+            .context("cannot fit the Cox model for calibration")?;
+        let predicted: Vec<f64> =
+            model.survival_curves(&t.x, None, &[h], 65_536).context("cannot predict")?.flatten().collect();
+        calibration = calibration_bins(&predicted, &t.durations, &t.events, h, bins)?;
+        notes.push(format!(
+            "calibration: Cox model (Efron ties) on {}{}, fitted and assessed on the same rows",
+            t.names.join(", "),
+            if default_cov { " (every numeric column)" } else { "" }
+        ));
+    }
+    let section = SurvivalSection {
+        title: format!("Survival: {}", input.data.display()),
+        time_label: format!("time ({})", input.duration),
+        curves,
+        horizon,
+        calibration,
+        notes,
+    };
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let path = out.join("survival_report.html");
+    let html = mlhc_report::survival::render_page(&section);
+    let tmp = out.join("survival_report.html.tmp");
+    std::fs::write(&tmp, html).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Rows sorted by predicted S(horizon) (highest risk first) in `bins` near-equal groups; per group the
+/// size, mean predicted survival, and Kaplan–Meier survival at the horizon with its 95% interval.
+fn calibration_bins(
+    predicted: &[f64],
+    durations: &[f64],
+    events: &[bool],
+    horizon: f64,
+    bins: usize,
+) -> anyhow::Result<Vec<mlhc_report::survival::CalibrationBin>> {
+    let n = predicted.len();
+    if bins == 0 || bins > n {
+        bail!("--bins {bins}: expected 1 to {n} (the number of rows)");
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| predicted[a].total_cmp(&predicted[b]));
+    let mut out = Vec::with_capacity(bins);
+    for b in 0..bins {
+        let rows = &order[b * n / bins..(b + 1) * n / bins];
+        let d: Vec<f64> = rows.iter().map(|&i| durations[i]).collect();
+        let e: Vec<bool> = rows.iter().map(|&i| events[i]).collect();
+        let km = KaplanMeier::fit(&d, &e, 0.05).with_context(|| format!("risk group {}", b + 1))?;
+        let p = km.at(horizon);
+        let mean = rows.iter().map(|&i| predicted[i]).sum::<f64>() / rows.len() as f64;
+        out.push(mlhc_report::survival::CalibrationBin {
+            n: rows.len(),
+            predicted: mean,
+            observed: p.survival,
+            observed_low: p.ci_low,
+            observed_high: p.ci_high,
+        });
+    }
+    Ok(out)
+}
+
+/// Prints the join's bookkeeping (text mode).
+fn print_join(j: &mlhc_surv::JoinAccount) {
+    println!(
+        "join: {} of {} feature rows and {} labels joined; {} feature rows without a label, {} labels without a \
+feature row, {} labels in unused splits",
+        j.joined,
+        j.feature_rows,
+        j.label_rows,
+        j.features_without_label,
+        j.labels_without_features,
+        j.labels_in_other_splits
+    );
+    println!(
+        "columns: {} kept of {} ({} stored in too few rows, {} constant, {} duplicate)",
+        j.columns_kept, j.columns_total, j.columns_rare, j.columns_constant, j.columns_duplicate
+    );
 }
 
 /// `start:stop:step` (stop included when it falls on the grid) or `t1,t2,…`.

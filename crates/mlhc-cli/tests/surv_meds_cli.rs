@@ -1,0 +1,130 @@
+//! A survival task on MEDS, end to end as a user runs it: `mlhc synth` → `mlhc surv labels` (index:
+//! the first hospital discharge; event: death within 365 days) → `mlhc tabularize` at the label
+//! prediction times → `mlhc surv cox|evaluate --features … --labels …`.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on unexpected errors
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mlhc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlhc")).args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> Output {
+    let o = mlhc(args);
+    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_slice(&ok(args).stdout).unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn cox_and_evaluate_on_tabularized_meds_with_survival_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("meds");
+    let (labels, other, features) =
+        (dir.path().join("l.parquet"), dir.path().join("adm.parquet"), dir.path().join("features"));
+    ok(&["synth", "--subjects", "300", "--seed", "1", p(&data)]);
+    let label_args = |index: &str, out: &Path| -> serde_json::Value {
+        json(&[
+            "surv",
+            "labels",
+            p(&data),
+            "--index-code",
+            index,
+            "--event-code",
+            "MEDS_DEATH",
+            "--horizon",
+            "365",
+            "-o",
+            p(out),
+            "--json",
+        ])
+    };
+    let s = &label_args("HOSPITAL_DISCHARGE//*", &labels)["summary"];
+    let n = s["labels"].as_u64().unwrap();
+    // Every subject is labelled or counted; every label is an event or censored.
+    assert_eq!(n + s["no_index"].as_u64().unwrap() + s["prior_event"].as_u64().unwrap(), 300);
+    let events = s["events"].as_u64().unwrap();
+    let censored = s["censored_at_horizon"].as_u64().unwrap() + s["censored_at_last_event"].as_u64().unwrap();
+    assert_eq!(events + censored, n);
+    // In-hospital deaths have their death at the first discharge: not at risk, counted.
+    assert!(s["prior_event"].as_u64().unwrap() > 0 && events > 5, "{s}");
+    let l = mlhc_meds::labels::read_labels(&labels).unwrap();
+    assert_eq!(l.len() as u64, n);
+    for i in 0..l.len() {
+        let (d, e) = (l.float_value[i].unwrap(), l.boolean_value[i].unwrap());
+        assert!((0.0..=365.0).contains(&d), "row {i}: {d}");
+        // Only censored rows sit exactly at the horizon.
+        assert!(!(e && d == 365.0));
+    }
+    assert_eq!(l.boolean_value.iter().filter(|b| **b == Some(true)).count() as u64, events);
+
+    ok(&["tabularize", p(&data), "--labels", p(&labels), "-o", p(&features), "--windows", "full"]
+        .into_iter()
+        .chain(["--min-code-count", "50"])
+        .collect::<Vec<_>>());
+    let f = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> =
+            ["surv", "cox", "--features", p(&features), "--labels", p(&labels)].map(String::from).into();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |args: Vec<String>| mlhc(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Complementary one-hot codes (GENDER//F, GENDER//M) make the unpenalized fit singular: named.
+    let o = run(f(&["--split", "train", "--json"]));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("collinear"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let o = run(f(&["--split", "train", "--min-nonzero", "30", "--penalizer", "0.1", "--json"]));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let j = &v["join"];
+    let train = v["n"].as_u64().unwrap();
+    assert!(train > 150 && train < n, "{v}");
+    assert_eq!(j["joined"], train);
+    assert_eq!(j["labels_in_other_splits"], n - train);
+    assert_eq!((j["features_without_label"].as_u64(), j["labels_without_features"].as_u64()), (Some(0), Some(0)));
+    let total = j["columns_total"].as_u64().unwrap();
+    let kept = j["columns_kept"].as_u64().unwrap();
+    let dropped = ["columns_rare", "columns_constant", "columns_duplicate"].map(|k| j[k].as_u64().unwrap());
+    assert_eq!(kept + dropped.iter().sum::<u64>(), total);
+    assert!(dropped[0] > 0 && dropped[2] > 0 && kept > 10, "{j}");
+    assert_eq!(v["coefficients"].as_array().unwrap().len() as u64, kept);
+    assert!(v["log_likelihood"].as_f64().unwrap() > v["log_likelihood_null"].as_f64().unwrap());
+
+    // Too many columns for a dense fit: a clear error instead of an O(n·p²) crawl.
+    let o = run(f(&["--min-nonzero", "1", "--max-columns", "20", "--penalizer", "0.1"]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("feature columns remain"), "{o:?}");
+
+    // Labels at other prediction times (first admissions) do not join: counted, an error.
+    let s2 = &label_args("HOSPITAL_ADMISSION//*", &other)["summary"];
+    let n2 = s2["labels"].as_u64().unwrap();
+    let o = mlhc(&["surv", "cox", "--features", p(&features), "--labels", p(&other), "--penalizer", "0.1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("{n} feature rows have no survival label and {n2} survival labels have no feature row")),
+        "{err}"
+    );
+
+    // Hold-out evaluation: the held_out split is the test set.
+    let e = json(
+        &["surv", "evaluate", "--features", p(&features), "--labels", p(&labels), "--min-nonzero", "30"]
+            .into_iter()
+            .chain(["--penalizer", "0.1", "--json"])
+            .collect::<Vec<_>>(),
+    );
+    let n_test = e["n_test"].as_u64().unwrap();
+    assert_eq!(e["n_train"].as_u64().unwrap() + n_test, n);
+    assert!(n_test > 0 && n_test < n - train, "{e}");
+    let c = e["harrell_c"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&c), "{e}");
+}
