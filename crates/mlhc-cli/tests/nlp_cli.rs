@@ -209,3 +209,45 @@ fn annotate_html_view_marks_targets_triggers_and_sections() {
     assert!(page.contains(" &amp; &lt;<span class=\"neg\""), "{page}");
     assert!(!dir.path().join("note.html.tmp").exists());
 }
+
+#[test]
+fn annotate_approximate_matches_misspellings_and_plurals() {
+    let dir = tempfile::tempdir().unwrap();
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "diabetes mellitus\tE11\npressure ulcer\tL89\npneumonia\tJ18.9\n").unwrap();
+    let text = b"Diabetis mellitus. No pressure ulcers. Pneumonia.";
+    let run = |extra: &[&str]| {
+        let mut args = vec!["nlp", "annotate", "-", "--lexicon", lex.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let out = mlhc(&args, text);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["text"].as_str().unwrap().to_string(),
+                    t["negated"].as_bool().unwrap(),
+                    t.get("similarity").and_then(serde_json::Value::as_f64),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // Exact matching only: the plural and the misspelling are missed; no similarity is reported.
+    assert_eq!(run(&[]), [("Pneumonia".to_string(), false, None)]);
+    // Jaccard 0.7 (default): `pressure ulcers` is 12/13 of `pressure ulcer`; `diabetis mellitus` is
+    // 12/18 of `diabetes mellitus` (hand-counted 3-grams, see mlhc-nlp's approximate tests).
+    assert_eq!(
+        run(&["--approximate"]),
+        [("pressure ulcers".to_string(), true, Some(12.0 / 13.0)), ("Pneumonia".to_string(), false, Some(1.0))]
+    );
+    let dice = run(&["--approximate", "--similarity", "dice", "--threshold", "0.8"]);
+    assert_eq!(dice.len(), 3);
+    assert_eq!(dice[0], ("Diabetis mellitus".to_string(), false, Some(0.8)));
+    assert_eq!(dice[1], ("pressure ulcers".to_string(), true, Some(0.96)));
+    let bad = mlhc(&["nlp", "annotate", "-", "--approximate", "--similarity", "edit"], text);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown measure"));
+}

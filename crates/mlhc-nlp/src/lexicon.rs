@@ -126,6 +126,11 @@ impl Lexicon {
         self.pattern_entries.len()
     }
 
+    /// For each distinct normalized term, the indices of the entries it stands for (at least one).
+    pub fn term_entries(&self) -> &[Vec<u32>] {
+        &self.pattern_entries
+    }
+
     /// Finds the non-overlapping longest matches in a tokenized text (`lower` is its lower-cased copy).
     pub fn find(&self, lower: &str, tokens: &[Token]) -> Vec<TermMatch> {
         if tokens.is_empty() {

@@ -6,7 +6,8 @@
 //! - [`sentence`]: sentence splitting for clinical text (headers, lists, de-identification tags);
 //! - [`section`]: sections from medspaCy's `section_patterns.json` rules;
 //! - [`lexicon`]: target matching over large lexicons with Aho–Corasick, case- and
-//!   whitespace-normalized; [`icd10cm`] builds the default open lexicon from ICD-10-CM;
+//!   whitespace-normalized, and optionally approximate ([`approximate`]: character 3-gram similarity
+//!   with QuickUMLS-style thresholds); [`icd10cm`] builds the default open lexicon from ICD-10-CM;
 //! - [`context`]: ConText (negation, possible, historical, hypothetical, family) from medspaCy's
 //!   `context_rules.json` or NegEx/ConText trigger files;
 //! - [`pipeline`]: all of the above on one text; [`negex`]: evaluation in the NegEx test-set format;
@@ -38,6 +39,7 @@
 //! # Ok::<(), mlhc_nlp::error::NlpError>(())
 //! ```
 
+pub mod approximate;
 pub mod context;
 pub mod deid;
 pub mod error;

@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use crate::approximate::{select_non_overlapping, ApproximateMatch, ApproximateMatcher, ApproximateParams};
 use crate::context::{Category, ConText, Direction, Modifier};
 use crate::error::Result;
 use crate::lexicon::Lexicon;
@@ -135,6 +136,10 @@ pub struct Target {
     pub family: bool,
     /// The triggers that modify the span.
     pub modifiers: Vec<ModifierSpan>,
+    /// With approximate matching on: the 3-gram similarity of the span to the matched term (1 for
+    /// an exact match); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
 }
 
 /// Everything found in one text.
@@ -278,13 +283,21 @@ pub struct Pipeline {
     lexicon: Lexicon,
     context: ConText,
     sectionizer: Option<Sectionizer>,
+    approximate: Option<ApproximateMatcher>,
 }
 
 impl Pipeline {
     /// A pipeline matching `lexicon` targets, asserting them with `context`, and reporting sections
     /// from `sectionizer` when given.
     pub fn new(lexicon: Lexicon, context: ConText, sectionizer: Option<Sectionizer>) -> Pipeline {
-        Pipeline { lexicon, context, sectionizer }
+        Pipeline { lexicon, context, sectionizer, approximate: None }
+    }
+
+    /// Also matches targets approximately (see [`crate::approximate`]): exact matches count with
+    /// similarity 1 and compete with approximate ones, the higher similarity winning.
+    pub fn with_approximate(mut self, params: &ApproximateParams) -> Result<Pipeline> {
+        self.approximate = Some(params.fit(&self.lexicon)?);
+        Ok(self)
     }
 
     /// The lexicon.
@@ -299,7 +312,23 @@ impl Pipeline {
             Some(s) => s.sections(text, &doc.lower, &doc.tokens),
             None => Vec::new(),
         };
-        let matches = self.lexicon.find(&doc.lower, &doc.tokens);
+        let exact = self.lexicon.find(&doc.lower, &doc.tokens);
+        let matches: Vec<ApproximateMatch> = match &self.approximate {
+            None => exact
+                .into_iter()
+                .map(|m| ApproximateMatch { tokens: m.tokens, entries: m.entries, similarity: 1.0 })
+                .collect(),
+            Some(am) => {
+                let mut all = am.candidates(&doc.lower, &doc.tokens, &doc.sentences);
+                all.extend(exact.into_iter().map(|m| ApproximateMatch {
+                    tokens: m.tokens,
+                    entries: m.entries,
+                    similarity: 1.0,
+                }));
+                select_non_overlapping(all, doc.tokens.len())
+            }
+        };
+        let approximate = self.approximate.is_some();
         let entries = self.lexicon.entries();
         let spans: Vec<(Range<usize>, &str)> =
             matches.iter().map(|m| (m.tokens.clone(), entries[m.entries[0] as usize].label.as_str())).collect();
@@ -324,6 +353,7 @@ impl Pipeline {
                     hypothetical: a.hypothetical,
                     family: a.family,
                     modifiers: a.modifiers,
+                    similarity: approximate.then_some(m.similarity),
                 }
             })
             .collect();

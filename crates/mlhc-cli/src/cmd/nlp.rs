@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use mlhc_nlp::approximate::ApproximateParams;
 use mlhc_nlp::context::rules::{parse_context_rules_json, parse_negex_triggers};
 use mlhc_nlp::context::{Category, ConText};
 use mlhc_nlp::deid::{AgePolicy, Deidentifier};
@@ -28,7 +29,8 @@ replacement) and a warning names the file.\n\nDefaults: the ICD-10-CM lexicon (d
 terms, label PROBLEM), medspaCy 1.3.1's English ConText and section rules.\n\nExamples:\n  \
 mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt\n  \
 echo 'No evidence of pneumonia. Mother with breast cancer.' | mlhc nlp annotate - --json\n  \
-mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt --html note.html")]
+mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt --html note.html\n  \
+echo 'Type 2 diabetis mellitus; pressure ulcers.' | mlhc nlp annotate - --approximate --similarity dice --threshold 0.75")]
     Annotate(AnnotateArgs),
     /// Score negation on a NegEx-format test set (report, concept, sentence, Affirmed/Negated).
     #[command(after_help = "A sentence counts as negated when a NEGATED_EXISTENCE trigger modifies the concept; \
@@ -123,6 +125,16 @@ pub struct AnnotateArgs {
     /// Worker threads for a folder. By default, all cores.
     #[arg(long)]
     threads: Option<usize>,
+    /// Also match lexicon terms approximately, by character 3-gram similarity (QuickUMLS-style):
+    /// misspellings and plural/singular forms. Each target then reports its "similarity".
+    #[arg(long)]
+    approximate: bool,
+    /// Least similarity of an approximate match, in (0, 1].
+    #[arg(long, default_value_t = 0.7, requires = "approximate")]
+    threshold: f64,
+    /// Similarity measure of approximate matching: jaccard, dice, cosine or overlap.
+    #[arg(long, default_value = "jaccard", requires = "approximate")]
+    similarity: String,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -224,7 +236,15 @@ fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
             Sectionizer::new(d.rules().to_vec(), position)
         }
     };
-    let pipeline = Pipeline::new(lexicon, context, Some(sectionizer));
+    let mut pipeline = Pipeline::new(lexicon, context, Some(sectionizer));
+    if args.approximate {
+        let params = ApproximateParams {
+            similarity: args.similarity.parse().context("invalid --similarity")?,
+            threshold: args.threshold,
+            ..ApproximateParams::default()
+        };
+        pipeline = pipeline.with_approximate(&params).context("cannot build the approximate-matching index")?;
+    }
     let load_s = started.elapsed().as_secs_f64();
 
     if args.input.as_os_str() == "-" {
@@ -364,9 +384,10 @@ fn print_one(
         } else {
             t.codes.join(",")
         };
+        let similarity = t.similarity.filter(|&s| s < 1.0).map(|s| format!(" (similarity {s:.3})")).unwrap_or_default();
         writeln!(
             out,
-            "{:>6}-{:<6} {:<30} {:<18} {:<22} {}",
+            "{:>6}-{:<6} {:<30} {:<18} {:<22} {}{similarity}",
             t.start,
             t.end,
             text[t.start..t.end].replace(['\n', '\t'], " "),
