@@ -456,3 +456,25 @@ fn rsf_scores_rows_reproducibly() {
     json(&mlhc(&args));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
 }
+
+#[test]
+fn report_draws_km_curves_by_group_and_calibration_deciles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rep");
+    let args = ["surv", "report", &data("rossi.csv"), "--duration", "week", "--event", "arrest", "--group", "fin"];
+    let o = mlhc(&args.into_iter().chain(["--horizon", "52", "--out", out.to_str().unwrap()]).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("survival_report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(html.matches("<svg").count(), 2);
+    // One curve and one band per group (fin = 0, 1), one point per risk decile.
+    assert_eq!(html.matches(r#"class="km-curve""#).count(), 2);
+    assert_eq!(html.matches(r#"class="km-band""#).count(), 2);
+    assert_eq!(html.matches(r#"class="cal-point""#).count(), 10);
+    assert!(html.contains("fin = 0 (n 216, events 66") && html.contains("fin = 1 (n 216, events 48"), "{html}");
+    // Without --horizon, no calibration plot.
+    let o = mlhc(&args.into_iter().chain(["--out", out.to_str().unwrap()]).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("survival_report.html")).unwrap();
+    assert_eq!((html.matches("<svg").count(), html.matches("cal-point").count()), (1, 0));
+}

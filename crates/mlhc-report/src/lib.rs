@@ -15,6 +15,7 @@
 //! ```
 
 mod sha256;
+pub mod survival;
 pub mod svg;
 
 use std::fmt::Write;
