@@ -1,10 +1,10 @@
 """Seeded synthetic binary problem as scipy CSR npz: absent entries are *missing*, some missing not at
 random, some explicit zeros. Usage: gen.py OUT_DIR N_ROWS SEED."""
-import io
 import sys
-import zipfile
 import numpy as np
 import scipy.sparse as sp
+
+from npz import save_csr, savez
 
 out, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = np.random.default_rng(seed)
@@ -22,22 +22,6 @@ for j in range(36, 40):
 y = (rng.random(n_total) < 1 / (1 + np.exp(-(logit - 0.3)))).astype(np.float64)
 x_obs = sp.csr_matrix((x[observed], np.nonzero(observed)), shape=(n_total, p), dtype=np.float32)
 x_obs.sort_indices()
-
-
-def savez(path, **arrays):
-    # numpy's savez streams entries with zip64 data descriptors, which mlhc-tab's npz reader does not
-    # take; writestr puts the sizes in the local headers.
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
-        for k, a in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.ascontiguousarray(a))
-            zf.writestr(k + ".npy", buf.getvalue())
-
-
-def save_csr(path, m):
-    m = sp.csr_matrix(m)
-    savez(path, indices=m.indices.astype(np.int32), indptr=m.indptr.astype(np.int64), format=np.array(b"csr"),
-          shape=np.array(m.shape, dtype=np.int64), data=m.data.astype(np.float32))
 
 
 # An explicit 0 in the data stays stored (it is an observed value, not an absence).

@@ -5,12 +5,12 @@ a seeded 70/30 row split (one row per patient, so rows are subjects).
 Usage: support2.py SUPPORT2_CSV_GZ OUT_DIR SEED."""
 import csv
 import gzip
-import io
 import sys
-import zipfile
 
 import numpy as np
 import scipy.sparse as sp
+
+from npz import save_csr, savez
 
 src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 NUMERIC = ["age", "num.co", "edu", "scoma", "diabetes", "dementia", "meanbp", "wblc", "hrt", "resp", "temp",
@@ -48,20 +48,6 @@ y = np.array(y)
 perm = np.random.default_rng(seed).permutation(len(rows))
 n_train = int(round(0.7 * len(rows)))
 tr, te = np.sort(perm[:n_train]), np.sort(perm[n_train:])
-
-
-def savez(path, **arrays):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
-        for k, a in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.ascontiguousarray(a))
-            zf.writestr(k + ".npy", buf.getvalue())
-
-
-def save_csr(path, m):
-    m = sp.csr_matrix(m)
-    savez(path, indices=m.indices.astype(np.int32), indptr=m.indptr.astype(np.int64), format=np.array(b"csr"),
-          shape=np.array(m.shape, dtype=np.int64), data=m.data.astype(np.float32))
 
 
 save_csr(f"{out}/x_train.npz", x[tr])
