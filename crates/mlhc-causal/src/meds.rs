@@ -78,6 +78,10 @@ pub struct JoinAccount {
     pub treatment_without_features: usize,
     /// Outcome label rows without a feature row.
     pub outcome_without_features: usize,
+    /// Label rows (treatment and outcome together) left out before the join because their feature row
+    /// is in a split that was not selected; set by the caller that selects splits (0 from
+    /// [`from_sparse`]).
+    pub labels_in_other_splits: usize,
     /// Joined rows dropped for a missing outcome value.
     pub dropped_missing_outcome: usize,
     /// Covariate columns dropped as constant over the joined rows.

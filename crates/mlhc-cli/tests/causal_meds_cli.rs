@@ -79,6 +79,16 @@ fn causal_estimate_on_tabularized_meds_features_and_two_cohort_labels() {
     let n_treated = v["n_treated"].as_u64().unwrap();
     assert!(0 < n_treated && n_treated < n_y as u64);
 
+    // One split: labels of the other splits' rows are left out and counted, not reported as unjoined.
+    let train = mlhc_tab::read_features(&features).unwrap().splits.into_iter().find(|s| s.split == "train").unwrap();
+    let n_train = train.rows.len();
+    let o = run(&["--inner-join", "--split", "train", "--estimator", "ipw", "--json"]);
+    let sv: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(sv["n"], n_train as u64);
+    assert_eq!(sv["join"]["labels_in_other_splits"], 2 * (n_y - n_train) as u64);
+    assert_eq!(sv["join"]["outcome_without_features"], 0);
+    assert_eq!(sv["join"]["treatment_without_features"], (n_t - n_y) as u64);
+
     // The naive difference on the joined rows equals the difference of the label means.
     let naive = run(&["--inner-join", "--estimator", "naive", "--json"]);
     let nv: serde_json::Value = serde_json::from_slice(&naive.stdout).unwrap();

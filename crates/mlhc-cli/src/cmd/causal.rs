@@ -37,7 +37,25 @@ Examples:
   mlhc causal estimate testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
     --drop-missing-outcome --estimator ipw --propensity-lambda 0 --json --covariates \\
     'sex + race + age + I(age^2) + C(education) + smokeintensity + I(smokeintensity^2) + smokeyrs + I(smokeyrs^2) + C(exercise) + C(active) + wt71 + I(wt71^2)'
-  mlhc causal estimate data.csv --treatment t --outcome y --estimator drlearner --cate-out cate.csv")]
+  mlhc causal estimate data.csv --treatment t --outcome y --estimator drlearner --cate-out cate.csv
+
+MEDS input: instead of DATA/--treatment/--outcome, give --features (an `mlhc tabularize`
+folder) and two MEDS label files with the same prediction times (e.g. two ACES tasks with
+one trigger and one index time):
+  mlhc synth --subjects 300 --seed 1 meds/
+  P=testdata/meds-dev-tasks/datasets/MIMIC-IV/predicates.yaml
+  mlhc cohort --config testdata/causal/meds/icu_during_stay.yaml --predicates $P meds/ \\
+    -o t.parquet
+  mlhc cohort --config testdata/meds-dev-tasks/tasks/readmission/general_hospital/30d.yaml \\
+    --predicates $P meds/ -o y.parquet
+  mlhc tabularize meds/ --labels y.parquet -o features/ --windows full --min-code-count 5000
+  mlhc causal estimate --features features/ --treatment-labels t.parquet \\
+    --outcome-labels y.parquet --inner-join --estimator aipw --json
+Rows join on (subject_id, prediction_time); a row missing from any input is an error that
+counts them, unless --inner-join drops them (counted in the JSON's \"join\"). --split keeps
+one split's feature rows. An absent count feature is 0; an absent value aggregate is 0 plus
+an indicator column; constant and duplicate columns are dropped. With --cate-out the rows
+are keyed by subject_id and prediction_time.")]
     Estimate(EstimateArgs),
     /// Covariate balance (standardized mean differences) before/after weighting or matching, and overlap.
     #[command(after_help = "\
@@ -449,8 +467,26 @@ fn load_meds(c: &CommonArgs, dir: &Path) -> anyhow::Result<Loaded> {
         matrix.append(&s.matrix);
         keys.extend(s.rows.iter().map(|r| (r.subject_id, r.prediction_time)));
     }
-    let treatment = keyed_labels(tl, "treatment")?;
-    let outcome = keyed_labels(yl, "outcome")?;
+    // Labels of feature rows in splits that were not selected are left out (and counted), not unjoined.
+    let other: std::collections::HashSet<(i64, i64)> = tab
+        .splits
+        .iter()
+        .filter(|s| c.split.as_deref().is_some_and(|name| s.split != name))
+        .flat_map(|s| s.rows.iter().map(|r| (r.subject_id, r.prediction_time)))
+        .collect();
+    let mut left_out = 0;
+    let mut select = |v: KeyedValues| {
+        let keep: Vec<usize> =
+            (0..v.subject_id.len()).filter(|&i| !other.contains(&(v.subject_id[i], v.prediction_time[i]))).collect();
+        left_out += v.subject_id.len() - keep.len();
+        KeyedValues {
+            subject_id: keep.iter().map(|&i| v.subject_id[i]).collect(),
+            prediction_time: keep.iter().map(|&i| v.prediction_time[i]).collect(),
+            value: keep.iter().map(|&i| v.value[i]).collect(),
+        }
+    };
+    let treatment = select(keyed_labels(tl, "treatment")?);
+    let outcome = select(keyed_labels(yl, "outcome")?);
     let policy = if c.inner_join { JoinPolicy::Inner } else { JoinPolicy::Strict };
     let task = from_sparse(&matrix, &tab.space.names, &keys, &treatment, &outcome, policy, c.drop_missing_outcome)
         .with_context(|| {
@@ -462,7 +498,8 @@ fn load_meds(c: &CommonArgs, dir: &Path) -> anyhow::Result<Loaded> {
             )
         })?;
     let rows = RowAccount { kept: task.feature_rows, dropped_missing_outcome: task.account.dropped_missing_outcome };
-    Ok(Loaded { data: task.data, rows, keys: Some(task.keys), join: Some(task.account) })
+    let join = JoinAccount { labels_in_other_splits: left_out, ..task.account };
+    Ok(Loaded { data: task.data, rows, keys: Some(task.keys), join: Some(join) })
 }
 
 fn base_params(c: &CommonArgs) -> CausalParams {
