@@ -168,3 +168,40 @@ fn bad_input_is_a_one_line_error() {
     let out = mlhc(&["signal", "detect", &rec, "--channel", "7"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("channel 7 does not exist"));
 }
+
+#[test]
+fn resample_writes_a_record_and_reads_multi_segment_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r250");
+    let rec = physio("100");
+    let v = ok_json(&mlhc(&[
+        "signal",
+        "resample",
+        rec.to_str().unwrap(),
+        "--fs",
+        "250",
+        "--to",
+        "3600",
+        "-o",
+        out.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!((v["up"].as_u64(), v["down"].as_u64(), v["n_out"].as_u64()), (Some(25), Some(36), Some(2500)));
+    // The written record is a plain WFDB record the other commands read.
+    let info = ok_json(&mlhc(&["signal", "info", out.to_str().unwrap(), "--json"]));
+    assert_eq!((info["fs"].as_f64(), info["n_samples"].as_u64()), (Some(250.0), Some(2500)));
+    let multi = physio("multi-segment/041s/041s");
+    let out2 = dir.path().join("m");
+    let v = ok_json(&mlhc(&[
+        "signal",
+        "resample",
+        multi.to_str().unwrap(),
+        "--fs",
+        "250",
+        "-o",
+        out2.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!((v["n_in"].as_u64(), v["n_out"].as_u64()), (Some(2000), Some(4000)));
+    assert_eq!(v["signals"][3], "ABP");
+}

@@ -88,3 +88,31 @@ fn single_segment_records_read_the_same_way() {
     assert_eq!(r.names, ["MLII", "V5"]);
     assert!(close(r.signals[0].values[0], -0.145) && close(r.signals[1].values[0], -0.065));
 }
+
+#[test]
+fn resampled_record_written_and_read_back() {
+    let r = read_physical(&path("p000878/p000878-2137-10-26-16-57"), 3000, Some(7500)).unwrap();
+    let up = r.resample(250.0).unwrap();
+    assert_eq!(up.len(), 9000);
+    assert_eq!(up.fs, 250.0);
+    // The null segment (input frames 3000..3750) stays invalid; V and ABP stay all invalid.
+    assert!(up.signals[0].values[..1500].iter().all(|v| v.is_nan()));
+    assert_eq!(up.signals[2].valid.count_set(), 0);
+    let dir = tempfile::tempdir().unwrap();
+    up.write_format16(&dir.path().join("out")).unwrap();
+    let back = read_physical(&dir.path().join("out"), 0, None).unwrap();
+    assert_eq!(back.names, ["PLETH", "II", "V", "ABP"]);
+    assert_eq!(back.len(), 9000);
+    for (a, b) in back.signals.iter().zip(&up.signals) {
+        assert_eq!(a.valid, b.valid);
+        for (x, y) in a.values.iter().zip(&b.values) {
+            assert!(x.is_nan() && y.is_nan() || (x - y).abs() <= 0.5 / 127.0 + 1e-12, "{x} vs {y}");
+        }
+    }
+    // Every even output sample of a 2x upsampling falls on input sample j/2 and shares its validity.
+    for c in 0..4 {
+        for k in 0..r.len() {
+            assert_eq!(up.signals[c].valid.get(2 * k), r.signals[c].valid.get(k), "signal {c} sample {k}");
+        }
+    }
+}

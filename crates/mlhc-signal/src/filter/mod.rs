@@ -1,5 +1,5 @@
 //! Filters on slices: Butterworth in second-order sections run forward or forward-backward
-//! (zero phase), a notch, and median baseline removal.
+//! (zero phase), a notch, median baseline removal, and polyphase resampling.
 //!
 //! `filtfilt` matches SciPy's `sosfiltfilt`: odd extension of `3·(2·sections + 1 − trivial)`
 //! samples at each end, and each pass started from the steady state of a step of the first
@@ -7,9 +7,11 @@
 
 pub mod butter;
 pub mod median;
+pub mod resample;
 
 pub use butter::{butterworth, Band, Section};
 pub use median::{median_baseline, median_filter};
+pub use resample::{resample_poly, Resampler};
 
 use crate::error::{Error, Result};
 

@@ -11,9 +11,11 @@ use std::path::Path;
 
 use mlhc_core::Bitmap;
 
-use super::header::Header;
+use super::format::SignalFormat;
+use super::header::{Header, SignalSpec};
 use super::record::{header_path, PhysicalSignal, Record};
 use crate::error::{Error, Result};
+use crate::filter::Resampler;
 
 /// Physical signals of a record over a range of frames.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,9 @@ pub struct PhysicalRecord {
     pub names: Vec<String>,
     /// Physical units per signal.
     pub units: Vec<String>,
+    /// ADC gain per signal (digital units per physical unit) of the record's (or layout's)
+    /// signal line, used when the signals are written again.
+    pub gains: Vec<f64>,
     /// One signal per name, one value per frame.
     pub signals: Vec<PhysicalSignal>,
 }
@@ -41,6 +46,108 @@ impl PhysicalRecord {
     /// Whether no frame was read.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every signal resampled to `fs_out` Hz by [`Resampler::between`] (SciPy's `resample_poly`
+    /// filter). Invalid samples are held at the last valid value before filtering; an output
+    /// sample is invalid where the input sample nearest in time is.
+    pub fn resample(&self, fs_out: f64) -> Result<PhysicalRecord> {
+        let r = Resampler::between(self.fs, fs_out)?;
+        let (up, down) = r.factors();
+        let signals = self
+            .signals
+            .iter()
+            .map(|s| {
+                let values = r.apply(&s.held())?;
+                let n_in = s.values.len();
+                let mut valid = Bitmap::new_set(values.len());
+                let mut out = values;
+                for (j, v) in out.iter_mut().enumerate() {
+                    let k = ((j * down + up / 2) / up).min(n_in.saturating_sub(1));
+                    if n_in > 0 && !s.valid.get(k) {
+                        valid.set(j, false);
+                        *v = f64::NAN;
+                    }
+                }
+                Ok(PhysicalSignal { values: out, valid })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut header = self.header.clone();
+        header.fs = fs_out;
+        header.counter_freq = fs_out;
+        Ok(PhysicalRecord {
+            header,
+            fs: fs_out,
+            from: (self.from * up as u64) / down as u64,
+            names: self.names.clone(),
+            units: self.units.clone(),
+            gains: self.gains.clone(),
+            signals,
+        })
+    }
+
+    /// Writes the signals as a single-segment format-16 record `RECORD.hea` + `RECORD.dat` with
+    /// each signal's gain and baseline 0; values beyond the 16-bit range are clipped and invalid
+    /// samples are written as WFDB's invalid value (−32768).
+    pub fn write_format16(&self, record: &Path) -> Result<()> {
+        let name = record.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = format!("{name}.dat");
+        let signals = self
+            .names
+            .iter()
+            .zip(&self.units)
+            .zip(&self.gains)
+            .map(|((desc, units), &gain)| SignalSpec {
+                file_name: file.clone(),
+                format: SignalFormat::Int16,
+                samples_per_frame: 1,
+                skew: 0,
+                byte_offset: 0,
+                gain,
+                baseline: 0,
+                units: units.clone(),
+                adc_res: 16,
+                adc_zero: 0,
+                init_value: 0,
+                checksum: None,
+                block_size: 0,
+                description: desc.clone(),
+            })
+            .collect();
+        let digital = self
+            .signals
+            .iter()
+            .zip(&self.gains)
+            .map(|(s, &gain)| {
+                s.values
+                    .iter()
+                    .enumerate()
+                    .map(
+                        |(k, v)| {
+                            if s.valid.get(k) {
+                                (v * gain).round().clamp(-32767.0, 32767.0) as i32
+                            } else {
+                                -32768
+                            }
+                        },
+                    )
+                    .collect()
+            })
+            .collect();
+        let header = Header {
+            name,
+            n_signals: self.names.len(),
+            fs: self.fs,
+            counter_freq: self.fs,
+            base_counter: 0.0,
+            n_samples: Some(self.len() as u64),
+            base_time: None,
+            base_date: None,
+            signals,
+            segments: None,
+            comments: vec![],
+        };
+        Record { header, digital }.write(record)
     }
 }
 
@@ -148,6 +255,7 @@ fn single(header: Header, dir: &Path, from: u64, to: Option<u64>) -> Result<Phys
         from,
         names: rec.header.signals.iter().map(|s| s.description.clone()).collect(),
         units: rec.header.signals.iter().map(|s| s.units.clone()).collect(),
+        gains: rec.header.signals.iter().map(|s| s.gain).collect(),
         signals,
         header: rec.header,
     })
@@ -172,6 +280,7 @@ fn multi(
     };
     let names: Vec<String> = layout.signals.iter().map(|s| s.description.clone()).collect();
     let units: Vec<String> = layout.signals.iter().map(|s| s.units.clone()).collect();
+    let gains: Vec<f64> = layout.signals.iter().map(|s| s.gain).collect();
     let n = (to - from) as usize;
     let mut values = vec![vec![f64::NAN; n]; names.len()];
     let mut valid = vec![Bitmap::new_unset(n); names.len()];
@@ -209,5 +318,5 @@ fn multi(
         }
     }
     let signals = values.into_iter().zip(valid).map(|(values, valid)| PhysicalSignal { values, valid }).collect();
-    Ok(PhysicalRecord { fs: header.fs, from, names, units, signals, header })
+    Ok(PhysicalRecord { fs: header.fs, from, names, units, gains, signals, header })
 }
