@@ -109,12 +109,10 @@ fn tick_step(max: f64) -> f64 {
     [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|&s| s >= raw).unwrap_or(10.0 * mag)
 }
 
-fn fmt_tick(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
-    }
+/// A tick label with as many decimals as the step needs.
+fn fmt_tick(v: f64, step: f64) -> String {
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    format!("{v:.decimals$}")
 }
 
 fn open_svg(out: &mut String, id: &str, title: &str, legend_rows: usize) {
@@ -143,7 +141,7 @@ fn axes(out: &mut String, f: &Frame, x_step: f64, y_step: f64, y_max: f64, x_lab
             r##"<line x1="{x:.2}" y1="{T}" x2="{x:.2}" y2="{}" stroke="#eee"/><text x="{x:.2}" y="{}" font-size="10" text-anchor="middle">{}</text>"##,
             H - B,
             H - B + 14.0,
-            fmt_tick(v)
+            fmt_tick(v, x_step)
         );
         v += x_step;
     }
@@ -396,5 +394,9 @@ mod tests {
         assert_eq!(tick_step(52.0), 20.0);
         assert_eq!(tick_step(1825.0), 500.0);
         assert_eq!(tick_step(1.0), 0.2);
+        assert_eq!(
+            (fmt_tick(40.0, 20.0), fmt_tick(1.0, 0.2), fmt_tick(0.4, 0.2)),
+            ("40".into(), "1.0".into(), "0.4".into())
+        );
     }
 }

@@ -11,6 +11,19 @@
 //! `survival` and scikit-survival 0.23.1 on the datasets in `testdata/survival/`: each module's
 //! documentation states its estimand and the reference it matches.
 //!
+//! On EHR data in MEDS, [`meds`] defines a survival task: [`extract_labels`] writes one label per
+//! subject in the MEDS label schema — `prediction_time` at the first index-code event,
+//! `boolean_value` = event observed, `float_value` = days to the first event-code event after the
+//! index, or to censoring at the subject's last event or the horizon (subjects without an index
+//! event, or with the event at or before it, are counted and get no row). `mlhc tabularize` computes
+//! features at those prediction times, and [`join_features`] joins them back on `(subject_id,
+//! prediction_time)`, counting every row that does not join, and selects dense covariate columns
+//! from the sparse matrix (stored in at least `min_nonzero` rows, not constant, not duplicated, at
+//! most `max_columns`). From the command line: `mlhc surv labels MEDS_DIR --index-code
+//! 'HOSPITAL_DISCHARGE//*' --event-code MEDS_DEATH --horizon 365 -o L.parquet`, `mlhc tabularize
+//! MEDS_DIR --labels L.parquet -o FEATURES`, `mlhc surv cox --features FEATURES --labels L.parquet
+//! --split train --penalizer 0.1`.
+//!
 //! The small dense linear algebra (a Cholesky factor, solve and inverse of the p×p information
 //! matrix) is written here: p is small, and three short routines do not justify a linear-algebra
 //! dependency on a 2-core build machine. The normal and chi-square tails for p-values are written

@@ -5,8 +5,8 @@
 //!
 //! ACES task configurations (`mlhc cohort`) produce boolean labels: "did the event happen inside the
 //! window". A survival label needs two numbers per prediction time, so [`extract_labels`] defines the
-//! task directly on the MEDS events of each subject, reading only the `subject_id`, `time` and `code`
-//! columns:
+//! task directly on the MEDS events of each subject, using the `subject_id`, `time` and `code` columns
+//! (text values are not read):
 //!
 //! - **Index (prediction time)**: the subject's first timed event whose code matches the index
 //!   pattern (one row per subject). Subjects without one get no row ([`LabelSummary::no_index`]).

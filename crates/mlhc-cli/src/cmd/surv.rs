@@ -21,7 +21,7 @@ pub enum SurvCommand {
     /// subject is censored at its last event or at the horizon. Writes the MEDS label schema with
     /// float_value = days to event or censoring and boolean_value = event observed.
     #[command(after_help = "A code ending in * is a prefix. Subjects without an index event, or with the event \
-at or before the index, get no row (both are counted). Reads only subject_id, time and code. Feed the labels to \
+at or before the index, get no row (both are counted). Uses subject_id, time and code (text values are not read). Feed the labels to \
 `mlhc tabularize DATA --labels L.parquet -o FEATURES`, then `mlhc surv cox --features FEATURES --labels \
 L.parquet`.\n\nExample:\n  mlhc surv labels MEDS_DIR --index-code 'HOSPITAL_ADMISSION//*' --event-code \
 MEDS_DEATH --horizon 365 -o surv_labels.parquet --json")]
@@ -241,7 +241,10 @@ Example:\n  mlhc surv rsf testdata/survival/rossi.csv --duration week --event ar
     /// integrated Brier score (IPCW), and the cumulative/dynamic AUC on the test rows.
     #[command(after_help = "The split is a column of train/test values (--split-column) or a seeded random \
 split (--test-fraction, --seed). Metric conventions follow scikit-survival 0.23: the censoring distribution is \
-estimated on the training rows and every time must lie inside the test follow-up.\n\nExample:\n  mlhc surv \
+estimated on the training rows and every time must lie inside the test follow-up.\n\nWith --features and \
+--labels (see `mlhc surv cox --help`), the rows of --test-split (held_out) are the test set and the other used \
+splits train; column selection counts stored entries over all joined rows (features only, never labels).\n\n\
+Example:\n  mlhc surv \
 evaluate testdata/survival/support2_cc.csv.gz --duration d.time --event death --covariates \
 age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea --split-column split --model cox \
 --brier-grid 30:1800:30 --auc-times 365,730,1095 --json")]
@@ -607,6 +610,9 @@ subjects {} have no index event and {} had the event before it",
                 Some(g) => parse_grid(g).with_context(|| format!("--brier-grid {g}"))?,
                 None => Vec::new(),
             };
+            if (penalizer != 0.0 || l1_ratio != 0.0) && !matches!(model, ModelArg::Cox) {
+                bail!("--penalizer and --l1-ratio apply to --model cox only");
+            }
             let model = match model {
                 ModelArg::Cox => Model::Cox(CoxParams { penalizer, l1_ratio, ..CoxParams::default() }),
                 ModelArg::Weibull => Model::Aft(AftParams::default()),
@@ -1174,7 +1180,7 @@ fn report(
         notes.push(format!(
             "calibration: Cox model (Efron ties) on {}{}, fitted and assessed on the same rows",
             t.names.join(", "),
-            if default_cov { " (every numeric column)" } else { "" }
+            if default_cov { " (every numeric column but the duration, event and group)" } else { "" }
         ));
     }
     let section = SurvivalSection {
