@@ -203,7 +203,8 @@ fn annotate_html_view_marks_targets_triggers_and_sections() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains("<span class=\"neg\" title=\"J18.9 | NEGATED | section: allergy | NEGATED_EXISTENCE (No evidence of)\">pneumonia</span>"), "{page}");
+    // The allergy section makes its targets hypothetical, as medspaCy 1.3.1's sectionizer does.
+    assert!(page.contains("<span class=\"neg\" title=\"J18.9 | NEGATED+HYPOTHETICAL | section: allergy | NEGATED_EXISTENCE (No evidence of)\">pneumonia</span>"), "{page}");
     assert!(page.contains("<span class=\"trig\""));
     assert!(page.contains("<span class=\"sec\" title=\"section: allergy\">Allergies:</span>"));
     assert!(page.contains(" &amp; &lt;<span class=\"neg\""), "{page}");
@@ -250,4 +251,23 @@ fn annotate_approximate_matches_misspellings_and_plurals() {
     let bad = mlhc(&["nlp", "annotate", "-", "--approximate", "--similarity", "edit"], text);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown measure"));
+}
+
+#[test]
+fn annotate_section_attributes_follow_medspacy_and_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "diabetes\tE11.9\n").unwrap();
+    let text = b"Past Medical History:\nDiabetes.\n";
+    let flags = |extra: &[&str]| {
+        let mut args = vec!["nlp", "annotate", "-", "--lexicon", lex.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let out = mlhc(&args, text);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let t = &v["targets"][0];
+        (t["historical"].as_bool().unwrap(), t.get("section_flags").cloned())
+    };
+    assert_eq!(flags(&[]), (true, Some(serde_json::json!(["HISTORICAL"]))));
+    assert_eq!(flags(&["--no-section-attributes"]), (false, None));
 }

@@ -90,6 +90,20 @@ pub fn default_sectionizer() -> Result<Sectionizer> {
     ))
 }
 
+/// The assertion each section category sets on the targets inside it, as medspaCy 1.3.1's
+/// sectionizer does by default (`span_attrs="default"`, its `DEFAULT_ATTRS` in
+/// `medspacy/section_detection/sectionizer.py`): past medical history and sexual and social history
+/// are historical, family history is family, patient instructions, education and allergy are
+/// hypothetical. A section only ever sets a flag, never clears one set by ConText.
+pub const MEDSPACY_SECTION_ATTRIBUTES: &[(&str, Category)] = &[
+    ("past_medical_history", Category::Historical),
+    ("sexual_and_social_history", Category::Historical),
+    ("family_history", Category::Family),
+    ("patient_instructions", Category::Hypothetical),
+    ("education", Category::Hypothetical),
+    ("allergy", Category::Hypothetical),
+];
+
 /// A trigger that modifies a target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModifierSpan {
@@ -140,6 +154,10 @@ pub struct Target {
     /// an exact match); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
+    /// The flags set because of the target's section (see [`MEDSPACY_SECTION_ATTRIBUTES`]), whether
+    /// or not a ConText trigger also set them; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub section_flags: Vec<Category>,
 }
 
 /// Everything found in one text.
@@ -284,13 +302,22 @@ pub struct Pipeline {
     context: ConText,
     sectionizer: Option<Sectionizer>,
     approximate: Option<ApproximateMatcher>,
+    section_attributes: Vec<(String, Category)>,
 }
 
 impl Pipeline {
     /// A pipeline matching `lexicon` targets, asserting them with `context`, and reporting sections
     /// from `sectionizer` when given.
     pub fn new(lexicon: Lexicon, context: ConText, sectionizer: Option<Sectionizer>) -> Pipeline {
-        Pipeline { lexicon, context, sectionizer, approximate: None }
+        let section_attributes = MEDSPACY_SECTION_ATTRIBUTES.iter().map(|(s, c)| (s.to_string(), c.clone())).collect();
+        Pipeline { lexicon, context, sectionizer, approximate: None, section_attributes }
+    }
+
+    /// Replaces the section-to-assertion mapping (by default [`MEDSPACY_SECTION_ATTRIBUTES`]); an
+    /// empty list turns it off. Only the five assertion categories have an effect.
+    pub fn with_section_attributes(mut self, attributes: Vec<(String, Category)>) -> Pipeline {
+        self.section_attributes = attributes;
+        self
     }
 
     /// Also matches targets approximately (see [`crate::approximate`]): exact matches count with
@@ -339,6 +366,14 @@ impl Pipeline {
             .map(|(m, a)| {
                 let start = doc.tokens[m.tokens.start].start;
                 let end = doc.tokens[m.tokens.end - 1].end;
+                let section = section_at(&sections, start).map(|i| sections[i].category.clone());
+                let section_flags: Vec<Category> = section
+                    .as_deref()
+                    .map(|sec| {
+                        self.section_attributes.iter().filter(|(s, _)| s == sec).map(|(_, c)| c.clone()).collect()
+                    })
+                    .unwrap_or_default();
+                let from_section = |c: Category| section_flags.contains(&c);
                 Target {
                     start,
                     end,
@@ -346,14 +381,15 @@ impl Pipeline {
                     label: entries[m.entries[0] as usize].label.clone(),
                     codes: m.entries.iter().map(|&e| entries[e as usize].code.clone()).collect(),
                     sentence: doc.sentence_of(m.tokens.start),
-                    section: section_at(&sections, start).map(|i| sections[i].category.clone()),
-                    negated: a.negated,
-                    possible: a.possible,
-                    historical: a.historical,
-                    hypothetical: a.hypothetical,
-                    family: a.family,
+                    negated: a.negated || from_section(Category::Negated),
+                    possible: a.possible || from_section(Category::Possible),
+                    historical: a.historical || from_section(Category::Historical),
+                    hypothetical: a.hypothetical || from_section(Category::Hypothetical),
+                    family: a.family || from_section(Category::Family),
                     modifiers: a.modifiers,
                     similarity: approximate.then_some(m.similarity),
+                    section,
+                    section_flags,
                 }
             })
             .collect();

@@ -108,3 +108,61 @@ fn sections_match_medspacy_on_the_synthetic_discharge_summary() {
     assert_eq!(theirs.len(), 12);
     assert_eq!(ours, theirs);
 }
+
+/// medspaCy 1.3.1 sets assertion attributes from the section a target is in, by default
+/// (`Sectionizer(span_attrs="default")` applies `DEFAULT_ATTRS` of
+/// `medspacy/section_detection/sectionizer.py` to `doc.ents`). Expected flags computed by
+/// `bench/nlp/medspacy_section_attributes.py` (`medspacy.load()` + `medspacy_sectionizer`):
+///
+/// ```text
+/// 'Diabetes' 22 past_medical_history  negated False historical True  family False hypothetical False
+/// 'stroke' 61 family_history          negated False historical False family True  hypothetical False
+/// 'Penicillin' 81 allergy             negated False historical False family False hypothetical True
+/// 'Smoking' 110 social_history        negated False historical False family False hypothetical False
+/// 'fever' 150 social_history          negated False historical False family False hypothetical True
+/// 'pneumonia' 173 observation_and_plan negated True historical False family False hypothetical False
+/// ```
+///
+/// `social_history` is not in the mapping (only `sexual_and_social_history` is), `Patient
+/// Instructions:` is not a header in medspaCy's rules (so `fever` stays in social history and is
+/// hypothetical through the ConText trigger `if`), and `stroke` is family twice over (the section and
+/// the ConText trigger `mother`).
+#[test]
+fn section_attributes_match_medspacy() {
+    let text =
+        "Past Medical History:\nDiabetes.\n\nFamily History:\nMother with stroke.\n\nAllergies:\nPenicillin.\n\n\
+Social History:\nSmoking.\n\nPatient Instructions:\nCall if fever.\n\nAssessment:\nNo pneumonia.\n";
+    let terms = "stroke\tI63.9\ndiabetes\tE11.9\npneumonia\tJ18.9\npenicillin\tZ88.0\nsmoking\tF17.2\nfever\tR50.9\n";
+    let lexicon = Lexicon::new(parse_lexicon_tsv(terms, "PROBLEM", "terms").unwrap()).unwrap();
+    let nlp = Pipeline::new(lexicon.clone(), default_context().unwrap(), Some(default_sectionizer().unwrap()));
+    let got: Vec<(String, usize, String, [bool; 4])> = nlp
+        .annotate(text)
+        .targets
+        .into_iter()
+        .map(|t| (t.text, t.start, t.section.unwrap(), [t.negated, t.historical, t.family, t.hypothetical]))
+        .collect();
+    let want = [
+        ("Diabetes", 22, "past_medical_history", [false, true, false, false]),
+        ("stroke", 61, "family_history", [false, false, true, false]),
+        ("Penicillin", 81, "allergy", [false, false, false, true]),
+        ("Smoking", 110, "social_history", [false, false, false, false]),
+        ("fever", 150, "social_history", [false, false, false, true]),
+        ("pneumonia", 173, "observation_and_plan", [true, false, false, false]),
+    ];
+    let want: Vec<(String, usize, String, [bool; 4])> =
+        want.iter().map(|(t, s, sec, f)| (t.to_string(), *s, sec.to_string(), *f)).collect();
+    assert_eq!(got, want);
+
+    // The flags a section set are listed; with the mapping off only ConText decides.
+    let a = nlp.annotate(text);
+    assert_eq!(a.targets[0].section_flags, [mlhc_nlp::context::Category::Historical]);
+    assert!(a.targets[4].section_flags.is_empty() && a.targets[4].modifiers.len() == 1);
+    let off = Pipeline::new(lexicon, default_context().unwrap(), Some(default_sectionizer().unwrap()))
+        .with_section_attributes(Vec::new());
+    let flags: Vec<[bool; 4]> =
+        off.annotate(text).targets.iter().map(|t| [t.negated, t.historical, t.family, t.hypothetical]).collect();
+    assert_eq!(flags[0], [false; 4]);
+    assert_eq!(flags[1], [false, false, true, false]);
+    assert_eq!(flags[2], [false; 4]);
+    assert_eq!(flags[4], [false, false, false, true]);
+}

@@ -26,7 +26,9 @@ pub enum NlpCommand {
 annotated in parallel; with --json one JSON object per line, each with its \"file\"). Text that is not valid \
 UTF-8 is decoded lossily (invalid bytes become U+FFFD, which keeps byte offsets only up to the first \
 replacement) and a warning names the file.\n\nDefaults: the ICD-10-CM lexicon (descriptions and inclusion \
-terms, label PROBLEM), medspaCy 1.3.1's English ConText and section rules.\n\nExamples:\n  \
+terms, label PROBLEM), medspaCy 1.3.1's English ConText and section rules, and its section-to-assertion \
+mapping (past_medical_history -> historical, family_history -> family, allergy -> hypothetical, ...; listed \
+per target as \"section_flags\").\n\nExamples:\n  \
 mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt\n  \
 echo 'No evidence of pneumonia. Mother with breast cancer.' | mlhc nlp annotate - --json\n  \
 mlhc nlp annotate testdata/clinical-nlp/example_discharge_summary_SYNTHETIC.txt --html note.html\n  \
@@ -118,6 +120,11 @@ pub struct AnnotateArgs {
     /// Only count section headers that start a line (medspaCy counts them anywhere).
     #[arg(long)]
     headers_at_line_start: bool,
+    /// Do not set assertions from the section (by default, as medspaCy 1.3.1: targets in past
+    /// medical history are historical, in family history family, in allergy, education and patient
+    /// instructions hypothetical).
+    #[arg(long)]
+    no_section_attributes: bool,
     /// Also write a self-contained HTML view of the note (targets coloured by assertion, triggers
     /// underlined, section headers marked) to this file. Only for a single note.
     #[arg(long)]
@@ -237,6 +244,9 @@ fn annotate(args: AnnotateArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut pipeline = Pipeline::new(lexicon, context, Some(sectionizer));
+    if args.no_section_attributes {
+        pipeline = pipeline.with_section_attributes(Vec::new());
+    }
     if args.approximate {
         let params = ApproximateParams {
             similarity: args.similarity.parse().context("invalid --similarity")?,
