@@ -134,6 +134,9 @@ pub struct CausalReport {
     pub n_treated: usize,
     /// The estimand of the estimates.
     pub estimand: &'static str,
+    /// Lines about the input shown under the title (e.g. how MEDS labels joined); empty from
+    /// [`build_report`], for the caller to fill.
+    pub notes: Vec<String>,
     /// Estimates per estimator.
     pub estimates: Vec<EstimateRow>,
     /// Estimators that failed.
@@ -203,6 +206,7 @@ pub fn build_report(data: &CausalData, params: &ReportParams, title: &str) -> Re
         n: data.n(),
         n_treated: data.n_treated(),
         estimand: params.base.estimand.name(),
+        notes: Vec::new(),
         estimates,
         failed,
         balance_before,
@@ -277,13 +281,13 @@ pub fn forest_svg(rows: &[EstimateRow]) -> String {
         if r.estimate.is_finite() {
             let _ = writeln!(
                 s,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#1b4f72\"><title>{}: {:.4} ({:.4} to {:.4})</title></rect>",
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8\" height=\"8\" fill=\"#1b4f72\"><title>{}: {} ({} to {})</title></rect>",
                 x(r.estimate) - 4.0,
                 y - 4.0,
                 esc(r.estimator),
-                r.estimate,
-                r.ci_low,
-                r.ci_high
+                num(r.estimate),
+                num(r.ci_low),
+                num(r.ci_high)
             );
         }
     }
@@ -454,6 +458,9 @@ th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
         r.n - r.n_treated,
         r.estimand.to_uppercase()
     );
+    for note in &r.notes {
+        let _ = write!(h, "<p>{}</p>", esc(note));
+    }
     h += "<h2>Estimates</h2><table><tr><th>estimator</th><th>estimate</th><th>se</th><th>95% CI</th><th>n</th><th>interval</th></tr>";
     for e in &r.estimates {
         let _ = write!(
@@ -475,12 +482,23 @@ th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
     let _ = write!(h, "<div class=\"plot\" id=\"forest\">{}</div>", forest_svg(&r.estimates));
 
     let max_abs = |v: &[Smd]| v.iter().map(|s| s.smd.abs()).fold(0.0, f64::max);
+    let after = max_abs(&r.balance_after);
+    if after > 0.1 {
+        let n_over = r.balance_after.iter().filter(|s| s.smd.abs() > 0.1).count();
+        let _ = write!(
+            h,
+            "<div class=\"warn\"><strong>Imbalance:</strong> {n_over} covariates keep an absolute standardized mean \
+             difference above 0.1 after IP weighting (largest {}); the propensity model may be misspecified or \
+             overlap poor.</div>",
+            num(after)
+        );
+    }
     let _ = write!(
         h,
         "<h2>Balance</h2><p>Largest absolute standardized mean difference: {} before, {} after IP weighting \
          (0.1 is the usual threshold).</p><div class=\"plot\" id=\"love\">{}</div>",
         num(max_abs(&r.balance_before)),
-        num(max_abs(&r.balance_after)),
+        num(after),
         love_plot_svg(&r.balance_before, &r.balance_after, "IP-weighted")
     );
 
@@ -534,4 +552,67 @@ th{{background:#f4f4f4}} td:first-child,th:first-child{{text-align:left}}
     }
     let _ = writeln!(h, "</table><div class=\"plot\" id=\"sensitivity\">{}</div></body></html>", sensitivity_svg(s));
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::balance::{ArmSummary, HistogramBin};
+
+    fn row(name: &'static str, est: f64, lo: f64, hi: f64) -> EstimateRow {
+        EstimateRow {
+            estimator: name,
+            estimand: "ate",
+            estimate: est,
+            se: 0.1,
+            ci_low: lo,
+            ci_high: hi,
+            n: 10,
+            inference: "welch".into(),
+        }
+    }
+
+    #[test]
+    fn plots_draw_one_mark_per_row_and_skip_non_finite_intervals() {
+        let svg = forest_svg(&[row("a<b", 1.0, 0.5, 1.5), row("c", 2.0, f64::NEG_INFINITY, f64::INFINITY)]);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+        assert_eq!(svg.matches("<rect").count(), 2);
+        // Only the finite interval is drawn (plus the zero line and the axis).
+        assert_eq!(svg.matches("stroke-width=\"2\"").count(), 1);
+        assert!(svg.contains(">a&lt;b</text>") && !svg.contains("NaN") && !svg.contains("inf"));
+
+        let arm = |n| ArmSummary { n, min: 0.1, q05: 0.1, median: 0.5, q95: 0.9, max: 0.9 };
+        let o = Overlap {
+            treated: arm(3),
+            control: arm(4),
+            n_below_clip: 0,
+            n_above_clip: 0,
+            histogram: vec![
+                HistogramBin { lo: 0.0, hi: 0.5, treated: 1, control: 4 },
+                HistogramBin { lo: 0.5, hi: 1.0, treated: 2, control: 0 },
+            ],
+            auc: 0.7,
+            calibration: Vec::new(),
+            calibration_error: 0.0,
+            weight_range: (1.0, 2.0),
+            stabilized_weight_range: (0.5, 1.5),
+            ess_treated: 3.0,
+            ess_control: 4.0,
+        };
+        let svg = overlap_svg(&o);
+        // Two bars per bin and two legend swatches; the tallest bar (control, 4) spans the half height.
+        assert_eq!(svg.matches("<rect").count(), 6);
+        assert!(svg.contains("height=\"110.0\" fill=\"#2471a3\"><title>control 4</title>"));
+        let sens = Sensitivity {
+            estimate: 1.0,
+            ci_low: 0.5,
+            ci_high: 1.5,
+            outcome_sd: 1.0,
+            evalue: evalue_difference(1.0, 0.5, 1.5, 1.0),
+            bounds: vec![EpsilonBound { epsilon: 0.1, low: 0.8, high: 1.2 }],
+        };
+        let svg = sensitivity_svg(&sens);
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(svg.contains("<polygon"));
+    }
 }

@@ -131,6 +131,7 @@ fn causal_estimate_on_tabularized_meds_features_and_two_cohort_labels() {
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(report.join("causal_report.json")).unwrap()).unwrap();
     assert_eq!(r["join"]["treatment_without_features"], (n_t - n_y) as u64);
+    assert!(html.contains(&format!("{} treatment and 0 outcome labels without a feature row", n_t - n_y)));
     assert_eq!(r["estimates"][0]["estimate"], nv["estimate"]);
 
     // The table input options do not mix with the MEDS ones.

@@ -957,7 +957,33 @@ fn run_report(a: ReportArgs) -> anyhow::Result<ExitCode> {
         epsilons: a.epsilon.clone(),
         ..ReportParams::default()
     };
-    let report = build_report(&data, &params, &title).context("building the causal report")?;
+    let mut report = build_report(&data, &params, &title).context("building the causal report")?;
+    if rows.dropped_missing_outcome > 0 {
+        report.notes.push(format!("{} rows dropped for a missing outcome.", rows.dropped_missing_outcome));
+    }
+    if let Some(j) = &join {
+        report.notes.push(format!(
+            "MEDS input: {} of {} feature rows joined with both labels on (subject_id, prediction_time); {} feature \
+             rows without a treatment label and {} without an outcome label, {} treatment and {} outcome labels \
+             without a feature row{}; {} covariate columns ({} indicators for unobserved values; {} constant and {} \
+             duplicate columns dropped).",
+            j.joined,
+            j.feature_rows,
+            j.features_without_treatment,
+            j.features_without_outcome,
+            j.treatment_without_features,
+            j.outcome_without_features,
+            if j.labels_in_other_splits > 0 {
+                format!("; {} label rows of other splits left out", j.labels_in_other_splits)
+            } else {
+                String::new()
+            },
+            data.x.n_cols,
+            j.indicator_columns,
+            j.constant_columns_dropped,
+            j.duplicate_columns_dropped
+        ));
+    }
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let html = a.out.join("causal_report.html");
     atomic_write(&html, render_html(&report).as_bytes())?;
