@@ -205,3 +205,28 @@ fn resample_writes_a_record_and_reads_multi_segment_input() {
     assert_eq!((v["n_in"].as_u64(), v["n_out"].as_u64()), (Some(2000), Some(4000)));
     assert_eq!(v["signals"][3], "ABP");
 }
+
+#[test]
+fn quality_per_window_from_reference_beats() {
+    let v = ok_json(&mlhc(&[
+        "signal",
+        "quality",
+        physio("100").to_str().unwrap(),
+        "--annotator",
+        "atr",
+        "--window-s",
+        "10",
+        "--json",
+    ]));
+    // 650,000 samples in 3,600-sample windows: 180 full windows and one of 1,000 samples.
+    assert_eq!(v["n_windows"], 181);
+    assert_eq!(v["n_acceptable"], 181);
+    let w0 = &v["windows"][0];
+    assert_eq!((w0["start"].as_u64(), w0["end"].as_u64(), w0["n_beats"].as_u64()), (Some(0), Some(3600), Some(13)));
+    // Whole-record filtering differs from the 60 s golden test only near its end; the first
+    // window agrees with it (tests/quality_golden.rs in mlhc-signal) to 1e-6.
+    assert!((w0["tsqi"].as_f64().unwrap() - 0.9835249075992394).abs() < 1e-6, "{w0}");
+    assert!((w0["ksqi"].as_f64().unwrap() - 29.70958221739044).abs() < 1e-4, "{w0}");
+    let bad = mlhc(&["signal", "quality", physio("100").to_str().unwrap(), "--window-s", "0"]);
+    assert!(!bad.status.success());
+}

@@ -5,12 +5,16 @@
 //!   61, 80, 160, 212, 310 and 311 read and written, and MIT annotation files with `subtype`,
 //!   `chan`, `num` and `aux` (written byte-for-byte as wfdb-python's `wrann` writes them).
 //!   Digital samples are kept; [`wfdb::Record::physical`] gives physical units with a validity
-//!   bitmap for the format's invalid-sample marker.
+//!   bitmap for the format's invalid-sample marker. [`wfdb::read_physical`] reads any record,
+//!   multi-segment ones concatenated as wfdb-python's `rdrecord` does (layouts, null segments).
 //! - [`edf`]: EDF, EDF+ (annotation channels) and BDF files.
 //! - [`filter`]: Butterworth band/high/low-pass in second-order sections and a notch, run forward
-//!   or forward-backward exactly as SciPy's `sosfiltfilt` does; median baseline removal.
+//!   or forward-backward exactly as SciPy's `sosfiltfilt` does; median baseline removal;
+//!   polyphase resampling as SciPy's `resample_poly`.
 //! - [`qrs`]: Pan–Tompkins (1985, with search-back) and Elgendi's two moving averages (2013), both
 //!   linear-time, both returning no beats on flat lines and noise.
+//! - [`quality`]: signal-quality indices per window (template-matching tSQI after Orphanidou et
+//!   al. 2015, kurtosis kSQI as NeuroKit2 computes it).
 //! - [`score`]: beat-by-beat comparison like PhysioNet's `bxb` (sensitivity, PPV, F1).
 //! - [`hrv`]: RR cleaning, SDNN, RMSSD, pNN50, Poincaré SD1/SD2 (NeuroKit2's definitions), and
 //!   Lomb–Scargle LF/HF.
@@ -44,6 +48,7 @@ pub mod filter;
 pub mod hrv;
 pub mod plot;
 pub mod qrs;
+pub mod quality;
 pub mod score;
 pub mod synth;
 pub mod wfdb;
