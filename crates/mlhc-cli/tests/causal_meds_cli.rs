@@ -134,6 +134,25 @@ fn causal_estimate_on_tabularized_meds_features_and_two_cohort_labels() {
     assert!(html.contains(&format!("{} treatment and 0 outcome labels without a feature row", n_t - n_y)));
     assert_eq!(r["estimates"][0]["estimate"], nv["estimate"]);
 
+    // Subgroups by a covariate column (an indicator of an unobserved value), covering every row.
+    let names: Vec<&str> =
+        r["balance_before"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    let by = names.iter().find(|n| n.contains("/value/absent/")).unwrap();
+    let sub = ["causal", "subgroups", "--features", p(&features), "--treatment-labels", p(&t_labels)];
+    let o = mlhc(
+        &sub.into_iter()
+            .chain(["--outcome-labels", p(&y_labels), "--inner-join", "--by", by, "--json"])
+            .collect::<Vec<_>>(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let groups: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let total: u64 = groups.as_array().unwrap().iter().map(|g| g["n"].as_u64().unwrap()).sum();
+    assert_eq!(total, n_y as u64);
+    let o = mlhc(
+        &sub.into_iter().chain(["--outcome-labels", p(&y_labels), "--inner-join", "--by", "nope"]).collect::<Vec<_>>(),
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a covariate column"));
+
     // The table input options do not mix with the MEDS ones.
     let mixed = run(&["--treatment", "t"]);
     assert_eq!(mixed.status.code(), Some(2));

@@ -340,7 +340,8 @@ pub struct RefuteArgs {
 pub struct SubgroupArgs {
     #[command(flatten)]
     common: CommonArgs,
-    /// The column whose levels define the subgroups.
+    /// The column whose levels define the subgroups (MEDS input: a feature column, e.g.
+    /// `GENDER//F/static/present`).
     #[arg(long)]
     by: String,
     /// Cross-fitting folds.
@@ -882,16 +883,29 @@ fn run_subgroups(a: SubgroupArgs) -> anyhow::Result<ExitCode> {
     if a.common.trim.is_some() {
         bail!("--trim applies to estimate and refute only");
     }
-    let Some(path) = &a.common.data else {
-        bail!("subgroups needs a table (DATA) whose --by column defines the groups");
-    };
-    let frame = Frame::read(path).with_context(|| format!("reading {}", path.display()))?;
     let Loaded { data, rows, .. } = load(&a.common)?;
-    let labels: Vec<String> = match frame.column(&a.by)? {
-        Column::Numeric(v) => {
-            rows.kept.iter().map(|&r| v[r].map_or_else(|| "NA".to_string(), |x| x.to_string())).collect()
+    let labels: Vec<String> = match &a.common.data {
+        Some(path) => {
+            let frame = Frame::read(path).with_context(|| format!("reading {}", path.display()))?;
+            match frame.column(&a.by)? {
+                Column::Numeric(v) => {
+                    rows.kept.iter().map(|&r| v[r].map_or_else(|| "NA".to_string(), |x| x.to_string())).collect()
+                }
+                Column::Text(v) => {
+                    rows.kept.iter().map(|&r| v[r].clone().unwrap_or_else(|| "NA".to_string())).collect()
+                }
+            }
         }
-        Column::Text(v) => rows.kept.iter().map(|&r| v[r].clone().unwrap_or_else(|| "NA".to_string())).collect(),
+        // MEDS input: the groups are the values of one covariate column (e.g. GENDER//F/static/present).
+        None => {
+            let Some(j) = data.x.names.iter().position(|n| n == &a.by) else {
+                bail!(
+                    "--by {:?} is not a covariate column of the features (constant and duplicate columns are dropped)",
+                    a.by
+                );
+            };
+            (0..data.n()).map(|i| data.x.row(i)[j].to_string()).collect()
+        }
     };
     let params = CausalParams {
         estimator: Estimator::Aipw,
