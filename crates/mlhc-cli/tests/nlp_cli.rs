@@ -271,3 +271,133 @@ fn annotate_section_attributes_follow_medspacy_and_can_be_turned_off() {
     assert_eq!(flags(&[]), (true, Some(serde_json::json!(["HISTORICAL"]))));
     assert_eq!(flags(&["--no-section-attributes"]), (false, None));
 }
+
+#[test]
+fn to_meds_from_plain_note_files_with_an_index() {
+    use mlhc_meds::{Dataset, ReadOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(notes.join("a.txt"), "No evidence of pneumonia.").unwrap();
+    std::fs::write(notes.join("b.txt"), "Past Medical History:\nHypertension.").unwrap();
+    std::fs::write(notes.join("c.txt"), "Mother with diabetes.").unwrap();
+    let index = dir.path().join("index.csv");
+    std::fs::write(&index, "subject_id,file,time\n2,c.txt,\n1,a.txt,2130-01-02\n1,b.txt,\"2130-01-01 08:30:00\"\n")
+        .unwrap();
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "pneumonia\tJ18.9\nhypertension\tI10\ndiabetes\tE11.9\n").unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "nlp",
+        "to-meds",
+        notes.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--index",
+        index.to_str().unwrap(),
+        "--lexicon",
+        lex.to_str().unwrap(),
+        "--json",
+    ];
+    let res = mlhc(&args, b"");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    assert_eq!((v["notes"].as_u64(), v["events"].as_u64(), v["codes"].as_u64()), (Some(3), Some(3), Some(3)));
+    let ds = Dataset::open(&out).unwrap();
+    let (s, vocab) = ds.read_shard(0, &ReadOptions::default()).unwrap();
+    let rows: Vec<(i64, Option<i64>, String)> = s
+        .subjects()
+        .flat_map(|subj| {
+            let id = subj.id().0;
+            subj.rows().map(move |r| (id, r)).collect::<Vec<_>>()
+        })
+        .map(|(id, r)| (id, s.time(r).map(|t| t.0), vocab.codes()[s.codes()[r] as usize].clone()))
+        .collect();
+    // 2130-01-01 is day 160·365 + 39 leap days (1972..2128 but not 2100) = 58,439 since 1970-01-01;
+    // times in microseconds, sorted within a subject.
+    let day = 58_439i64 * 86_400_000_000;
+    assert_eq!(
+        rows,
+        [
+            (1, Some(day + 30_600_000_000), "NOTE//ICD10CM//I10//HISTORICAL".to_string()),
+            (1, Some(day + 86_400_000_000), "NOTE//ICD10CM//J18.9//NEGATED".to_string()),
+            (2, None, "NOTE//ICD10CM//E11.9//FAMILY".to_string()),
+        ]
+    );
+    // A bad time names its line.
+    std::fs::write(&index, "file,subject_id,time\na.txt,1,yesterday\n").unwrap();
+    let out2 = dir.path().join("out2");
+    let mut bad_args = args;
+    bad_args[3] = out2.to_str().unwrap();
+    let res = mlhc(&bad_args, b"");
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("line 2: bad time \"yesterday\""));
+}
+
+#[test]
+fn tfidf_json_matches_scikit_learn() {
+    // scikit-learn 1.5.2: TfidfVectorizer().fit_transform(docs), the four notes below; same values as
+    // mlhc-nlp's features tests.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("1.txt", "Chest pain, no fever."),
+        ("2.txt", "Fever; cough, fever."),
+        ("3.txt", "Chest X-ray clear"),
+        ("4.txt", "no cough"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = mlhc(&["nlp", "tfidf", dir.path().to_str().unwrap(), "--json"], b"");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["documents"], 4);
+    // `X-ray` is `x` `-` `ray`: one-letter tokens are dropped, as by scikit-learn's token_pattern.
+    assert_eq!(v["vocabulary"], serde_json::json!(["chest", "clear", "cough", "fever", "no", "pain", "ray"]));
+    let close = |a: &serde_json::Value, b: f64| assert!((a.as_f64().unwrap() - b).abs() < 1e-11, "{a} {b}");
+    close(&v["idf"][0], 1.510825623766);
+    close(&v["idf"][1], 1.916290731874);
+    let r = &v["rows"];
+    assert_eq!(r[0]["file"], "1.txt");
+    close(&r[0]["features"]["pain"], 0.590819080602);
+    close(&r[0]["features"]["chest"], 0.465808549369);
+    close(&r[1]["features"]["fever"], 0.894427191);
+    close(&r[2]["features"]["clear"], 0.617614370976);
+    close(&r[3]["features"]["no"], std::f64::consts::FRAC_1_SQRT_2);
+    assert_eq!(r[3]["features"].as_object().unwrap().len(), 2);
+}
+
+#[test]
+fn lift_json_counts_affirmed_concepts_per_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    for (name, text) in [
+        ("1.txt", "CHF with edema. Edema."),
+        ("2.txt", "chf and edema"),
+        ("3.txt", "Edema."),
+        ("4.txt", "COPD. No chf."),
+    ] {
+        std::fs::write(notes.join(name), text).unwrap();
+    }
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "chf\tI50.9\nedema\tR60.9\ncopd\tJ44.9\n").unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["nlp", "lift", notes.to_str().unwrap(), "--lexicon", lex.to_str().unwrap(), "--json"];
+        args.extend_from_slice(extra);
+        let out = mlhc(&args, b"");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // Affirmed: I50.9 in notes 1-2 (negated in 4), R60.9 in 1-3: lift = 2·4 / (2·3) = 4/3.
+    let v = run(&[]);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (v[0]["a"].as_str(), v[0]["b"].as_str(), v[0]["both"].as_u64()),
+        (Some("I50.9"), Some("R60.9"), Some(2))
+    );
+    assert!((v[0]["lift"].as_f64().unwrap() - 4.0 / 3.0).abs() < 1e-15);
+    // With assertions, note 4 pairs J44.9//AFFIRMED with I50.9//NEGATED: lift = 1·4 / (1·1) = 4.
+    let v = run(&["--with-assertion"]);
+    assert_eq!((v[0]["a"].as_str(), v[0]["b"].as_str()), (Some("I50.9//NEGATED"), Some("J44.9//AFFIRMED")));
+    assert_eq!(v[0]["lift"].as_f64(), Some(4.0));
+    assert!(run(&["--min-both", "3"]).as_array().unwrap().is_empty());
+}

@@ -55,17 +55,81 @@ mlhc nlp deid note.txt --json")]
         after_help = "Every event with a text_value is annotated (default lexicon and \
 rules as in `annotate`); each target becomes an event of the same subject at the same time with code \
 PREFIX//CODE//ASSERTION, e.g. NOTE//ICD10CM//I50.9//NEGATED (AFFIRMED when unmodified; several flags joined by \
-`+`). The output is a new MEDS dataset with the same shard names and subject splits.\n\nExample:\n  \
-mlhc nlp to-meds NOTES_MEDS_DIR OUT_DIR"
+`+`). The output is a new MEDS dataset with the same shard names and subject splits.\n\nPlain note \
+files: with --index, INPUT is a folder of note files and the index a CSV file with a header naming the \
+columns file, subject_id and time (ISO 8601 `YYYY-MM-DD[ HH:MM[:SS]]`, or empty for no time), e.g.\n  \
+file,subject_id,time\n  n1.txt,17,2130-04-02 08:30:00\nThe output then has one shard, `0`, and no splits.\n\n\
+Examples:\n  mlhc nlp to-meds NOTES_MEDS_DIR OUT_DIR\n  mlhc nlp to-meds NOTES_FOLDER OUT_DIR --index notes.csv --json"
     )]
     ToMeds(ToMedsArgs),
+    /// TF-IDF features of a folder of notes (scikit-learn's TfidfVectorizer defaults), over words or
+    /// over concept codes with their assertion.
+    #[command(after_help = "Each *.txt file of the folder is one document. Words: lower-cased tokens of two \
+or more letters or digits (like scikit-learn's default token_pattern). With --concepts the tokens are the \
+targets' CODE//ASSERTION (default lexicon and rules as in `annotate`). idf = ln((1 + n) / (1 + df)) + 1; rows \
+are raw counts times idf, L2-normalized.\n\nJSON: {\"documents\", \"vocabulary\", \"idf\", \"rows\": [{\"file\", \
+\"features\": {term: weight}}]}.\n\nExamples:\n  mlhc nlp tfidf NOTES_FOLDER --top 5\n  \
+mlhc nlp tfidf NOTES_FOLDER --concepts --json")]
+    Tfidf(TfidfArgs),
+    /// Concept co-occurrence across a folder of notes, with lift = P(a, b) / (P(a) P(b)).
+    #[command(after_help = "Each *.txt file of the folder is one document; a concept counts once per \
+document. By default a concept is the first code of an affirmed target (not negated, possible, \
+hypothetical or family); --with-assertion keeps every target as CODE//ASSERTION. lift = both * n / \
+(count_a * count_b); pairs sorted by decreasing lift.\n\nJSON: [{\"a\", \"b\", \"both\", \"count_a\", \
+\"count_b\", \"lift\"}].\n\nExample:\n  mlhc nlp lift NOTES_FOLDER --min-both 5 --top 20")]
+    Lift(LiftArgs),
+}
+
+/// Arguments of `mlhc nlp tfidf`.
+#[derive(Debug, clap::Args)]
+pub struct TfidfArgs {
+    /// A folder of *.txt notes.
+    input: PathBuf,
+    /// Use concept codes with their assertion (CODE//ASSERTION) instead of words.
+    #[arg(long)]
+    concepts: bool,
+    /// Lexicon file(s) for --concepts, as for `annotate`. By default, ICD-10-CM.
+    #[arg(long = "lexicon")]
+    lexicons: Vec<PathBuf>,
+    /// Show only the K highest-weighted terms of each note (text output).
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Print machine-readable JSON (every weight).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `mlhc nlp lift`.
+#[derive(Debug, clap::Args)]
+pub struct LiftArgs {
+    /// A folder of *.txt notes.
+    input: PathBuf,
+    /// Lexicon file(s), as for `annotate`. By default, ICD-10-CM.
+    #[arg(long = "lexicon")]
+    lexicons: Vec<PathBuf>,
+    /// Keep every target, as CODE//ASSERTION (by default only affirmed targets, as CODE).
+    #[arg(long)]
+    with_assertion: bool,
+    /// Least number of notes holding both concepts of a pair.
+    #[arg(long, default_value_t = 1)]
+    min_both: usize,
+    /// Show only the first K pairs (0: all).
+    #[arg(long, default_value_t = 0)]
+    top: usize,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `mlhc nlp to-meds`.
 #[derive(Debug, clap::Args)]
 pub struct ToMedsArgs {
-    /// The MEDS dataset holding notes in `text_value`.
+    /// The MEDS dataset holding notes in `text_value`, or with --index a folder of note files.
     input: PathBuf,
+    /// CSV file mapping each note file of INPUT to its subject and time (columns file, subject_id,
+    /// time); makes INPUT a folder of plain note files.
+    #[arg(long)]
+    index: Option<PathBuf>,
     /// The new MEDS dataset to write (an empty or new folder).
     output: PathBuf,
     /// Lexicon file(s), as for `annotate`. By default, ICD-10-CM.
@@ -169,6 +233,8 @@ pub fn run(cmd: NlpCommand) -> anyhow::Result<ExitCode> {
         NlpCommand::Evaluate(args) => evaluate(args),
         NlpCommand::Deid(args) => deid(args),
         NlpCommand::ToMeds(args) => to_meds(args),
+        NlpCommand::Tfidf(args) => tfidf(args),
+        NlpCommand::Lift(args) => lift(args),
     }
 }
 
@@ -455,10 +521,87 @@ fn deid(args: DeidArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One row of a `to-meds --index` file.
+struct NoteRef {
+    file: String,
+    subject_id: i64,
+    time: Option<i64>,
+}
+
+/// Reads the `--index` CSV: a header naming `file`, `subject_id` and `time` (any order, other
+/// columns ignored), then one note per line. Fields may be double-quoted; quoted commas are not
+/// supported.
+fn read_note_index(path: &Path) -> anyhow::Result<Vec<NoteRef>> {
+    let text = read_utf8(path)?;
+    let name = path.display();
+    let split =
+        |line: &str| -> Vec<String> { line.split(',').map(|f| f.trim().trim_matches('"').to_string()).collect() };
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().with_context(|| format!("{name}: empty index"))?;
+    let header = split(header);
+    let col = |c: &str| {
+        header.iter().position(|h| h.eq_ignore_ascii_case(c)).with_context(|| format!("{name}: no `{c}` column"))
+    };
+    let (fi, si, ti) = (col("file")?, col("subject_id")?, col("time")?);
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        let f = split(line);
+        let get = |k: usize| f.get(k).map(String::as_str).unwrap_or("");
+        let subject_id = get(si)
+            .parse::<i64>()
+            .with_context(|| format!("{name}: line {}: subject_id {:?} is not an integer", i + 1, get(si)))?;
+        let time = match get(ti) {
+            "" => None,
+            t => Some(
+                mlhc_core::Timestamp::parse(t).with_context(|| format!("{name}: line {}: bad time {t:?}", i + 1))?.0,
+            ),
+        };
+        if get(fi).is_empty() {
+            bail!("{name}: line {}: empty file name", i + 1);
+        }
+        out.push(NoteRef { file: get(fi).to_string(), subject_id, time });
+    }
+    Ok(out)
+}
+
 fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
-    use mlhc_meds::{CodeInfo, Dataset, DatasetMetadata, DatasetWriter, Event, ReadOptions, ShardBuilder};
+    use mlhc_meds::{Dataset, DatasetWriter, Event, ReadOptions, ShardBuilder};
     let lexicon = load_lexicon_files(&args.lexicons, false, "PROBLEM").context("cannot load the lexicon")?;
     let pipeline = Pipeline::new(lexicon, default_context()?, Some(default_sectionizer()?));
+    if let Some(index) = &args.index {
+        let notes = read_note_index(index)?;
+        let writer =
+            DatasetWriter::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?;
+        let texts: Vec<anyhow::Result<String>> = notes
+            .par_iter()
+            .map(|n| {
+                let p = args.input.join(&n.file);
+                let bytes = std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+                Ok(decode(bytes, &p.display().to_string()))
+            })
+            .collect();
+        let mut builder = ShardBuilder::new("0");
+        let mut codes: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        let mut events = 0usize;
+        for (n, text) in notes.iter().zip(texts) {
+            for target in pipeline.annotate(&text?).targets {
+                if let Some(code) = target.meds_code(&args.code_prefix) {
+                    builder.push(Event {
+                        subject_id: n.subject_id,
+                        time: n.time,
+                        code: &code,
+                        numeric_value: None,
+                        text_value: None,
+                    });
+                    codes.insert(code);
+                    events += 1;
+                }
+            }
+        }
+        let (out, vocab, _) = builder.finish(false);
+        writer.write_shard("0", &out, &vocab).context("cannot write shard 0")?;
+        return finish_to_meds(&args, &writer, notes.len(), events, &codes);
+    }
     let ds = Dataset::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
     let writer =
         DatasetWriter::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?;
@@ -494,6 +637,18 @@ fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
     if let Some(splits) = ds.subject_splits()? {
         writer.write_splits(&splits)?;
     }
+    finish_to_meds(&args, &writer, notes, events, &codes)
+}
+
+/// Writes the codes and metadata of a `to-meds` output and prints the summary.
+fn finish_to_meds(
+    args: &ToMedsArgs,
+    writer: &mlhc_meds::DatasetWriter,
+    notes: usize,
+    events: usize,
+    codes: &std::collections::BTreeSet<String>,
+) -> anyhow::Result<ExitCode> {
+    use mlhc_meds::{CodeInfo, DatasetMetadata};
     let code_rows: Vec<CodeInfo> = codes.iter().map(|c| CodeInfo { code: c.clone(), ..CodeInfo::default() }).collect();
     writer.write_codes(&code_rows)?;
     writer.write_metadata(&DatasetMetadata {
@@ -511,6 +666,134 @@ fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
             "{notes} notes -> {events} concept events ({} distinct codes) in {}",
             codes.len(),
             args.output.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The *.txt files of a folder, sorted, with their text.
+fn read_notes(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no *.txt notes in {}", dir.display());
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?;
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok((name, decode(bytes, &p.display().to_string())))
+        })
+        .collect()
+}
+
+/// A pipeline with `lexicons` (ICD-10-CM when none) and medspaCy's default rules.
+fn default_pipeline(lexicons: &[PathBuf]) -> anyhow::Result<Pipeline> {
+    let lexicon = load_lexicon_files(lexicons, false, "PROBLEM").context("cannot load the lexicon")?;
+    Ok(Pipeline::new(lexicon, default_context()?, Some(default_sectionizer()?)))
+}
+
+fn tfidf(args: TfidfArgs) -> anyhow::Result<ExitCode> {
+    let notes = read_notes(&args.input)?;
+    let docs: Vec<Vec<String>> = if args.concepts {
+        let pipeline = default_pipeline(&args.lexicons)?;
+        notes
+            .par_iter()
+            .map(|(_, text)| {
+                pipeline
+                    .annotate(text)
+                    .targets
+                    .iter()
+                    .filter_map(|t| t.codes.first().map(|c| format!("{c}//{}", t.assertion_label())))
+                    .collect()
+            })
+            .collect()
+    } else {
+        notes
+            .iter()
+            .map(|(_, text)| {
+                let lower = text.to_lowercase();
+                mlhc_nlp::token::tokenize(&lower)
+                    .iter()
+                    .map(|t| &lower[t.start..t.end])
+                    .filter(|w| w.chars().count() >= 2 && w.chars().all(char::is_alphanumeric))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect()
+    };
+    let model = mlhc_nlp::features::TfIdf::fit(&docs);
+    let rows: Vec<Vec<(usize, f64)>> = docs.iter().map(|d| model.transform(d)).collect();
+    if args.json {
+        let rows_json: Vec<serde_json::Value> = notes
+            .iter()
+            .zip(&rows)
+            .map(|((name, _), row)| {
+                let features: serde_json::Map<String, serde_json::Value> =
+                    row.iter().map(|&(i, v)| (model.vocabulary[i].clone(), serde_json::json!(v))).collect();
+                serde_json::json!({ "file": name, "features": features })
+            })
+            .collect();
+        ui::print_json(&serde_json::json!({
+            "documents": notes.len(),
+            "vocabulary": model.vocabulary,
+            "idf": model.idf,
+            "rows": rows_json,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} notes, {} terms", notes.len(), model.vocabulary.len());
+    for ((name, _), row) in notes.iter().zip(&rows) {
+        let mut row = row.clone();
+        row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let top: Vec<String> =
+            row.iter().take(args.top).map(|&(i, v)| format!("{} {v:.3}", model.vocabulary[i])).collect();
+        println!("{name}: {}", top.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lift(args: LiftArgs) -> anyhow::Result<ExitCode> {
+    let notes = read_notes(&args.input)?;
+    let pipeline = default_pipeline(&args.lexicons)?;
+    let docs: Vec<Vec<String>> = notes
+        .par_iter()
+        .map(|(_, text)| {
+            pipeline
+                .annotate(text)
+                .targets
+                .iter()
+                .filter(|t| args.with_assertion || t.assertion_label() == "AFFIRMED")
+                .filter_map(|t| {
+                    t.codes.first().map(|c| {
+                        if args.with_assertion {
+                            format!("{c}//{}", t.assertion_label())
+                        } else {
+                            c.clone()
+                        }
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut pairs = mlhc_nlp::features::co_occurrence(&docs, args.min_both);
+    if args.top > 0 {
+        pairs.truncate(args.top);
+    }
+    if args.json {
+        ui::print_json(&pairs)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} notes, {} pairs (both in >= {} notes)", notes.len(), pairs.len(), args.min_both.max(1));
+    for p in &pairs {
+        println!(
+            "{:<24} {:<24} both {:>5}  a {:>5}  b {:>5}  lift {:.3}",
+            p.a, p.b, p.both, p.count_a, p.count_b, p.lift
         );
     }
     Ok(ExitCode::SUCCESS)
