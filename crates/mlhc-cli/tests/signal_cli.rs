@@ -230,3 +230,17 @@ fn quality_per_window_from_reference_beats() {
     let bad = mlhc(&["signal", "quality", physio("100").to_str().unwrap(), "--window-s", "0"]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn detect_reads_a_multi_segment_record() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["041s.hea", "041s01.hea", "041s01.dat", "041s02.hea", "041s02.dat"] {
+        std::fs::copy(physio(&format!("multi-segment/041s/{f}")), dir.path().join(f)).unwrap();
+    }
+    let rec = dir.path().join("041s");
+    let v = ok_json(&mlhc(&["signal", "detect", rec.to_str().unwrap(), "--json"]));
+    assert_eq!((v["n_samples"].as_u64(), v["fs"].as_f64()), (Some(2000), Some(125.0)));
+    // 16 s of lead III at about 94 bpm.
+    assert_eq!(v["n_beats"], 25);
+    assert!(dir.path().join("041s.mlhc").exists());
+}

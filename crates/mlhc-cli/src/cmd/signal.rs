@@ -33,7 +33,8 @@ Example:\n  mlhc signal info testdata/physio/100 --json")]
     /// Detect QRS complexes in one channel and write them as a WFDB annotation file RECORD.EXT.
     #[command(after_help = "Methods: elgendi (two moving averages, Elgendi 2013; the default) and \
 pantompkins (Pan & Tompkins 1985 with search-back). Invalid samples hold the last valid value. \
-Beats are written as normal beats (N) with chan set to the channel.\n\n\
+Beats are written as normal beats (N) with chan set to the channel. Multi-segment records are read \
+concatenated (gaps as held values).\n\n\
 Example:\n  mlhc signal detect testdata/physio/100 --channel 0 --method pantompkins --annotator pt --json")]
     Detect {
         /// The record (path without extension).
@@ -550,13 +551,22 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                 bail!("unknown method {method:?} (expected elgendi or pantompkins)");
             };
             let t0 = Instant::now();
-            let rec = Record::read(&record).with_context(|| format!("cannot read record {}", record.display()))?;
-            if channel >= rec.digital.len() {
-                bail!("channel {channel} does not exist: the record has {} signals", rec.digital.len());
-            }
-            let x = rec.physical(channel).held();
-            let spf = rec.header.signals[channel].samples_per_frame as usize;
-            let fs = rec.signal_fs(channel);
+            let read_err = || format!("cannot read record {}", record.display());
+            let (x, spf, fs) = if read_header(&record)?.segments.is_some() {
+                // Multi-segment: the concatenated record, one value per frame.
+                let rec = read_physical(&record, 0, None).with_context(read_err)?;
+                if channel >= rec.signals.len() {
+                    bail!("channel {channel} does not exist: the record has {} signals", rec.signals.len());
+                }
+                (rec.signals[channel].held(), 1, rec.fs)
+            } else {
+                let rec = Record::read(&record).with_context(read_err)?;
+                if channel >= rec.digital.len() {
+                    bail!("channel {channel} does not exist: the record has {} signals", rec.digital.len());
+                }
+                let spf = rec.header.signals[channel].samples_per_frame as usize;
+                (rec.physical(channel).held(), spf, rec.signal_fs(channel))
+            };
             let read_ms = t0.elapsed().as_secs_f64() * 1e3;
             let t1 = Instant::now();
             let beats = QrsDetector::new(m)
