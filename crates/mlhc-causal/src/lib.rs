@@ -3,7 +3,7 @@
 //! balance and overlap diagnostics, and sensitivity analysis.
 //!
 //! The input is a table ([`mlhc_frame::Frame`]) with a binary treatment, an outcome and covariates
-//! chosen by a patsy / R-style [formula](formula) (`age + I(age^2) + C(education)`), gathered into
+//! chosen by a patsy / R-style [formula] (`age + I(age^2) + C(education)`), gathered into
 //! [`CausalData`] — or a causal task from MEDS: `mlhc tabularize` features joined with a treatment
 //! label and an outcome label on `(subject_id, prediction_time)` ([`meds`] describes how such a task
 //! is extracted, how rows that do not join are counted, and how absent features become covariates).

@@ -1,6 +1,6 @@
 //! Nuisance models: the propensity score `e(x) = P(T = 1 | X = x)` and outcome regressions
 //! `m(x) = E[Y | X = x]`, each either linear (this crate's [`glm`](crate::glm)) or gradient-boosted trees
-//! (mlhc-learn's [`gbdt`](mlhc_learn::gbdt)).
+//! (mlhc-learn's [`gbdt`]).
 
 use mlhc_core::CsrMatrix;
 use mlhc_learn::gbdt::{self, GbdtModel, GbdtParams, Objective};
