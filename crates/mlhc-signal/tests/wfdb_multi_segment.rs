@@ -80,6 +80,14 @@ fn absent_segments_and_bad_ranges_are_errors() {
     assert!(read_physical(&path("p000878/p000878-2137-10-26-16-57"), 0, Some(7501)).is_err());
     assert!(read_physical(&path("041s/041s"), 10, Some(5)).is_err());
     assert!(read_physical(&path("041s/041s"), 0, Some(2001)).is_err());
+    // A hostile master header claiming a huge null segment is refused before any allocation.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.hea"), "m/2 1 250 18446744073709551615\n~ 18446744073709551614\ns1 1\n").unwrap();
+    std::fs::write(dir.path().join("s1.hea"), "s1 1 250 1\ns1.dat 16\n").unwrap();
+    std::fs::write(dir.path().join("s1.dat"), [0u8, 0]).unwrap();
+    assert!(read_physical(&dir.path().join("m"), 0, None).is_err());
+    let tail = read_physical(&dir.path().join("m"), 18446744073709551614, None).unwrap();
+    assert_eq!(tail.signals[0].values, vec![0.0]);
 }
 
 #[test]

@@ -151,6 +151,11 @@ impl PhysicalRecord {
     }
 }
 
+/// The most values (frames × signals) one read of a multi-segment record returns: 2 GiB of
+/// `f64`. A master header may claim any length (null segments have no file to check it against),
+/// so longer ranges are refused rather than allocated; read them in parts with `from` and `to`.
+pub const MAX_MULTI_SEGMENT_VALUES: u64 = 1 << 28;
+
 fn range_err(message: String) -> Error {
     Error::InvalidParameter { name: "range", message }
 }
@@ -281,6 +286,13 @@ fn multi(
     let names: Vec<String> = layout.signals.iter().map(|s| s.description.clone()).collect();
     let units: Vec<String> = layout.signals.iter().map(|s| s.units.clone()).collect();
     let gains: Vec<f64> = layout.signals.iter().map(|s| s.gain).collect();
+    let n_values = (to - from).saturating_mul(names.len() as u64);
+    if n_values > MAX_MULTI_SEGMENT_VALUES {
+        return Err(range_err(format!(
+            "frames {from}..{to} of {} signals exceed {MAX_MULTI_SEGMENT_VALUES} values; read a shorter range",
+            names.len()
+        )));
+    }
     let n = (to - from) as usize;
     let mut values = vec![vec![f64::NAN; n]; names.len()];
     let mut valid = vec![Bitmap::new_unset(n); names.len()];
