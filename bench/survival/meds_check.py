@@ -15,6 +15,7 @@ import glob
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from lifelines import CoxPHFitter
 horizon, min_nonzero, penalizer = float(horizon), int(min_nonzero), float(penalizer)
 
 # 1. Labels.
+start = time.perf_counter()
 frames = [pq.read_table(f, columns=["subject_id", "time", "code"]).to_pandas()
           for f in sorted(glob.glob(os.path.join(meds, "data", "**", "*.parquet"), recursive=True))]
 ev = pd.concat(frames)
@@ -55,6 +57,7 @@ for sid, g in ev.groupby("subject_id"):
     rows.append((sid, t0, event, np.float32(days)))
 counts["no_index"] = counts["subjects"] - counts["labels"] - counts["prior_event"]
 ref = pd.DataFrame(rows, columns=["subject_id", "prediction_time", "boolean_value", "float_value"])
+print(f"pandas labels: {time.perf_counter() - start:.2f} s")
 got = pq.read_table(labels_path).to_pandas()
 assert list(got["subject_id"]) == list(ref["subject_id"]), "subjects differ"
 assert (got["prediction_time"].values == ref["prediction_time"].values).all(), "prediction times differ"
@@ -84,7 +87,9 @@ for j, name in enumerate(space["names"]):
 df = pd.DataFrame(dense[:, cols], columns=[space["names"][j] for j in cols])
 df["T"] = joined["float_value"].astype(np.float64).values
 df["E"] = joined["boolean_value"].astype(int).values
+start = time.perf_counter()
 cph = CoxPHFitter(penalizer=penalizer).fit(df, "T", "E")
+print(f"lifelines fit: {time.perf_counter() - start:.2f} s")
 mine = {c["name"]: c["coef"] for c in json.load(open(cox_json))["coefficients"]}
 assert list(mine) == [space["names"][j] for j in cols], "selected columns differ"
 diff = max(abs(mine[k] - v) for k, v in cph.params_.items())
