@@ -243,4 +243,6 @@ fn detect_reads_a_multi_segment_record() {
     // 16 s of lead III at about 94 bpm.
     assert_eq!(v["n_beats"], 25);
     assert!(dir.path().join("041s.mlhc").exists());
+    let info = ok_json(&mlhc(&["signal", "info", rec.to_str().unwrap(), "--json"]));
+    assert_eq!(info["segments"], json!([{"name": "041s01", "n_samples": 1000}, {"name": "041s02", "n_samples": 1000}]));
 }

@@ -344,6 +344,15 @@ struct InfoOut {
     fs: f64,
     n_samples: Option<u64>,
     signals: Vec<SignalOut>,
+    /// Segment names and lengths of a multi-segment record (`~` for a gap); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segments: Option<Vec<SegmentOut>>,
+}
+
+#[derive(Serialize)]
+struct SegmentOut {
+    name: String,
+    n_samples: u64,
 }
 
 #[derive(Serialize)]
@@ -524,6 +533,9 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                         checksum: s.checksum,
                     })
                     .collect(),
+                segments: h.segments.as_ref().map(|segs| {
+                    segs.iter().map(|g| SegmentOut { name: g.name.clone(), n_samples: g.n_samples }).collect()
+                }),
             };
             if json {
                 ui::print_json(&out)?;
