@@ -1177,6 +1177,12 @@ fn report(
         let predicted: Vec<f64> =
             model.survival_curves(&t.x, None, &[h], 65_536).context("cannot predict")?.flatten().collect();
         calibration = calibration_bins(&predicted, &t.durations, &t.events, h, bins)?;
+        let last = t.durations.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if last < h {
+            notes.push(format!(
+                "follow-up ends at {last}, before the horizon {h}: observed values are the last Kaplan–Meier values"
+            ));
+        }
         notes.push(format!(
             "calibration: Cox model (Efron ties) on {}{}, fitted and assessed on the same rows",
             t.names.join(", "),
