@@ -30,6 +30,14 @@ fn quickstart_writes_a_report_and_a_model_card_and_says_where() {
     let auroc = perf["auroc"]["value"].as_f64().unwrap();
     let (lo, hi) = (perf["auroc"]["ci_low"].as_f64().unwrap(), perf["auroc"]["ci_high"].as_f64().unwrap());
     assert!(lo <= auroc && auroc <= hi, "{lo} {auroc} {hi}");
+    // The synthetic cohort codes race, so all three default attributes are reported.
+    let attrs: Vec<&str> = card["tripod_ai"]["model_performance"][0]["subgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["attribute"].as_str().unwrap())
+        .collect();
+    assert_eq!(attrs, ["sex", "race", "age"]);
     // Every data file is listed with a SHA-256 content hash.
     let files = card["tripod_ai"]["source_of_data"]["files"].as_array().unwrap();
     assert!(files.iter().any(|f| f["path"] == "metadata/dataset.json"));

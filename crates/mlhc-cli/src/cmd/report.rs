@@ -21,8 +21,9 @@ use crate::pipeline::config::default_attributes;
 Each PREDICTIONS file is one model's predictions in MEDS-DEV's prediction schema (subject_id,
 prediction_time, boolean_value, predicted_boolean_probability), as written by `mlhc predict` and
 `mlhc run` (predictions_<model>.parquet) or by any other tool. Every metric gets a 95% CI from a
-subject-level bootstrap. With --dataset, rows are split into subgroups (by default sex from
-GENDER// codes and age bands 50/65/80 from MEDS_BIRTH, read at or before each prediction time) and
+subject-level bootstrap. With --dataset, rows are split into subgroups (by default sex from GENDER//
+codes, race from RACE// codes and age bands 50/65/80 from MEDS_BIRTH, read at or before each
+prediction time; an attribute no row has is left out) and
 the dataset's files are hashed into the model card.
 
 Examples:
@@ -125,6 +126,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(ds) = &ds {
             let groups = row_groups(ds, &rows, &attrs)?;
             for (a, g) in attrs.iter().zip(&groups) {
+                if g.iter().all(|v| v == "unknown") {
+                    eprintln!("subgroups: no row has attribute {:?}; left out", a.name());
+                    continue;
+                }
                 let mut report = subgroups(&y, &p, &sid, g, t, &eval_params)?;
                 a.sort_groups(&mut report);
                 sections.push(SubgroupSection { attribute: a.name().to_string(), report });

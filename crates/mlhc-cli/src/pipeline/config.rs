@@ -134,10 +134,13 @@ pub fn default_gbdt(seed: u64) -> GbdtParams {
     }
 }
 
-/// The subgroup attributes used when a configuration names none: recorded sex and age at prediction.
+/// The subgroup attributes used when a configuration names none: recorded sex, race (where the dataset
+/// codes it as `RACE//…`, as MIMIC-style ETLs and `mlhc synth` do) and age at prediction. An attribute no
+/// evaluated row has is left out of the report.
 pub fn default_attributes() -> Vec<Attribute> {
     vec![
         Attribute::CodePrefix { name: "sex".into(), prefix: "GENDER//".into() },
+        Attribute::CodePrefix { name: "race".into(), prefix: "RACE//".into() },
         Attribute::AgeBand { name: "age".into(), edges: vec![50.0, 65.0, 80.0] },
     ]
 }

@@ -397,7 +397,19 @@ pub fn run(p: &Pipeline, log: &mut dyn FnMut(&str)) -> anyhow::Result<Outputs> {
     let ye = pick(&y, &eval_rows);
     let se: Vec<i64> = eval_rows.iter().map(|&i| sid[i]).collect();
     let eval_subject_rows: Vec<PredictionRow> = eval_rows.iter().map(|&i| all_rows[i]).collect();
-    let groups = row_groups(&ds, &eval_subject_rows, &p.subgroups)?;
+    let all_groups = row_groups(&ds, &eval_subject_rows, &p.subgroups)?;
+    // An attribute that no evaluated row has (e.g. race in a dataset without race codes) would be one
+    // "unknown" group: it is named in the log and left out of the report.
+    let mut attributes = Vec::new();
+    let mut groups = Vec::new();
+    for (attr, g) in p.subgroups.iter().zip(all_groups) {
+        if g.iter().all(|v| v == "unknown") {
+            log(&format!("subgroups: no evaluated row has attribute {:?}; left out", attr.name()));
+        } else {
+            attributes.push(attr);
+            groups.push(g);
+        }
+    }
     // Flag rows whose risk is above the training prevalence.
     let threshold = train_rows.iter().filter(|&&i| y[i] == 1.0).count() as f64 / train_rows.len() as f64;
 
@@ -423,7 +435,7 @@ pub fn run(p: &Pipeline, log: &mut dyn FnMut(&str)) -> anyhow::Result<Outputs> {
         let evaluation = evaluate(&ye, &pe, &se, &eval_params)?;
         log(&format!("{}: AUROC {}", f.name, fmt_auroc(&evaluation)));
         let mut subgroup_sections = Vec::new();
-        for (attr, g) in p.subgroups.iter().zip(&groups) {
+        for (attr, g) in attributes.iter().zip(&groups) {
             let mut report = subgroups(&ye, &pe, &se, g, threshold, &eval_params)?;
             attr.sort_groups(&mut report);
             subgroup_sections.push(SubgroupSection { attribute: attr.name().to_string(), report });
@@ -487,7 +499,7 @@ pub fn run(p: &Pipeline, log: &mut dyn FnMut(&str)) -> anyhow::Result<Outputs> {
         limitations
             .push("Boosted-tree hyperparameters are fixed, not tuned; feature importance is total split gain.".into());
     }
-    let names: Vec<&str> = p.subgroups.iter().map(Attribute::name).collect();
+    let names: Vec<&str> = attributes.iter().map(|a| a.name()).collect();
     limitations.push(format!(
         "Subgroups by {}; a row whose subject lacks the attribute's code is in group \"unknown\".",
         if names.is_empty() { "no attribute".to_string() } else { names.join(", ") }
