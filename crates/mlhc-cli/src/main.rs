@@ -27,7 +27,12 @@ Examples:
   mlhc meds validate testdata/mimic-iv-demo-meds      check every MEDS invariant
   mlhc etl --config mimic-iv RAW_DIR OUT_DIR          convert raw MIMIC-IV tables to MEDS
   mlhc synth --subjects 10000 --seed 1 OUT_DIR        generate a synthetic MEDS dataset
-  mlhc cohort --config TASK.yaml MEDS_DIR -o labels.parquet   extract task labels (ACES configs)";
+  mlhc cohort --config TASK.yaml MEDS_DIR -o labels.parquet   extract task labels (ACES configs)
+  mlhc surv cox testdata/survival/rossi.csv --duration week --event arrest --json   Cox model
+  mlhc signal detect testdata/physio/100 --json       QRS detection on MIT-BIH record 100
+  mlhc nlp annotate note.txt --json                   concepts with assertions and sections
+  mlhc causal estimate testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
+      --covariates 'sex + age + I(age^2) + wt71' --drop-missing-outcome --json   an effect with a CI";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -93,5 +98,17 @@ fn main() -> ExitCode {
             ui::print_error(&err);
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks over every subcommand (conflicting or duplicate flags, bad
+    /// defaults), which otherwise only fire when that subcommand is first parsed.
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }
