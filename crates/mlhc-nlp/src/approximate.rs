@@ -180,6 +180,11 @@ pub struct ApproximateMatcher {
     feature_ids: HashMap<([char; 3], u32), u32>,
     /// For each feature, the terms holding it, sorted by (term size, term).
     postings: Vec<Vec<u32>>,
+    /// For each feature, (term size, first index in its postings) for each size present, then a
+    /// sentinel `(u32::MAX, postings length)`.
+    size_table: Vec<Vec<(u32, u32)>>,
+    /// The largest term size.
+    max_size: usize,
     /// For each term, its sorted feature ids.
     term_features: Vec<Vec<u32>>,
     /// For each term, the lexicon entries it stands for.
@@ -227,7 +232,30 @@ impl ApproximateParams {
                 postings[f as usize].push(t);
             }
         }
-        Ok(ApproximateMatcher { params: self.clone(), feature_ids, postings, term_features, term_entries })
+        let size_table: Vec<Vec<(u32, u32)>> = postings
+            .iter()
+            .map(|list| {
+                let mut table: Vec<(u32, u32)> = Vec::new();
+                for (i, &term) in list.iter().enumerate() {
+                    let size = term_features[term as usize].len() as u32;
+                    if table.last().is_none_or(|&(s, _)| s != size) {
+                        table.push((size, i as u32));
+                    }
+                }
+                table.push((u32::MAX, list.len() as u32));
+                table
+            })
+            .collect();
+        let max_size = term_features.iter().map(Vec::len).max().unwrap_or(0);
+        Ok(ApproximateMatcher {
+            params: self.clone(),
+            feature_ids,
+            postings,
+            size_table,
+            max_size,
+            term_features,
+            term_entries,
+        })
     }
 }
 
@@ -238,8 +266,9 @@ impl ApproximateMatcher {
     }
 
     /// The best-scoring term for a normalized phrase, if any reaches the threshold: (term index,
-    /// similarity). Ties go to the lower term index (the lexicon's order).
-    fn best_term(&self, normalized: &str) -> Option<(usize, f64)> {
+    /// similarity). Ties go to the lower term index (the lexicon's order). `seen` has one stamp per
+    /// term and `stamp` is a value not yet in it.
+    fn best_term(&self, normalized: &str, seen: &mut [u32], stamp: u32) -> Option<(usize, f64)> {
         let feats = trigram_features(normalized);
         let x = feats.len();
         if x == 0 {
@@ -247,31 +276,51 @@ impl ApproximateMatcher {
         }
         let (measure, t) = (self.params.similarity, self.params.threshold);
         let (lo, hi) = measure.size_bounds(x, t);
-        let mut known: Vec<u32> = feats.iter().filter_map(|f| self.feature_ids.get(f).copied()).collect();
-        known.sort_unstable();
-        // Rarest features first; unknown features have empty postings and come first.
-        let mut by_rarity: Vec<Option<u32>> = feats.iter().map(|f| self.feature_ids.get(f).copied()).collect();
-        by_rarity.sort_by_key(|f| f.map_or(0, |id| self.postings[id as usize].len()));
-        let tau = measure.min_overlap(x, lo, t);
-        if tau > x {
+        let hi = hi.min(self.max_size);
+        if lo > hi {
             return None;
         }
-        let mut cands: Vec<u32> = Vec::new();
-        for f in by_rarity.iter().take(x - tau + 1).flatten() {
-            let list = &self.postings[*f as usize];
-            let a = list.partition_point(|&term| self.term_features[term as usize].len() < lo);
-            let b = list.partition_point(|&term| self.term_features[term as usize].len() <= hi);
-            cands.extend_from_slice(&list[a..b.max(a)]);
+        let mut known: Vec<u32> = feats.iter().filter_map(|f| self.feature_ids.get(f).copied()).collect();
+        known.sort_unstable();
+        // For each term size y in [lo, hi], the non-empty posting slices of the span's features:
+        // (length, start, feature).
+        let mut per_size: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); hi - lo + 1];
+        for &f in &known {
+            let table = &self.size_table[f as usize];
+            let mut i = table.partition_point(|e| (e.0 as usize) < lo);
+            while i + 1 < table.len() && (table[i].0 as usize) <= hi {
+                per_size[table[i].0 as usize - lo].push((table[i + 1].1 - table[i].1, table[i].1, f));
+                i += 1;
+            }
         }
-        cands.sort_unstable();
-        cands.dedup();
         let mut best: Option<(usize, f64)> = None;
-        for c in cands {
-            let tf = &self.term_features[c as usize];
-            let common = sorted_intersection(&known, tf);
-            let s = measure.score(x, tf.len(), common);
-            if s + 1e-12 >= t && best.is_none_or(|(_, b)| s > b) {
-                best = Some((c as usize, s));
+        for (k, lists) in per_size.iter_mut().enumerate() {
+            let y = lo + k;
+            let tau = measure.min_overlap(x, y, t);
+            if tau > x.min(y) || lists.is_empty() {
+                continue;
+            }
+            // Any term of size y sharing tau features with the span holds one of its x - tau + 1
+            // rarest features (SimString's signature); features without postings are the rarest.
+            let need = x - tau + 1;
+            let empty = x - lists.len();
+            if need <= empty {
+                continue;
+            }
+            lists.sort_unstable();
+            for &(len, start, f) in lists.iter().take(need - empty) {
+                for &c in &self.postings[f as usize][start as usize..(start + len) as usize] {
+                    if seen[c as usize] == stamp {
+                        continue;
+                    }
+                    seen[c as usize] = stamp;
+                    let tf = &self.term_features[c as usize];
+                    let common = sorted_intersection(&known, tf);
+                    let s = measure.score(x, tf.len(), common);
+                    if s + 1e-12 >= t && best.is_none_or(|(b, bs)| s > bs || (s == bs && (c as usize) < b)) {
+                        best = Some((c as usize, s));
+                    }
+                }
             }
         }
         best
@@ -286,6 +335,8 @@ impl ApproximateMatcher {
     /// Every span reaching the threshold with its best term, overlapping ones included.
     pub fn candidates(&self, lower: &str, tokens: &[Token], sentences: &[Sentence]) -> Vec<ApproximateMatch> {
         let mut found: Vec<ApproximateMatch> = Vec::new();
+        let mut seen = vec![u32::MAX; self.term_features.len()];
+        let mut stamp = 0u32;
         let is_edge_word = |t: &Token| {
             let w = &lower[t.start..t.end];
             w.chars().any(char::is_alphanumeric) && !STOP_WORDS.contains(&w)
@@ -304,7 +355,8 @@ impl ApproximateMatcher {
                     if !is_edge_word(&tokens[e]) || phrase.chars().count() < self.params.min_chars {
                         continue;
                     }
-                    if let Some((term, sim)) = self.best_term(&phrase) {
+                    stamp += 1;
+                    if let Some((term, sim)) = self.best_term(&phrase, &mut seen, stamp) {
                         found.push(ApproximateMatch {
                             tokens: s..e + 1,
                             entries: self.term_entries[term].clone(),
@@ -484,7 +536,8 @@ mod tests {
                             best = Some((i, s));
                         }
                     }
-                    assert_eq!(m.best_term(q), best, "{measure:?} {t} {q}");
+                    let mut seen = vec![u32::MAX; terms.len()];
+                    assert_eq!(m.best_term(q, &mut seen, 0), best, "{measure:?} {t} {q}");
                 }
             }
         }
