@@ -21,8 +21,8 @@ run() {
     python3 -c "import json,sys; v=json.load(sys.stdin); print('%-46s %10.1f %10.1f [%9.1f, %9.1f]' % ('$label', v['estimate'], v['se'], v['ci_low'], v['ci_high']))"
 }
 run "naive" --estimator naive
-run "ipw (logistic, unpenalized)" --estimator ipw --estimand att --propensity-lambda 0 --clip 0
-run "ipw (logistic, clip 0.01)" --estimator ipw --estimand att --propensity-lambda 0
+run "ipw (logistic, unpenalized)" --estimator ipw --in-sample-propensity --estimand att --propensity-lambda 0 --clip 0
+run "ipw (logistic, clip 0.01)" --estimator ipw --in-sample-propensity --estimand att --propensity-lambda 0
 run "standardization (linear)" --estimator standardization --estimand att --outcome-model linear
 run "standardization (boosted trees)" --estimator standardization --estimand att
 run "aipw (linear outcomes)" --estimator aipw --estimand att --propensity-lambda 0 --outcome-model linear
@@ -31,7 +31,7 @@ run "tlearner (boosted trees)" --estimator tlearner --estimand att
 run "xlearner (boosted trees)" --estimator xlearner --estimand att --propensity-lambda 0
 run "drlearner (boosted trees)" --estimator drlearner --estimand att --propensity-lambda 0
 run "matching (1:1, replacement, caliper 0.2 sd)" --estimator matching --estimand att --propensity-lambda 0 --caliper 0.2
-run "ipw, trimmed to e in [0.01, 0.99]" --estimator ipw --estimand att --propensity-lambda 0 --trim 0.01
+run "ipw, trimmed to e in [0.01, 0.99]" --estimator ipw --in-sample-propensity --estimand att --propensity-lambda 0 --trim 0.01
 run "aipw (linear), trimmed to e in [0.01, 0.99]" --estimator aipw --estimand att --propensity-lambda 0 --trim 0.01 --outcome-model linear
-run "ipw ATE (for contrast)" --estimator ipw --propensity-lambda 0
-run "ipw ATE, trimmed to e in [0.01, 0.99]" --estimator ipw --propensity-lambda 0 --trim 0.01
+run "ipw ATE (for contrast)" --estimator ipw --in-sample-propensity --propensity-lambda 0
+run "ipw ATE, trimmed to e in [0.01, 0.99]" --estimator ipw --in-sample-propensity --propensity-lambda 0 --trim 0.01

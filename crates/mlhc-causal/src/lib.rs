@@ -61,6 +61,7 @@ pub use data::{CausalData, RowAccount};
 pub use error::{Error, Result};
 pub use estimate::{
     estimate, CausalParams, Estimand, Estimate, Estimator, Inference, IpwForm, MatchingDistance, MatchingParams,
+    PropensityFitting,
 };
 pub use formula::Formula;
 pub use nuisance::{OutcomeModel, PropensityModel};

@@ -52,7 +52,8 @@ pub enum Estimator {
     /// Standardization / g-formula with one outcome model of `Y` on `(X, T)` (the S-learner):
     /// `τ̂ = mean(m(x, 1) − m(x, 0))` over all rows (ATE) or the treated (ATT). Bootstrap CI.
     Standardization,
-    /// Inverse probability weighting with the propensity fitted on all rows, clipped to
+    /// Inverse probability weighting with K-fold cross-fitted propensities (or, with
+    /// [`PropensityFitting::InSample`], the propensity fitted on all rows), clipped to
     /// `[clip, 1 − clip]`; Horvitz–Thompson or Hajek ([`IpwForm`]). Influence-function CI that treats
     /// the weights as known (the robust sandwich of a weighted regression of `Y` on `T`, as in Hernán &
     /// Robins ch. 12).
@@ -101,6 +102,16 @@ impl Estimator {
     ];
 }
 
+/// How the propensities that IPW weights by are fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropensityFitting {
+    /// K-fold cross-fitting ([`CausalParams::folds`], folds drawn from [`CausalParams::seed`] as for
+    /// AIPW): each row's propensity comes from a model fitted without its fold.
+    CrossFitted,
+    /// One model fitted on all rows and predicted in sample (Hernán & Robins, ch. 12).
+    InSample,
+}
+
 /// How the standard error and interval were obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inference {
@@ -127,8 +138,10 @@ pub struct CausalParams {
     /// The outcome models (per arm; also the CATE stage of the X- and DR-learners). By default
     /// boosted trees ([`OutcomeModel::default_gbdt`]).
     pub outcome: OutcomeModel,
-    /// Cross-fitting folds for AIPW and the DR-learner, ≥ 2. By default 5.
+    /// Cross-fitting folds for AIPW, the DR-learner and cross-fitted IPW, ≥ 2. By default 5.
     pub folds: usize,
+    /// How IPW's propensities are fitted. By default [`PropensityFitting::CrossFitted`].
+    pub ipw_propensity: PropensityFitting,
     /// Propensities are clipped to `[clip, 1 − clip]`, `clip` in `[0, 0.5)`. By default 0.01.
     pub clip: f64,
     /// Trimming: rows whose (in-sample) propensity lies outside `[trim, 1 − trim]` are dropped before
@@ -153,6 +166,7 @@ impl Default for CausalParams {
             propensity: PropensityModel::default(),
             outcome: OutcomeModel::default_gbdt(),
             folds: 5,
+            ipw_propensity: PropensityFitting::CrossFitted,
             clip: 0.01,
             trim: None,
             ipw: IpwForm::Hajek,
@@ -248,7 +262,7 @@ fn point(data: &CausalData, params: &CausalParams, seed: u64) -> Result<Point> {
     match params.estimator {
         Estimator::Naive => Ok(naive(data)),
         Estimator::Standardization => regression::standardization(data, params),
-        Estimator::Ipw => weighting::ipw(data, params),
+        Estimator::Ipw => weighting::ipw(data, params, seed),
         Estimator::Aipw => regression::aipw(data, params, seed, false),
         Estimator::DrLearner => regression::aipw(data, params, seed, true),
         Estimator::TLearner => regression::t_learner(data, params),

@@ -114,6 +114,35 @@ pub(crate) fn cross_fit(data: &CausalData, params: &CausalParams, seed: u64) -> 
     Ok([e, m0, m1])
 }
 
+/// Cross-fitted propensities (unclipped): each row's comes from a model fitted without its fold (the
+/// same folds as [`cross_fit`] for the same seed).
+pub(crate) fn cross_fit_propensity(data: &CausalData, params: &CausalParams, seed: u64) -> Result<Vec<f64>> {
+    let n = data.n();
+    let ids: Vec<i64> = (0..n as i64).collect();
+    let folds = subject_folds(&ids, params.folds, seed)?;
+    let p = data.x.n_cols;
+    let mut e = vec![0.0; n];
+    let mut previous = None;
+    for f in 0..params.folds {
+        let (train, test) = mlhc_learn::cv::fold_rows(&folds, f);
+        let tr = data.select(&train);
+        let te = data.select(&test);
+        let n1 = tr.n_treated();
+        if n1 == 0 || n1 == tr.n() {
+            return Err(Error::Degenerate {
+                message: format!("cross-fitting fold {f}: the training rows hold one arm only"),
+            });
+        }
+        let model =
+            fit_propensity_from(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names, previous.as_ref())?;
+        for (k, v) in model.predict(&te.x.values, p).into_iter().enumerate() {
+            e[test[k]] = v;
+        }
+        previous = Some(model);
+    }
+    Ok(e)
+}
+
 /// AIPW (and, with `cate`, the DR-learner's CATE stage) from cross-fitted nuisances.
 pub(crate) fn aipw(data: &CausalData, params: &CausalParams, seed: u64, cate: bool) -> Result<Point> {
     let [e, m0, m1] = cross_fit(data, params, seed)?;

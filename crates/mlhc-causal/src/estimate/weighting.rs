@@ -1,7 +1,8 @@
 //! Inverse probability weighting.
 
 use crate::data::CausalData;
-use crate::estimate::{CausalParams, Estimand, Point};
+use crate::estimate::regression::cross_fit_propensity;
+use crate::estimate::{CausalParams, Estimand, Point, PropensityFitting};
 use crate::nuisance::fit_propensity;
 use crate::Result;
 
@@ -42,10 +43,14 @@ pub(crate) fn clip_all(e: &mut [f64], clip: f64) {
     }
 }
 
-pub(crate) fn ipw(data: &CausalData, params: &CausalParams) -> Result<Point> {
+pub(crate) fn ipw(data: &CausalData, params: &CausalParams, seed: u64) -> Result<Point> {
     let (x, p) = (&data.x.values, data.x.n_cols);
-    let t = data.t_f64();
-    let mut e = fit_propensity(&params.propensity, x, p, &t, &data.x.names)?.predict(x, p);
+    let mut e = match params.ipw_propensity {
+        PropensityFitting::InSample => {
+            fit_propensity(&params.propensity, x, p, &data.t_f64(), &data.x.names)?.predict(x, p)
+        }
+        PropensityFitting::CrossFitted => cross_fit_propensity(data, params, seed)?,
+    };
     clip_all(&mut e, params.clip);
     let w = ipw_weights(&e, &data.treatment, params.estimand, false);
     let n = data.n() as f64;

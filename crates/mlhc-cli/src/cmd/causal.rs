@@ -13,7 +13,7 @@ use mlhc_causal::report::{build_report, render_html, CausalReport, ReportParams}
 use mlhc_causal::sensitivity::{epsilon_bounds, evalue_difference, EValues};
 use mlhc_causal::{
     estimate, CausalData, CausalParams, Estimand, Estimate, Estimator, Formula, IpwForm, MatchingDistance,
-    MatchingParams, OutcomeModel, PropensityModel, RowAccount,
+    MatchingParams, OutcomeModel, PropensityFitting, PropensityModel, RowAccount,
 };
 use mlhc_frame::{Column, Frame};
 use mlhc_learn::gbdt::GbdtParams;
@@ -29,13 +29,14 @@ pub enum CausalCommand {
     #[command(after_help = "\
 Defaults: propensity = L2-penalized logistic regression on standardized covariates (lambda 1e-4);
 outcome models = gradient-boosted trees (mlhc-learn) fitted per treatment arm (--outcome-model linear
-for least squares); 5-fold cross-fitting (AIPW, DR-learner); propensities clipped to [0.01, 0.99];
+for least squares); 5-fold cross-fitting (AIPW, DR-learner, IPW; --in-sample-propensity fits IPW's propensity on
+all rows as in Hernán & Robins ch. 12); propensities clipped to [0.01, 0.99];
 CIs from the influence function for IPW/AIPW/DR-learner, Welch for naive, a seeded bootstrap
 (--bootstrap, refitting every model) otherwise.
 
 Examples:
   mlhc causal estimate testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
-    --drop-missing-outcome --estimator ipw --propensity-lambda 0 --json --covariates \\
+    --drop-missing-outcome --estimator ipw --in-sample-propensity --propensity-lambda 0 --json --covariates \\
     'sex + race + age + I(age^2) + C(education) + smokeintensity + I(smokeintensity^2) + smokeyrs + I(smokeyrs^2) + C(exercise) + C(active) + wt71 + I(wt71^2)'
   mlhc causal estimate data.csv --treatment t --outcome y --estimator drlearner --cate-out cate.csv
 
@@ -115,9 +116,13 @@ pub struct ReportArgs {
         default_value = "naive,standardization,ipw,aipw,drlearner,matching"
     )]
     estimators: Vec<EstimatorArg>,
-    /// Cross-fitting folds (AIPW, DR-learner).
+    /// Cross-fitting folds (AIPW, DR-learner, IPW).
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// IPW: fit the propensity on all rows and predict in sample (Hernán & Robins ch. 12) instead of
+    /// cross-fitting it over --folds.
+    #[arg(long)]
+    in_sample_propensity: bool,
     /// The outcome models.
     #[arg(long, value_enum, default_value = "gbdt")]
     outcome_model: OutcomeArg,
@@ -258,9 +263,13 @@ pub struct EstimatorOpts {
     /// The estimator.
     #[arg(long, value_enum, default_value = "aipw")]
     estimator: EstimatorArg,
-    /// Cross-fitting folds (AIPW, DR-learner).
+    /// Cross-fitting folds (AIPW, DR-learner, IPW).
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// IPW: fit the propensity on all rows and predict in sample (Hernán & Robins ch. 12) instead of
+    /// cross-fitting it over --folds.
+    #[arg(long)]
+    in_sample_propensity: bool,
     /// The outcome models.
     #[arg(long, value_enum, default_value = "gbdt")]
     outcome_model: OutcomeArg,
@@ -522,6 +531,8 @@ fn base_params(c: &CommonArgs) -> CausalParams {
         clip: c.clip,
         trim: c.trim,
         seed: c.seed,
+        // Balance, overlap and sensitivity diagnose the propensity model fitted on all rows.
+        ipw_propensity: PropensityFitting::InSample,
         ..CausalParams::default()
     }
 }
@@ -589,6 +600,11 @@ fn estimator_params(c: &CommonArgs, o: &EstimatorOpts) -> CausalParams {
             IpwArg::Ht => IpwForm::HorvitzThompson,
         },
         bootstrap: o.bootstrap,
+        ipw_propensity: if o.in_sample_propensity {
+            PropensityFitting::InSample
+        } else {
+            PropensityFitting::CrossFitted
+        },
         matching: MatchingParams {
             distance: distance(o.distance),
             with_replacement: !o.without_replacement,
