@@ -24,6 +24,10 @@
 //! MEDS_DIR --labels L.parquet -o FEATURES`, `mlhc surv cox --features FEATURES --labels L.parquet
 //! --split train --penalizer 0.1`.
 //!
+//! Wide sparse designs (thousands of feature columns) fit with [`coxnet`]: elastic-net Cox by
+//! coordinate descent on a column-major sparse matrix (glmnet's algorithm, Breslow ties, exact zeros,
+//! warm-started penalty paths), golden against scikit-survival's `CoxnetSurvivalAnalysis`.
+//!
 //! The small dense linear algebra (a Cholesky factor, solve and inverse of the p×p information
 //! matrix) is written here: p is small, and three short routines do not justify a linear-algebra
 //! dependency on a 2-core build machine. The normal and chi-square tails for p-values are written
@@ -49,6 +53,7 @@
 pub mod aft;
 pub mod concordance;
 pub mod cox;
+pub mod coxnet;
 mod data;
 mod error;
 pub mod evaluate;
@@ -69,6 +74,7 @@ pub use cox::{
     BaselineHazard, CoefficientSummary, CoxData, CoxModel, CoxParams, PhTest, Schoenfeld, SurvivalCurves, Ties,
     TimeTransform,
 };
+pub use coxnet::{SparseCoxData, SparseCoxModel, SparseCoxParams};
 pub use error::{Error, Result};
 pub use evaluate::{holdout, random_split, EvalSpec, Evaluation, Model};
 pub use km::{KaplanMeier, KmPoint, KmRow, Median};
