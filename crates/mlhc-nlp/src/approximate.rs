@@ -308,18 +308,44 @@ impl ApproximateMatcher {
                 continue;
             }
             lists.sort_unstable();
-            for &(len, start, f) in lists.iter().take(need - empty) {
+            let sig = need - empty;
+            // CPMerge (Okazaki and Tsujii, 2010): candidates from the signature lists with their hit
+            // counts, then the other lists probed by binary search (postings of one size are sorted by
+            // term), dropping a candidate as soon as it can no longer reach tau.
+            let mut cands: Vec<(u32, usize)> = Vec::new();
+            for &(len, start, f) in &lists[..sig] {
                 for &c in &self.postings[f as usize][start as usize..(start + len) as usize] {
-                    if seen[c as usize] == stamp {
-                        continue;
+                    if seen[c as usize] != stamp {
+                        seen[c as usize] = stamp;
+                        cands.push((c, 0));
                     }
-                    seen[c as usize] = stamp;
-                    let tf = &self.term_features[c as usize];
-                    let common = sorted_intersection(&known, tf);
-                    let s = measure.score(x, tf.len(), common);
-                    if s + 1e-12 >= t && best.is_none_or(|(b, bs)| s > bs || (s == bs && (c as usize) < b)) {
-                        best = Some((c as usize, s));
+                }
+            }
+            for &(len, start, f) in &lists[..sig] {
+                let slice = &self.postings[f as usize][start as usize..(start + len) as usize];
+                for cand in cands.iter_mut() {
+                    if slice.binary_search(&cand.0).is_ok() {
+                        cand.1 += 1;
                     }
+                }
+            }
+            for (j, &(len, start, f)) in lists.iter().enumerate().skip(sig) {
+                let left = lists.len() - j;
+                cands.retain(|c| c.1 + left >= tau);
+                if cands.is_empty() {
+                    break;
+                }
+                let slice = &self.postings[f as usize][start as usize..(start + len) as usize];
+                for cand in cands.iter_mut() {
+                    if slice.binary_search(&cand.0).is_ok() {
+                        cand.1 += 1;
+                    }
+                }
+            }
+            for &(c, common) in &cands {
+                let s = measure.score(x, y, common);
+                if s + 1e-12 >= t && best.is_none_or(|(b, bs)| s > bs || (s == bs && (c as usize) < b)) {
+                    best = Some((c as usize, s));
                 }
             }
         }
@@ -390,23 +416,6 @@ pub fn select_non_overlapping(mut found: Vec<ApproximateMatch>, n_tokens: usize)
     }
     out.sort_by_key(|m| m.tokens.start);
     out
-}
-
-/// The size of the intersection of two sorted id lists.
-fn sorted_intersection(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
 }
 
 #[cfg(test)]
