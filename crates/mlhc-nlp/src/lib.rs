@@ -14,6 +14,10 @@
 //! - [`deid`]: rule-based de-identification (masking) and PhysioNet-format evaluation;
 //! - [`features`]: TF-IDF (scikit-learn's definition) and concept co-occurrence with lift.
 //!
+//! Targets also take assertions from their section, as medspaCy 1.3.1's sectionizer does by default
+//! ([`pipeline::MEDSPACY_SECTION_ATTRIBUTES`]: past medical history is historical, family history is
+//! family, allergy is hypothetical, ...).
+//!
 //! No Rust crate implements ConText/NegEx, medspaCy's rule formats or a clinical sentence splitter,
 //! so those are written here; phrase matching uses the `aho-corasick` crate (over interned token ids)
 //! and de-identification the `regex` crate.
@@ -33,6 +37,7 @@
 //! let a = nlp.annotate("Family History:\nMother with stroke.\n\nImpression: no evidence of pneumonia.");
 //! assert_eq!(a.targets.len(), 2);
 //! assert!(a.targets[0].family && !a.targets[0].negated);
+//! assert_eq!(a.targets[0].section_flags, [mlhc_nlp::context::Category::Family]);
 //! assert_eq!(a.targets[0].section.as_deref(), Some("family_history"));
 //! assert!(a.targets[1].negated);
 //! assert_eq!(&"Family History:\nMother with stroke."[a.targets[0].start..a.targets[0].end], "stroke");

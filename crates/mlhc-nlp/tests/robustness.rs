@@ -64,8 +64,38 @@ fn the_icd10cm_lexicon() {
     assert_eq!(codes, ["I10", "E11.9"]);
 }
 
+#[test]
+fn approximate_matching_on_empty_and_long_texts() {
+    let params = mlhc_nlp::approximate::ApproximateParams::default();
+    let nlp = small_pipeline().with_approximate(&params).unwrap();
+    for text in ["", " ", "....", "ab", "\u{feff}", "é\u{301}ü"] {
+        assert!(nlp.annotate(text).targets.is_empty(), "{text:?}");
+    }
+    // 200 KB on one line: spans are at most five tokens, so the work stays linear.
+    let block = "Denies chest pains, has coughs and fevers. ";
+    let text = block.repeat(200_000 / block.len());
+    let a = nlp.annotate(&text);
+    let n = text.len() / block.len();
+    assert_eq!(a.targets.len(), 3 * n);
+    assert!(a.targets.iter().all(|t| t.similarity.is_some_and(|s| s >= 0.7) && t.end <= text.len()));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn approximate_matching_never_panics(text in "(\\PC|[ \\n.:\\[\\]*']){0,200}") {
+        let nlp = small_pipeline()
+            .with_approximate(&mlhc_nlp::approximate::ApproximateParams {
+                similarity: mlhc_nlp::approximate::Similarity::Dice,
+                threshold: 0.5,
+                ..Default::default()
+            })
+            .unwrap();
+        for t in nlp.annotate(&text).targets {
+            prop_assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end) && t.start < t.end);
+        }
+    }
 
     #[test]
     fn tokens_and_sentences_are_well_formed(text in "(\\PC|[ \\n.:\\[\\]*']){0,200}") {

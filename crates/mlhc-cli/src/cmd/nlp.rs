@@ -1,4 +1,4 @@
-//! `mlhc nlp annotate|evaluate|deid`: clinical text through mlhc-nlp's rule-based pipeline.
+//! `mlhc nlp annotate|evaluate|deid|to-meds|tfidf|lift`: clinical text through mlhc-nlp's rule-based pipeline.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
