@@ -170,6 +170,7 @@ pub fn build_report(data: &CausalData, params: &ReportParams, title: &str) -> Re
                 inference: match est.inference {
                     Inference::Welch => "welch".into(),
                     Inference::InfluenceFunction => "influence function".into(),
+                    Inference::AbadieImbens => "Abadie–Imbens".into(),
                     Inference::Bootstrap { replicates } => format!("bootstrap ({replicates} replicates)"),
                 },
             }),

@@ -162,6 +162,36 @@ fn nhefs_doubly_robust_estimators_agree_with_the_book() {
 }
 
 #[test]
+fn nhefs_matching_abadie_imbens_standard_errors() {
+    let data = nhefs();
+    // bench/causal/golden_matching.py (numpy 2.4.6, statsmodels 0.15.0): brute-force nearest neighbours
+    // on the logit of the ML propensity, with replacement, and the Abadie & Imbens (2006, Theorem 7)
+    // variance with J = 1 conditional variances.
+    let golden = [
+        (1, Estimand::Ate, 3.3436485634, 0.5857001803),
+        (1, Estimand::Att, 3.3495583619, 0.6861281599),
+        (4, Estimand::Ate, 3.3107945916, 0.5480612513),
+        (4, Estimand::Att, 3.2611511054, 0.5811268379),
+    ];
+    for (m, estimand, value, se) in golden {
+        let mut params = CausalParams { estimator: Estimator::Matching, estimand, ..linear() };
+        params.matching.matches = m;
+        let est = estimate(&data, &params).unwrap();
+        close(est.estimate, value, 1e-6);
+        close(est.se, se, 1e-6);
+        close(est.ci_low, value - 1.959963984540054 * se, 1e-5);
+        assert_eq!(est.inference, Inference::AbadieImbens);
+        assert_eq!(est.n_unmatched, 0);
+    }
+    // More than one match needs replacement.
+    let mut params = CausalParams { estimator: Estimator::Matching, estimand: Estimand::Att, ..linear() };
+    params.matching.matches = 2;
+    params.matching.with_replacement = false;
+    let err = estimate(&data, &params).unwrap_err().to_string();
+    assert!(err.contains("matches"), "{err}");
+}
+
+#[test]
 fn nhefs_matching_balances_the_treated_and_their_matches() {
     use mlhc_causal::MatchingDistance;
     let data = nhefs();

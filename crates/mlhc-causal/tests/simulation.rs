@@ -55,14 +55,20 @@ fn bootstrap_estimators_are_unbiased_and_cover() {
         assert!(bias.abs() < 0.06, "{estimator:?} bias {bias}");
         assert!((0.85..=1.0).contains(&coverage), "{estimator:?} coverage {coverage}");
     }
-    // ATT matching (with replacement, caliper 0.2 sd): only the bias is checked, since the bootstrap
-    // is not a valid variance estimator for matching with replacement (Abadie & Imbens 2008).
+    // ATT matching (with replacement, caliper 0.2 sd): the Abadie–Imbens interval.
     let mut m = linear(Estimator::Matching);
     m.estimand = Estimand::Att;
     m.matching.caliper = Some(0.2);
-    m.bootstrap = 2;
-    let (bias, _) = bias_and_coverage(Scenario::Linear, 1000, 20, &m);
+    let (bias, coverage) = bias_and_coverage(Scenario::Linear, 1000, 20, &m);
     assert!(bias.abs() < 0.1, "matching bias {bias}");
+    assert!((0.8..=1.0).contains(&coverage), "matching coverage {coverage}");
+    // ATE with 4 matches: matching bias is O(1/√n) with one matching variable, and the Abadie–Imbens
+    // variance (score treated as known) is conservative for the ATE (Abadie & Imbens 2016).
+    let mut m = linear(Estimator::Matching);
+    m.matching.matches = 4;
+    let (bias, coverage) = bias_and_coverage(Scenario::Linear, 500, 100, &m);
+    assert!(bias.abs() < 0.1, "matching (M = 4) bias {bias}");
+    assert!((0.88..=1.0).contains(&coverage), "matching (M = 4) coverage {coverage}");
 }
 
 #[test]

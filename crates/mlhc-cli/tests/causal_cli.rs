@@ -254,3 +254,18 @@ fn report_writes_html_with_every_plot_and_the_json_beside_it() {
         )));
     }
 }
+
+#[test]
+fn matching_with_m_matches_has_abadie_imbens_standard_errors() {
+    let base =
+        ["--covariates", BOOK_MODEL, "--drop-missing-outcome", "--estimator", "matching", "--propensity-lambda", "0"];
+    let v = json(&causal("estimate", &[&base[..], &["--matches", "4", "--estimand", "att", "--json"]].concat()));
+    // bench/causal/golden_matching.py (numpy, Abadie & Imbens 2006 Theorem 7): 3.2611511054, se 0.5811268379.
+    assert!((v["estimate"].as_f64().unwrap() - 3.2611511054).abs() < 1e-6, "{v}");
+    assert!((v["se"].as_f64().unwrap() - 0.5811268379).abs() < 1e-6, "{v}");
+    let out =
+        causal("estimate", &[&base[..], &["--matches", "2", "--without-replacement", "--estimand", "att"]].concat());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("matches") && err.lines().count() == 1, "{err}");
+}

@@ -17,8 +17,8 @@ pub enum MatchingDistance {
     Mahalanobis,
 }
 
-/// Settings of matching: each unit is matched to the one unit of the other arm that is closest
-/// (ties to the lower row).
+/// Settings of matching: each unit is matched to the `matches` units of the other arm that are
+/// closest (ties to the lower row).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatchingParams {
     /// The distance. By default [`MatchingDistance::PropensityLogit`].
@@ -31,12 +31,71 @@ pub struct MatchingParams {
     /// usual choice); units without a match within it are dropped and counted. By default `None`
     /// (no caliper).
     pub caliper: Option<f64>,
+    /// Matches per unit, `M ≥ 1` (more than 1 only with replacement); a unit's imputed counterfactual
+    /// is the mean outcome of its matches (fewer than `M` where the caliper leaves fewer). By default 1.
+    pub matches: usize,
 }
 
 impl Default for MatchingParams {
     fn default() -> Self {
-        MatchingParams { distance: MatchingDistance::PropensityLogit, with_replacement: true, caliper: None }
+        MatchingParams {
+            distance: MatchingDistance::PropensityLogit,
+            with_replacement: true,
+            caliper: None,
+            matches: 1,
+        }
     }
+}
+
+/// The (up to) `m` entries of `pool` (sorted by score, then row) closest to `target` within
+/// `max_dist`, closest first (ties to the lower row).
+fn nearest_m(pool: &[(f64, usize)], target: f64, max_dist: f64, m: usize) -> Vec<usize> {
+    let start = pool.partition_point(|&(s, _)| s < target);
+    let (mut left, mut right) = (start, start);
+    let mut out = Vec::with_capacity(m);
+    while out.len() < m {
+        let dl = (left > 0).then(|| target - pool[left - 1].0);
+        let dr = (right < pool.len()).then(|| pool[right].0 - target);
+        let take_left = match (dl, dr) {
+            (Some(a), Some(b)) => a < b || (a == b && pool[left - 1].1 < pool[right].1),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let (k, d) = if take_left { (left - 1, dl) } else { (right, dr) };
+        if d.is_none_or(|d| d > max_dist) {
+            break;
+        }
+        out.push(k);
+        if take_left {
+            left -= 1;
+        } else {
+            right += 1;
+        }
+    }
+    out
+}
+
+/// The (up to) `m` entries of `pool` closest to row `i` in the whitened covariates `z` (k columns),
+/// among those within `max_dist` on the score, closest first (ties to the lower row).
+fn nearest_m_mahalanobis(
+    pool: &[(f64, usize)],
+    target: f64,
+    max_dist: f64,
+    z: &[f64],
+    k: usize,
+    i: usize,
+    m: usize,
+) -> Vec<usize> {
+    let zi = &z[i * k..(i + 1) * k];
+    let mut cand: Vec<(f64, usize, usize)> = pool
+        .iter()
+        .enumerate()
+        .filter(|(_, &(s, _))| (s - target).abs() <= max_dist)
+        .map(|(q, &(_, j))| (zi.iter().zip(&z[j * k..(j + 1) * k]).map(|(a, b)| (a - b) * (a - b)).sum::<f64>(), j, q))
+        .collect();
+    cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    cand.into_iter().take(m).map(|(_, _, q)| q).collect()
 }
 
 /// The closest unused entry of `pool` (sorted by score, then row) to `target` within `max_dist`.
@@ -164,23 +223,23 @@ pub(crate) fn matching(data: &CausalData, params: &CausalParams) -> Result<Point
         v
     };
     let y = &data.outcome;
+    if params.matching.with_replacement {
+        return with_replacement(data, params, e, &score, max_dist, whitened.as_ref());
+    }
     let mut weights = vec![0.0; n];
     let mut diffs = Vec::new();
     let mut unmatched = 0;
-    // Treated → controls (ATT and the treated half of the ATE).
+    // Without replacement: the treated, greedily from the highest propensity down, each to the closest
+    // unused control (ATT only).
     let controls = pool_of(false);
     let mut used = vec![false; controls.len()];
     let mut treated: Vec<usize> = (0..n).filter(|&i| data.treatment[i]).collect();
-    if !params.matching.with_replacement {
-        treated.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
-    }
+    treated.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
     for &i in &treated {
         match find(&controls, &used, i) {
             Some(k) => {
                 let j = controls[k].1;
-                if !params.matching.with_replacement {
-                    used[k] = true;
-                }
+                used[k] = true;
                 diffs.push(y[i] - y[j]);
                 weights[i] += 1.0;
                 weights[j] += 1.0;
@@ -188,26 +247,101 @@ pub(crate) fn matching(data: &CausalData, params: &CausalParams) -> Result<Point
             None => unmatched += 1,
         }
     }
-    if params.estimand == Estimand::Ate {
-        let treated_pool = pool_of(true);
-        let none = vec![false; treated_pool.len()];
-        for i in (0..n).filter(|&i| !data.treatment[i]) {
-            match find(&treated_pool, &none, i) {
-                Some(k) => {
-                    let j = treated_pool[k].1;
-                    diffs.push(y[j] - y[i]);
-                    weights[i] += 1.0;
-                    weights[j] += 1.0;
-                }
-                None => unmatched += 1,
-            }
-        }
-    }
     if diffs.is_empty() {
         return Err(Error::Degenerate { message: "no unit found a match within the caliper".into() });
     }
     let value = diffs.iter().sum::<f64>() / diffs.len() as f64;
     Ok(Point { value, propensity: Some(e), weights: Some(weights), n_unmatched: unmatched, ..Point::default() })
+}
+
+/// Matching with replacement, `M` matches per unit, with the Abadie–Imbens (2006) standard error.
+///
+/// With `K(i)` the matches-weighted number of times unit `i` serves as a match (`Σ 1/|J(l)|` over the
+/// units `l` it is matched to) and `σ̂²ᵢ = ½ (Yᵢ − Y_{l(i)})²` from the nearest unit of its own arm
+/// (Abadie & Imbens 2006, eq. 14 with J = 1), the variance is
+/// ATE: `(1/N²) Σ [(Ŷᵢ(1) − Ŷᵢ(0) − τ̂)² + (K(i)² + (2M − 1)/M · K(i)) σ̂²ᵢ]` (Theorem 7) and
+/// ATT: `(1/N₁²) Σ [Tᵢ (Yᵢ − Ŷᵢ(0) − τ̂)² + (1 − Tᵢ) (K(i)² − K(i)/M) σ̂²ᵢ]`, over the matched units.
+/// The matching score is treated as known (no adjustment for the estimated propensity).
+fn with_replacement(
+    data: &CausalData,
+    params: &CausalParams,
+    e: Vec<f64>,
+    score: &[f64],
+    max_dist: f64,
+    whitened: Option<&(Vec<f64>, usize)>,
+) -> Result<Point> {
+    let n = data.n();
+    let m = params.matching.matches;
+    let y = &data.outcome;
+    let pool_of = |arm: bool| {
+        let mut v: Vec<(f64, usize)> = (0..n).filter(|&i| data.treatment[i] == arm).map(|i| (score[i], i)).collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        v
+    };
+    let pools = [pool_of(false), pool_of(true)];
+    let find = |pool: &[(f64, usize)], i: usize, count: usize, max_dist: f64| -> Vec<usize> {
+        let found = match whitened {
+            None => nearest_m(pool, score[i], max_dist, count),
+            Some((z, k)) => nearest_m_mahalanobis(pool, score[i], max_dist, z, *k, i, count),
+        };
+        found.into_iter().map(|q| pool[q].1).collect()
+    };
+    let mut weights = vec![0.0; n];
+    let mut uses = vec![0.0; n];
+    // (row, Ŷᵢ(1) − Ŷᵢ(0)) of each matched unit.
+    let mut diffs: Vec<(usize, f64)> = Vec::new();
+    let mut unmatched = 0;
+    for i in 0..n {
+        let t = data.treatment[i];
+        if !t && params.estimand == Estimand::Att {
+            continue;
+        }
+        let js = find(&pools[usize::from(!t)], i, m, max_dist);
+        if js.is_empty() {
+            unmatched += 1;
+            continue;
+        }
+        let share = 1.0 / js.len() as f64;
+        let imputed = js.iter().map(|&j| y[j]).sum::<f64>() * share;
+        for &j in &js {
+            weights[j] += share;
+            uses[j] += share;
+        }
+        weights[i] += 1.0;
+        diffs.push((i, if t { y[i] - imputed } else { imputed - y[i] }));
+    }
+    if diffs.is_empty() {
+        return Err(Error::Degenerate { message: "no unit found a match within the caliper".into() });
+    }
+    let big_n = diffs.len() as f64;
+    let value = diffs.iter().map(|d| d.1).sum::<f64>() / big_n;
+    // Conditional variances from the nearest unit of the same arm (no caliper).
+    let sigma2 = |i: usize| -> f64 {
+        let own = find(&pools[usize::from(data.treatment[i])], i, 2, f64::INFINITY);
+        own.into_iter().find(|&l| l != i).map_or(0.0, |l| 0.5 * (y[i] - y[l]).powi(2))
+    };
+    let mf = m as f64;
+    let mut var = diffs.iter().map(|&(_, d)| (d - value).powi(2)).sum::<f64>();
+    for (i, &k) in uses.iter().enumerate() {
+        if k > 0.0 {
+            let factor = match params.estimand {
+                Estimand::Ate => k * k + (2.0 * mf - 1.0) / mf * k,
+                Estimand::Att => k * k - k / mf,
+            };
+            if factor != 0.0 {
+                var += factor * sigma2(i);
+            }
+        }
+    }
+    let se = var.sqrt() / big_n;
+    Ok(Point {
+        value,
+        propensity: Some(e),
+        weights: Some(weights),
+        n_unmatched: unmatched,
+        abadie_imbens_se: Some(se),
+        ..Point::default()
+    })
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //!
 //! Every estimate comes with a standard error and a 95% confidence interval: from the influence
 //! function for IPW, AIPW and the DR-learner (`se = sqrt(Σ φᵢ²) / n`, interval `τ̂ ± 1.96 se`), from
-//! Welch's formula for the naive difference, and from a seeded row-level (subject-level: one row per
+//! Welch's formula for the naive difference, from Abadie & Imbens (2006) for matching with
+//! replacement, and from a seeded row-level (subject-level: one row per
 //! subject) bootstrap that refits every model otherwise (standard error = the replicates' standard
 //! deviation, interval = their 2.5% and 97.5% quantiles).
 
@@ -70,7 +71,8 @@ pub enum Estimator {
     /// CATE; the average effect is the AIPW estimate with its influence-function CI.
     DrLearner,
     /// Nearest-neighbour matching on the logit of the propensity or by Mahalanobis distance
-    /// ([`MatchingParams`]). Bootstrap CI.
+    /// ([`MatchingParams`]). With replacement, the Abadie–Imbens (2006) standard error; without
+    /// replacement, bootstrap CI.
     Matching,
 }
 
@@ -119,6 +121,9 @@ pub enum Inference {
     Welch,
     /// The empirical variance of the influence function.
     InfluenceFunction,
+    /// The Abadie–Imbens (2006) variance of matching with replacement (the matching score treated as
+    /// known); interval `τ̂ ± 1.96 se`.
+    AbadieImbens,
     /// A row-level bootstrap refitting every model.
     Bootstrap {
         /// Replicates.
@@ -203,6 +208,12 @@ impl CausalParams {
         if self.estimator == Estimator::Matching && self.estimand == Estimand::Ate && !self.matching.with_replacement {
             return bad("estimand", "matching without replacement estimates the ATT only (use --estimand att)".into());
         }
+        if self.matching.matches == 0 || (self.matching.matches > 1 && !self.matching.with_replacement) {
+            return bad(
+                "matches",
+                format!("must be at least 1, and 1 without replacement, got {}", self.matching.matches),
+            );
+        }
         if let Some(c) = self.matching.caliper {
             if !(c > 0.0 && c.is_finite()) {
                 return bad("caliper", format!("must be positive, got {c}"));
@@ -256,6 +267,7 @@ pub(crate) struct Point {
     pub weights: Option<Vec<f64>>,
     pub n_unmatched: usize,
     pub welch_se: Option<f64>,
+    pub abadie_imbens_se: Option<f64>,
 }
 
 fn point(data: &CausalData, params: &CausalParams, seed: u64) -> Result<Point> {
@@ -328,6 +340,8 @@ pub fn estimate(data: &CausalData, params: &CausalParams) -> Result<Estimate> {
     let p = point(data, params, params.seed)?;
     let (se, lo, hi, inference) = if let Some(se) = p.welch_se {
         (se, p.value - Z95 * se, p.value + Z95 * se, Inference::Welch)
+    } else if let Some(se) = p.abadie_imbens_se {
+        (se, p.value - Z95 * se, p.value + Z95 * se, Inference::AbadieImbens)
     } else if let Some(phi) = &p.influence {
         let se = phi.iter().map(|v| v * v).sum::<f64>().sqrt() / phi.len() as f64;
         (se, p.value - Z95 * se, p.value + Z95 * se, Inference::InfluenceFunction)

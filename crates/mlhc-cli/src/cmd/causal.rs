@@ -31,8 +31,9 @@ Defaults: propensity = L2-penalized logistic regression on standardized covariat
 outcome models = gradient-boosted trees (mlhc-learn) fitted per treatment arm (--outcome-model linear
 for least squares); 5-fold cross-fitting (AIPW, DR-learner, IPW; --in-sample-propensity fits IPW's propensity on
 all rows as in Hernán & Robins ch. 12); propensities clipped to [0.01, 0.99];
-CIs from the influence function for IPW/AIPW/DR-learner, Welch for naive, a seeded bootstrap
-(--bootstrap, refitting every model) otherwise.
+CIs from the influence function for IPW/AIPW/DR-learner, Welch for naive, Abadie-Imbens (2006)
+for matching with replacement (--matches M), a seeded bootstrap (--bootstrap, refitting every
+model) otherwise.
 
 Examples:
   mlhc causal estimate testdata/causal/nhefs/NHEFS.csv --treatment qsmk --outcome wt82_71 \\
@@ -285,6 +286,9 @@ pub struct EstimatorOpts {
     /// Match without replacement (greedy, ATT only).
     #[arg(long)]
     without_replacement: bool,
+    /// Matches per unit (with replacement; the counterfactual is their mean outcome).
+    #[arg(long, default_value_t = 1)]
+    matches: usize,
     /// The matching distance.
     #[arg(long, value_enum, default_value = "propensity")]
     distance: DistanceArg,
@@ -609,6 +613,7 @@ fn estimator_params(c: &CommonArgs, o: &EstimatorOpts) -> CausalParams {
             distance: distance(o.distance),
             with_replacement: !o.without_replacement,
             caliper: o.caliper,
+            matches: o.matches,
         },
         ..base_params(c)
     }
@@ -734,6 +739,7 @@ fn run_balance(a: BalanceArgs) -> anyhow::Result<ExitCode> {
             distance: distance(a.distance),
             with_replacement: !a.without_replacement,
             caliper: a.caliper,
+            matches: 1,
         },
         ..base_params(&a.common)
     };
