@@ -112,6 +112,16 @@ pub fn filtfilt(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
 
 /// [`filtfilt`] for input already known to be finite.
 pub(crate) fn filtfilt_finite(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
+    let n = x.len();
+    let (mut ext, pad) = filtfilt_padded(sos, x)?;
+    ext.truncate(pad + n);
+    ext.drain(..pad);
+    Ok(ext)
+}
+
+/// [`filtfilt_finite`] without trimming the padding: the filtered signal is `ext[pad..pad + n]`
+/// of the returned `(ext, pad)`, which spares a copy of the whole signal.
+pub(crate) fn filtfilt_padded(sos: &[Section], x: &[f64]) -> Result<(Vec<f64>, usize)> {
     let trivial = sos.iter().filter(|s| s[2] == 0.0).count().min(sos.iter().filter(|s| s[5] == 0.0).count());
     let pad = 3 * (2 * sos.len() + 1 - trivial);
     if x.len() <= pad {
@@ -128,9 +138,7 @@ pub(crate) fn filtfilt_finite(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
     let last = ext[ext.len() - 1];
     let mut z: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * last, z[1] * last]).collect();
     sosfilt_reversed_in_place(sos, &mut ext, &mut z);
-    ext.truncate(pad + n);
-    ext.drain(..pad);
-    Ok(ext)
+    Ok((ext, pad))
 }
 
 /// A second-order IIR notch at `f0` Hz with quality factor `q` (SciPy's `iirnotch`), as one section.

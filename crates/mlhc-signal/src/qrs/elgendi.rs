@@ -1,19 +1,20 @@
 //! Elgendi's two event-related moving averages (PLoS ONE 2013).
 
-use super::{argmax_abs, bandpass, flat_floor, moving_average_of, presence};
+use super::{argmax_abs, bandpass, flat_floor, moving_average_sq, presence};
 use crate::error::Result;
 
 pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
-    let bp = bandpass(x, fs, 8.0, 20.0, 3)?;
+    let filtered = bandpass(x, fs, 8.0, 20.0, 3)?;
+    let bp = filtered.as_slice();
     let n = x.len();
     let w1 = ((0.097 * fs).round() as usize).max(1);
     let w2 = ((0.611 * fs).round() as usize).max(1);
-    let ma_qrs = moving_average_of(n, w1, |i| bp[i] * bp[i]);
-    let alpha = 0.08 * bp.iter().map(|v| v * v).sum::<f64>() / n as f64;
+    let (ma_qrs, energy) = moving_average_sq(bp, w1);
+    let alpha = 0.08 * energy / n as f64;
     let present = presence(&ma_qrs, fs, presence_ratio, flat_floor(x));
     let refractory = (0.25 * fs).round() as usize;
     // The 611 ms beat average is only ever read in order, so it runs alongside the scan.
-    let mut ma_beat = RunningMean::new(&bp, w2);
+    let mut ma_beat = RunningMean::new(bp, w2);
     let mut beats: Vec<usize> = Vec::new();
     let mut peaks: Vec<f64> = Vec::new();
     let mut i = 0;
@@ -35,7 +36,7 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
         if i - start < w1 || !present.at(top_at) {
             continue;
         }
-        let r = argmax_abs(&bp, start, i);
+        let r = argmax_abs(bp, start, i);
         match (beats.last(), peaks.last_mut()) {
             (Some(&last), Some(last_peak)) if r - last < refractory => {
                 // Two blocks within the refractory period belong to one beat: keep the stronger.

@@ -12,7 +12,7 @@ mod elgendi;
 mod pan_tompkins;
 
 use crate::error::{Error, Result};
-use crate::filter::{butterworth, filtfilt_finite, Band};
+use crate::filter::{butterworth, filtfilt_padded, Band};
 
 /// A QRS detection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,12 +104,84 @@ impl QrsDetector {
     }
 }
 
-/// Zero-phase Butterworth band-pass; for signals too short for the filter's padding, zeros.
-fn bandpass(x: &[f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<Vec<f64>> {
+/// A zero-phase band-passed signal, kept inside the padded buffer the filter ran over.
+struct Filtered {
+    ext: Vec<f64>,
+    pad: usize,
+    n: usize,
+}
+
+impl Filtered {
+    /// The filtered samples, one per input sample.
+    fn as_slice(&self) -> &[f64] {
+        &self.ext[self.pad..self.pad + self.n]
+    }
+}
+
+/// Zero-phase Butterworth band-pass.
+fn bandpass(x: &[f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<Filtered> {
     let hi = hi.min(0.45 * fs);
     let sos = butterworth(order, Band::BandPass(lo, hi), fs)?;
     // `detect` has already checked that every sample is finite.
-    filtfilt_finite(&sos, x)
+    let (ext, pad) = filtfilt_padded(&sos, x)?;
+    Ok(Filtered { ext, pad, n: x.len() })
+}
+
+/// Centered moving average of `x²` over `w` samples (shrinking at the ends), together with the
+/// sum of `x²` over the whole signal (in index order); the same sums as [`moving_average_of`] with `|i| x[i]²`.
+fn moving_average_sq(x: &[f64], w: usize) -> (Vec<f64>, f64) {
+    let n = x.len();
+    let w = w.max(1);
+    let before = w / 2;
+    let after = w - 1 - before;
+    let mut out = Vec::with_capacity(n);
+    let head = after.min(n);
+    let mut sum = 0.0f64;
+    let mut total = 0.0f64;
+    for v in &x[..head] {
+        sum += v * v;
+        total += v * v;
+    }
+    let mut len = head;
+    // Phase 1: the window grows at both ends until its left edge leaves sample 0.
+    // Phase 2: the window slides. Phase 3: the window shrinks at the right end.
+    let grow_end = (before + 1).min(n.saturating_sub(after)).min(n);
+    for i in 0..grow_end {
+        let v = x[i + after];
+        sum += v * v;
+        total += v * v;
+        len += 1;
+        out.push(sum / len as f64);
+    }
+    let mut i = grow_end;
+    if n >= after && grow_end == before + 1 {
+        let slide_end = n - after;
+        if i < slide_end {
+            let lenf = len as f64;
+            for (inc, dec) in x[i + after..n].iter().zip(&x[i - before - 1..slide_end - before - 1]) {
+                sum += inc * inc;
+                total += inc * inc;
+                sum -= dec * dec;
+                out.push(sum / lenf);
+            }
+            i = slide_end;
+        }
+    }
+    for k in i..n {
+        if k + after < n {
+            let v = x[k + after];
+            sum += v * v;
+            total += v * v;
+            len += 1;
+        }
+        if k > before {
+            let d = x[k - before - 1];
+            sum -= d * d;
+            len -= 1;
+        }
+        out.push(sum / len as f64);
+    }
+    (out, total)
 }
 
 /// Centered moving average over `w` samples of `f(0), …, f(n − 1)` (shrinking at the ends), by a
@@ -220,6 +292,19 @@ mod tests {
                 let hi = (i + w - w / 2).min(x.len());
                 let want = x[lo..hi].iter().sum::<f64>() / (hi - lo) as f64;
                 assert!((g - want).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn moving_average_sq_matches_the_general_form_bit_for_bit() {
+        for n in [0usize, 1, 3, 7, 20, 61] {
+            let x: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 * 0.1 - 0.37).collect();
+            for w in [1, 2, 5, 8, 19, 40, 100] {
+                let (got, total) = moving_average_sq(&x, w);
+                let want = moving_average_of(n, w, |i| x[i] * x[i]);
+                assert_eq!(got, want, "n {n} w {w}");
+                assert_eq!(total, x.iter().map(|v| v * v).sum::<f64>(), "n {n} w {w}");
             }
         }
     }

@@ -24,7 +24,8 @@ impl Levels {
 }
 
 pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
-    let bp = bandpass(x, fs, 5.0, 15.0, 2)?;
+    let filtered = bandpass(x, fs, 5.0, 15.0, 2)?;
+    let bp = filtered.as_slice();
     let n = x.len();
     // Five-point derivative, centered: (2x[n+2] + x[n+1] − x[n−1] − 2x[n−2]) / 8, in units per sample.
     let deriv = |i: usize| {
@@ -47,7 +48,7 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
         if present.at(i) && mwi[i] > mwi[i - 1] && mwi[i] >= mwi[i + 1] {
             let lo = i.saturating_sub(half_qrs);
             let hi = i + half_qrs + 1;
-            let f = bp[argmax_abs(&bp, lo, hi)].abs();
+            let f = bp[argmax_abs(bp, lo, hi)].abs();
             let s = (lo..hi.min(n)).map(|k| deriv(k).abs()).fold(0.0, f64::max);
             cands.push(Candidate { at: i, integrated: mwi[i], filtered: f, slope: s });
         }
@@ -132,7 +133,7 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
             }
         }
     }
-    Ok(beats.iter().map(|b| argmax_abs(&bp, b.at.saturating_sub(half_qrs), b.at + half_qrs + 1)).collect())
+    Ok(beats.iter().map(|b| argmax_abs(bp, b.at.saturating_sub(half_qrs), b.at + half_qrs + 1)).collect())
 }
 
 fn push8(v: &mut Vec<f64>, x: f64) {
