@@ -363,6 +363,21 @@ fn tfidf_json_matches_scikit_learn() {
     close(&r[2]["features"]["clear"], 0.617614370976);
     close(&r[3]["features"]["no"], std::f64::consts::FRAC_1_SQRT_2);
     assert_eq!(r[3]["features"].as_object().unwrap().len(), 2);
+
+    // Over concepts: note 1 holds fever//NEGATED only, note 2 fever//AFFIRMED (twice) and cough.
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(&lex, "fever\tR50.9\ncough\tR05\n").unwrap();
+    let out = mlhc(
+        &["nlp", "tfidf", dir.path().to_str().unwrap(), "--concepts", "--lexicon", lex.to_str().unwrap(), "--json"],
+        b"",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["vocabulary"],
+        serde_json::json!(["R05//AFFIRMED", "R05//NEGATED", "R50.9//AFFIRMED", "R50.9//NEGATED"])
+    );
+    assert_eq!(v["rows"][0]["features"], serde_json::json!({ "R50.9//NEGATED": 1.0 }));
 }
 
 #[test]
