@@ -6,8 +6,9 @@ use mlhc_learn::cv::subject_folds;
 use crate::data::CausalData;
 use crate::estimate::weighting::clip_all;
 use crate::estimate::{CausalParams, Estimand, Point};
-use crate::nuisance::{fit_outcome, fit_propensity, fit_propensity_from};
+use crate::nuisance::{fit_outcome, fit_propensity, fit_propensity_from, Fitted};
 use crate::{Error, Result};
+use rayon::prelude::*;
 
 /// The rows of each arm.
 fn arms(data: &CausalData) -> (Vec<usize>, Vec<usize>) {
@@ -81,31 +82,53 @@ pub(crate) fn x_learner(data: &CausalData, params: &CausalParams) -> Result<Poin
     })
 }
 
-/// Cross-fitted nuisances `(e, m₀, m₁)`: each row's predictions come from models fitted without its fold.
-pub(crate) fn cross_fit(data: &CausalData, params: &CausalParams, seed: u64) -> Result<[Vec<f64>; 3]> {
-    let n = data.n();
-    let ids: Vec<i64> = (0..n as i64).collect();
+/// One cross-fitting fold: its test rows, the propensity model fitted on the other folds, and its
+/// predictions on the test rows (propensity and, with `outcomes`, the per-arm outcome models).
+struct FoldFit {
+    test: Vec<usize>,
+    model: Fitted,
+    e: Vec<f64>,
+    arms: Option<[Vec<f64>; 2]>,
+}
+
+/// Fits every fold: fold 0 from scratch, then the other folds in parallel, their logistic propensity
+/// models warm-started from fold 0's coefficients, so the result does not depend on the thread count.
+fn fit_folds(data: &CausalData, params: &CausalParams, seed: u64, outcomes: bool) -> Result<Vec<FoldFit>> {
+    let ids: Vec<i64> = (0..data.n() as i64).collect();
     let folds = subject_folds(&ids, params.folds, seed)?;
     let p = data.x.n_cols;
-    let (mut e, mut m0, mut m1) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-    let mut previous = None;
-    for f in 0..params.folds {
+    let fit = |f: usize, init: Option<&Fitted>| -> Result<FoldFit> {
         let (train, test) = mlhc_learn::cv::fold_rows(&folds, f);
         let tr = data.select(&train);
-        let te = data.select(&test);
+        drop(train);
         let n1 = tr.n_treated();
         if n1 == 0 || n1 == tr.n() {
             return Err(Error::Degenerate {
                 message: format!("cross-fitting fold {f}: the training rows hold one arm only"),
             });
         }
-        let model =
-            fit_propensity_from(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names, previous.as_ref())?;
-        let ef = model.predict(&te.x.values, p);
-        previous = Some(model);
-        let [a0, a1] = arm_predictions(&te, params, &tr)?;
-        for (k, &i) in test.iter().enumerate() {
-            e[i] = ef[k];
+        let te = data.select(&test);
+        let model = fit_propensity_from(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names, init)?;
+        let e = model.predict(&te.x.values, p);
+        let arms = if outcomes { Some(arm_predictions(&te, params, &tr)?) } else { None };
+        Ok(FoldFit { test, model, e, arms })
+    };
+    let first = fit(0, None)?;
+    let rest = (1..params.folds).into_par_iter().map(|f| fit(f, Some(&first.model))).collect::<Result<Vec<_>>>()?;
+    let mut all = Vec::with_capacity(params.folds);
+    all.push(first);
+    all.extend(rest);
+    Ok(all)
+}
+
+/// Cross-fitted nuisances `(e, m₀, m₁)`: each row's predictions come from models fitted without its fold.
+pub(crate) fn cross_fit(data: &CausalData, params: &CausalParams, seed: u64) -> Result<[Vec<f64>; 3]> {
+    let n = data.n();
+    let (mut e, mut m0, mut m1) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    for fold in fit_folds(data, params, seed, true)? {
+        let [a0, a1] = fold.arms.expect("outcome models were fitted");
+        for (k, &i) in fold.test.iter().enumerate() {
+            e[i] = fold.e[k];
             m0[i] = a0[k];
             m1[i] = a1[k];
         }
@@ -117,28 +140,11 @@ pub(crate) fn cross_fit(data: &CausalData, params: &CausalParams, seed: u64) -> 
 /// Cross-fitted propensities (unclipped): each row's comes from a model fitted without its fold (the
 /// same folds as [`cross_fit`] for the same seed).
 pub(crate) fn cross_fit_propensity(data: &CausalData, params: &CausalParams, seed: u64) -> Result<Vec<f64>> {
-    let n = data.n();
-    let ids: Vec<i64> = (0..n as i64).collect();
-    let folds = subject_folds(&ids, params.folds, seed)?;
-    let p = data.x.n_cols;
-    let mut e = vec![0.0; n];
-    let mut previous = None;
-    for f in 0..params.folds {
-        let (train, test) = mlhc_learn::cv::fold_rows(&folds, f);
-        let tr = data.select(&train);
-        let te = data.select(&test);
-        let n1 = tr.n_treated();
-        if n1 == 0 || n1 == tr.n() {
-            return Err(Error::Degenerate {
-                message: format!("cross-fitting fold {f}: the training rows hold one arm only"),
-            });
+    let mut e = vec![0.0; data.n()];
+    for fold in fit_folds(data, params, seed, false)? {
+        for (k, &i) in fold.test.iter().enumerate() {
+            e[i] = fold.e[k];
         }
-        let model =
-            fit_propensity_from(&params.propensity, &tr.x.values, p, &tr.t_f64(), &data.x.names, previous.as_ref())?;
-        for (k, v) in model.predict(&te.x.values, p).into_iter().enumerate() {
-            e[test[k]] = v;
-        }
-        previous = Some(model);
     }
     Ok(e)
 }
