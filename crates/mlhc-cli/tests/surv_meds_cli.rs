@@ -112,9 +112,25 @@ fn cox_and_evaluate_on_tabularized_meds_with_survival_labels() {
     assert!((coef("GENDER//F/static/present") - 0.085_503_50).abs() < 1e-6);
     assert!(v["log_likelihood"].as_f64().unwrap() > v["log_likelihood_null"].as_f64().unwrap());
 
-    // Too many columns for a dense fit: a clear error instead of an O(n·p²) crawl.
-    let o = run(f(&["--min-nonzero", "1", "--max-columns", "20", "--penalizer", "0.1"]));
+    // Too many columns for a dense fit and no penalty: a clear error instead of an O(n·p²) crawl.
+    let o = run(f(&["--min-nonzero", "1", "--max-columns", "20"]));
     assert!(String::from_utf8_lossy(&o.stderr).contains("feature columns remain"), "{o:?}");
+    // With a penalty, the wide design fits sparse by coordinate descent, with exact zeros.
+    let o = run(f(&["--min-nonzero", "1", "--max-columns", "20", "--penalizer", "0.05", "--l1-ratio", "1", "--json"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(w["solver"], "coordinate_descent");
+    assert_eq!(w["n"].as_u64().unwrap(), n);
+    let (cols, nz) = (w["n_columns"].as_u64().unwrap(), w["n_nonzero"].as_u64().unwrap());
+    assert_eq!(cols, w["join"]["columns_kept"].as_u64().unwrap());
+    assert!(cols > kept && nz > 0 && nz < cols, "{w}");
+    assert_eq!(w["coefficients"].as_array().unwrap().len() as u64, nz);
+    assert!(w["coefficients"].as_array().unwrap().iter().all(|c| c["coef"].as_f64().unwrap() != 0.0));
+    let cw = w["concordance"].as_f64().unwrap();
+    assert!(cw > 0.5 && cw <= 1.0, "{w}");
+    // Options of the dense fit are refused on the wide path.
+    let o = run(f(&["--min-nonzero", "1", "--max-columns", "20", "--penalizer", "0.02", "--robust"]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wide (coordinate-descent)"), "{o:?}");
 
     // Labels at other prediction times (first admissions) do not join: counted, an error.
     let s2 = &label_args("HOSPITAL_ADMISSION//*", &other)["summary"];

@@ -80,8 +80,8 @@ pub use evaluate::{holdout, random_split, EvalSpec, Evaluation, Model};
 pub use km::{KaplanMeier, KmPoint, KmRow, Median};
 pub use logrank::{logrank_test, LogRank};
 pub use meds::{
-    extract_labels, join_features, CodePattern, ColumnSelection, JoinAccount, JoinedFeatures, LabelSummary, LabelTask,
-    SurvivalLabels,
+    extract_labels, join_features, join_features_sparse, CodePattern, ColumnSelection, JoinAccount, JoinedFeatures,
+    LabelSummary, LabelTask, SparseJoinedFeatures, SurvivalLabels,
 };
 pub use metrics::{brier_scores, cumulative_dynamic_auc, BrierScores, DynamicAuc};
 pub use nelson_aalen::{NaRow, NelsonAalen};

@@ -40,6 +40,7 @@
 
 use std::collections::HashMap;
 
+use mlhc_core::CsrMatrix;
 use mlhc_meds::labels::Labels as MedsLabels;
 use mlhc_meds::{Dataset, ReadOptions};
 use mlhc_tab::Tabularized;
@@ -281,16 +282,15 @@ pub struct JoinedFeatures {
     pub account: JoinAccount,
 }
 
-/// Joins tabularized features (the splits named in `use_splits`, or all when empty) with survival
-/// labels on `(subject_id, prediction_time)` and selects covariate columns. With `drop_unjoined`
-/// false, any row that does not join is an error; with it true, such rows are dropped and counted.
-pub fn join_features(
+/// Joined rows as (split index, row in split, label row), with the bookkeeping of the join.
+type JoinedRows = (Vec<(usize, usize, usize)>, JoinAccount);
+
+fn join_rows(
     tab: &Tabularized,
     labels: &SurvivalLabels,
     use_splits: &[String],
-    selection: &ColumnSelection,
     drop_unjoined: bool,
-) -> Result<JoinedFeatures> {
+) -> Result<JoinedRows> {
     for s in use_splits {
         if !tab.splits.iter().any(|f| &f.split == s) {
             let have: Vec<&str> = tab.splits.iter().map(|f| f.split.as_str()).collect();
@@ -357,15 +357,26 @@ pub fn join_features(
     if joined.is_empty() {
         return Err(Error::Empty);
     }
+    Ok((joined, account))
+}
 
+/// The columns stored (nonzero) in at least `min_nonzero` joined rows and not constant; the others
+/// are counted in `account`.
+fn screen_columns(
+    tab: &Tabularized,
+    joined: &[(usize, usize, usize)],
+    min_nonzero: usize,
+    account: &mut JoinAccount,
+) -> Vec<usize> {
     // Column statistics over the joined rows: stored count, and whether the column is constant
     // (absent entries are 0).
     let p = tab.space.names.len();
     let n = joined.len();
+    let min_nonzero = min_nonzero.max(1);
     let mut stored = vec![0usize; p];
     let mut first = vec![f64::NAN; p];
     let mut varies = vec![false; p];
-    for &(si, r, _) in &joined {
+    for &(si, r, _) in joined {
         let (idx, val) = tab.splits[si].matrix.row(r);
         for (&j, &v) in idx.iter().zip(val) {
             let (j, v) = (j as usize, f64::from(v));
@@ -381,7 +392,7 @@ pub fn join_features(
     }
     let mut candidates = Vec::new();
     for j in 0..p {
-        if stored[j] < selection.min_nonzero.max(1) {
+        if stored[j] < min_nonzero {
             account.columns_rare += 1;
         } else if !varies[j] && stored[j] == n {
             // Stored in every row with one value: constant. (Stored in some rows only, it differs
@@ -393,6 +404,22 @@ pub fn join_features(
             candidates.push(j);
         }
     }
+    candidates
+}
+
+/// Joins tabularized features (the splits named in `use_splits`, or all when empty) with survival
+/// labels on `(subject_id, prediction_time)` and selects covariate columns. With `drop_unjoined`
+/// false, any row that does not join is an error; with it true, such rows are dropped and counted.
+pub fn join_features(
+    tab: &Tabularized,
+    labels: &SurvivalLabels,
+    use_splits: &[String],
+    selection: &ColumnSelection,
+    drop_unjoined: bool,
+) -> Result<JoinedFeatures> {
+    let (joined, mut account) = join_rows(tab, labels, use_splits, drop_unjoined)?;
+    let candidates = screen_columns(tab, &joined, selection.min_nonzero, &mut account);
+    let n = joined.len();
     // Dense candidate columns, then exact duplicates removed.
     let position: HashMap<usize, usize> = candidates.iter().enumerate().map(|(k, &j)| (j, k)).collect();
     let mut columns = vec![vec![0.0f64; n]; candidates.len()];
@@ -446,6 +473,67 @@ pub fn join_features(
         splits: joined.iter().map(|&(si, _, _)| tab.splits[si].split.clone()).collect(),
         subject_id: joined.iter().map(|&(_, _, l)| labels.subject_id[l]).collect(),
         table,
+        account,
+    })
+}
+
+/// Tabularized features joined with survival labels, with the covariates kept sparse.
+#[derive(Debug, Clone)]
+pub struct SparseJoinedFeatures {
+    /// The selected covariates, one row per joined label, columns named by [`SparseJoinedFeatures::names`].
+    pub x: CsrMatrix,
+    /// Covariate names (as in `feature_space.json`).
+    pub names: Vec<String>,
+    /// Time to event or censoring per row (days).
+    pub durations: Vec<f64>,
+    /// Whether the event was observed, per row.
+    pub events: Vec<bool>,
+    /// The feature split of each row.
+    pub splits: Vec<String>,
+    /// Subject of each row.
+    pub subject_id: Vec<i64>,
+    /// The bookkeeping (`columns_duplicate` stays 0: duplicates are not searched for, and a penalized
+    /// fit shares their weight).
+    pub account: JoinAccount,
+}
+
+/// Joins as [`join_features`] but keeps the selected columns (stored in at least `min_nonzero` joined
+/// rows, not constant) sparse and sets no column limit: the design for [`crate::coxnet`], whose cost
+/// per sweep is the number of stored entries.
+pub fn join_features_sparse(
+    tab: &Tabularized,
+    labels: &SurvivalLabels,
+    use_splits: &[String],
+    min_nonzero: usize,
+    drop_unjoined: bool,
+) -> Result<SparseJoinedFeatures> {
+    let (joined, mut account) = join_rows(tab, labels, use_splits, drop_unjoined)?;
+    let candidates = screen_columns(tab, &joined, min_nonzero, &mut account);
+    account.columns_kept = candidates.len();
+    let mut position = vec![u32::MAX; tab.space.names.len()];
+    for (k, &j) in candidates.iter().enumerate() {
+        position[j] = k as u32;
+    }
+    let mut x = CsrMatrix::new(candidates.len());
+    let mut entries = Vec::new();
+    for &(si, r, _) in &joined {
+        let (idx, val) = tab.splits[si].matrix.row(r);
+        entries.clear();
+        entries.extend(
+            idx.iter()
+                .zip(val)
+                .filter(|(&j, _)| position[j as usize] != u32::MAX)
+                .map(|(&j, &v)| (position[j as usize], v)),
+        );
+        x.push_row(&entries);
+    }
+    Ok(SparseJoinedFeatures {
+        x,
+        names: candidates.iter().map(|&j| tab.space.names[j].clone()).collect(),
+        durations: joined.iter().map(|&(_, _, l)| labels.durations[l]).collect(),
+        events: joined.iter().map(|&(_, _, l)| labels.events[l]).collect(),
+        splits: joined.iter().map(|&(si, _, _)| tab.splits[si].split.clone()).collect(),
+        subject_id: joined.iter().map(|&(_, _, l)| labels.subject_id[l]).collect(),
         account,
     })
 }
@@ -575,5 +663,34 @@ mod tests {
         assert_eq!((j.account.columns_rare, j.account.columns_constant), (2, 1));
         let err = join_features(&t, &labels, &["held_out".into()], &sel, true).unwrap_err();
         assert!(err.to_string().contains("no feature split \"held_out\""), "{err}");
+    }
+
+    #[test]
+    fn sparse_join_keeps_entries_sparse_and_duplicates() {
+        let t = tab(
+            &[(1, 10), (2, 20), (3, 30), (4, 40)],
+            &[
+                vec![(0, 1.0), (1, 1.0), (2, 5.0), (3, 1.0)],
+                vec![(0, 1.0), (2, 6.0)],
+                vec![(0, 1.0), (1, 2.0), (2, 5.0), (3, 2.0)],
+                vec![(0, 1.0), (3, 0.0)],
+            ],
+            &["const", "a", "b", "a2"],
+        );
+        let labels = SurvivalLabels {
+            subject_id: vec![1, 2, 3, 5],
+            prediction_time: vec![10, 20, 30, 50],
+            durations: vec![1.0, 2.0, 3.0, 4.0],
+            events: vec![true, false, true, true],
+        };
+        assert!(join_features_sparse(&t, &labels, &[], 1, false).is_err());
+        let j = join_features_sparse(&t, &labels, &[], 1, true).unwrap();
+        assert_eq!(j.names, vec!["a", "b", "a2"]);
+        assert_eq!((j.account.columns_constant, j.account.columns_duplicate, j.account.columns_kept), (1, 0, 3));
+        assert_eq!(j.x.n_rows(), 3);
+        assert_eq!(j.x.row(0), (&[0u32, 1, 2][..], &[1.0f32, 5.0, 1.0][..]));
+        assert_eq!(j.x.row(1), (&[1u32][..], &[6.0f32][..]));
+        assert_eq!((j.durations, j.events), (vec![1.0, 2.0, 3.0], vec![true, false, true]));
+        assert_eq!(j.subject_id, vec![1, 2, 3]);
     }
 }

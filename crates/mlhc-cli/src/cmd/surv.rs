@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use mlhc_frame::Frame;
 use mlhc_surv::{
     holdout, logrank_test, random_split, AftFamily, AftParams, CoxData, CoxParams, EvalSpec, KaplanMeier, Model, Roles,
-    SurvivalTable, Ties, TimeTransform,
+    SparseCoxData, SparseCoxParams, SurvivalTable, Ties, TimeTransform,
 };
 use serde_json::json;
 
@@ -120,9 +120,15 @@ report testdata/survival/rossi.csv --duration week --event arrest --group fin --
 --event: rows join on (subject_id, prediction_time), rows that do not join are an error (or, with \
 --drop-unjoined, dropped and counted), and sparse columns become dense covariates when stored in at least \
 --min-nonzero rows (constant and duplicate columns dropped; at most --max-columns, since a dense fit costs \
-O(n p^2) per step; use --penalizer for many columns).\n\nExamples:\n  mlhc surv cox \
+O(n p^2) per step).\n\nWide designs: with --features and --penalizer > 0, when more than --max-columns columns \
+are stored in at least --min-nonzero rows (counted before duplicates are dropped), the fit switches to elastic-net \
+Cox by coordinate descent on the sparse matrix (glmnet's algorithm; scikit-survival's CoxnetSurvivalAnalysis \
+with alpha = --penalizer, l1_ratio = --l1-ratio on sd-standardized columns): Breslow ties (--ties is not used), \
+no standard errors, and the JSON lists only the non-zero coefficients, with \"solver\": \"coordinate_descent\", \
+n_columns and n_nonzero. Without --penalizer a wide design is an error.\n\nExamples:\n  mlhc surv cox \
 testdata/survival/rossi.csv --duration week --event arrest --json\n  mlhc surv cox --features FEATURES \
---labels surv_labels.parquet --split train --min-nonzero 20 --penalizer 0.01 --json")]
+--labels surv_labels.parquet --split train --min-nonzero 20 --penalizer 0.01 --json\n  mlhc surv cox --features \
+FEATURES --labels surv_labels.parquet --min-nonzero 5 --max-columns 200 --penalizer 0.05 --l1-ratio 1 --json")]
     Cox {
         #[command(flatten)]
         input: FlexInput,
@@ -380,7 +386,8 @@ pub struct FlexInput {
     /// Keep feature columns stored (nonzero) in at least this many joined rows. By default, 10.
     #[arg(long, default_value_t = 10, requires = "features")]
     min_nonzero: usize,
-    /// Fail when more feature columns than this remain after selection. By default, 200.
+    /// The most feature columns for a dense fit; beyond it, cox with --penalizer fits sparse by coordinate
+    /// descent, and otherwise it is an error. By default, 200.
     #[arg(long, default_value_t = 200, requires = "features")]
     max_columns: usize,
     /// Drop (and count) feature rows without a label and labels without a feature row. By default,
@@ -405,6 +412,14 @@ impl FlexInput {
 
     /// Reads and joins the features and labels (when --features was given).
     fn joined(&self) -> anyhow::Result<Option<mlhc_surv::JoinedFeatures>> {
+        match self.read_features()? {
+            Some((tab, surv)) => self.join_dense(&tab, &surv).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the features and labels (when --features was given).
+    fn read_features(&self) -> anyhow::Result<Option<(mlhc_tab::Tabularized, mlhc_surv::SurvivalLabels)>> {
         let (Some(features), Some(labels)) = (&self.features, &self.labels) else {
             return Ok(None);
         };
@@ -414,10 +429,32 @@ impl FlexInput {
             mlhc_meds::labels::read_labels(labels).with_context(|| format!("cannot read {}", labels.display()))?;
         let surv =
             mlhc_surv::SurvivalLabels::from_meds(&meds).with_context(|| format!("cannot use {}", labels.display()))?;
+        Ok(Some((tab, surv)))
+    }
+
+    /// The join with its columns kept sparse (no column limit).
+    fn join_sparse(
+        &self,
+        tab: &mlhc_tab::Tabularized,
+        surv: &mlhc_surv::SurvivalLabels,
+    ) -> anyhow::Result<mlhc_surv::SparseJoinedFeatures> {
+        let (features, labels) = (self.features.as_deref().unwrap_or(Path::new("")), self.labels.as_deref());
+        mlhc_surv::join_features_sparse(tab, surv, &self.split, self.min_nonzero, self.drop_unjoined).with_context(
+            || format!("cannot join {} with {}", features.display(), labels.unwrap_or(Path::new("")).display()),
+        )
+    }
+
+    /// The join with dense covariate columns (at most --max-columns).
+    fn join_dense(
+        &self,
+        tab: &mlhc_tab::Tabularized,
+        surv: &mlhc_surv::SurvivalLabels,
+    ) -> anyhow::Result<mlhc_surv::JoinedFeatures> {
+        let (features, labels) = (self.features.as_deref().unwrap_or(Path::new("")), self.labels.as_deref());
+        let labels = labels.unwrap_or(Path::new(""));
         let selection = mlhc_surv::ColumnSelection { min_nonzero: self.min_nonzero, max_columns: self.max_columns };
-        let j = mlhc_surv::join_features(&tab, &surv, &self.split, &selection, self.drop_unjoined)
-            .with_context(|| format!("cannot join {} with {}", features.display(), labels.display()))?;
-        Ok(Some(j))
+        mlhc_surv::join_features(tab, surv, &self.split, &selection, self.drop_unjoined)
+            .with_context(|| format!("cannot join {} with {}", features.display(), labels.display()))
     }
 }
 
@@ -677,7 +714,30 @@ subjects {} have no index event and {} had the event before it",
             chunk_rows,
             json,
         } => {
-            let joined = input.joined()?;
+            let read = input.read_features()?;
+            let mut joined = None;
+            if let Some((tab, surv)) = &read {
+                // A wide design with a penalty: sparse coordinate descent instead of the dense fit.
+                let sparse = if penalizer > 0.0 { Some(input.join_sparse(tab, surv)?) } else { None };
+                match sparse {
+                    Some(sj) if sj.names.len() > input.max_columns => {
+                        if covariates.is_some()
+                            || strata.is_some()
+                            || weights.is_some()
+                            || cluster.is_some()
+                            || entry.is_some()
+                            || robust
+                            || predict_times.is_some()
+                            || ph_test.is_some()
+                        {
+                            bail!("the wide (coordinate-descent) Cox fit of more than --max-columns feature columns takes no --covariates, --strata, --weights, --cluster, --entry, --robust, --predict-times or --ph-test");
+                        }
+                        let params = SparseCoxParams { penalizer, l1_ratio, ..SparseCoxParams::default() };
+                        return cox_sparse(&sj, &params, json);
+                    }
+                    _ => joined = Some(input.join_dense(tab, surv)?),
+                }
+            }
             if joined.is_some()
                 && (covariates.is_some()
                     || strata.is_some()
@@ -1242,6 +1302,59 @@ fn calibration_bins(
 }
 
 /// Prints the join's bookkeeping (text mode).
+/// The wide fit: elastic-net Cox by coordinate descent on the sparse joined features (Breslow ties).
+fn cox_sparse(
+    j: &mlhc_surv::SparseJoinedFeatures,
+    params: &SparseCoxParams,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
+    let x = mlhc_core::CscMatrix::from_csr(&j.x);
+    let data = SparseCoxData { x: &x, durations: &j.durations, events: &j.events };
+    let model = params.fit(&data).context("cannot fit the sparse Cox model")?;
+    // Harrell's C of the linear predictor on the fitted rows.
+    let mut risk = vec![0.0; j.x.n_rows()];
+    for (i, r) in risk.iter_mut().enumerate() {
+        let (idx, val) = j.x.row(i);
+        *r = idx.iter().zip(val).map(|(&c, &v)| f64::from(v) * model.coef[c as usize]).sum();
+    }
+    let concordance = mlhc_surv::harrell_c(&j.durations, &j.events, &risk).ok().map(|c| c.c_index);
+    let nonzero: Vec<usize> = (0..model.coef.len()).filter(|&c| model.coef[c] != 0.0).collect();
+    if as_json {
+        let coefficients: Vec<_> =
+            nonzero.iter().map(|&c| json!({"name": j.names[c], "coef": model.coef[c]})).collect();
+        let out = json!({
+            "coefficients": coefficients,
+            "concordance": concordance,
+            "log_likelihood": model.log_likelihood,
+            "n": model.n,
+            "n_events": model.n_events,
+            "ties": "breslow",
+            "solver": "coordinate_descent",
+            "penalizer": params.penalizer,
+            "l1_ratio": params.l1_ratio,
+            "n_columns": model.coef.len(),
+            "n_nonzero": nonzero.len(),
+            "iterations": model.iterations,
+            "join": serde_json::to_value(&j.account)?,
+        });
+        ui::print_json(&out)?;
+    } else {
+        println!(
+            "sparse Cox (coordinate descent, Breslow ties): n = {}, events = {}, log-likelihood = {:.6}, C = {}",
+            model.n,
+            model.n_events,
+            model.log_likelihood,
+            concordance.map_or("-".to_string(), |c| format!("{c:.6}"))
+        );
+        println!("{} of {} coefficients non-zero:", nonzero.len(), model.coef.len());
+        for &c in &nonzero {
+            println!("  {:<48} {:>12.6}", j.names[c], model.coef[c]);
+        }
+        print_join(&j.account);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_join(j: &mlhc_surv::JoinAccount) {
     println!(
         "join: {} of {} feature rows and {} labels joined; {} feature rows without a label, {} labels without a \
