@@ -18,6 +18,23 @@
 //! update), and the partial likelihood does not depend on centring, so the design stays sparse: a
 //! sweep over column j costs its stored entries. [`SparseCoxParams::fit_path`] fits a decreasing
 //! sequence of penalties, each started at the previous solution (warm starts).
+//!
+//! ```
+//! use mlhc_core::{CscMatrix, CsrMatrix};
+//! use mlhc_surv::{SparseCoxData, SparseCoxParams};
+//!
+//! // Column 0 raises the hazard; column 1 is stored in one row only.
+//! let mut m = CsrMatrix::new(2);
+//! for row in [vec![(0, 1.0)], vec![], vec![(0, 1.0), (1, 2.0)], vec![], vec![(0, 1.0)], vec![]] {
+//!     m.push_row(&row);
+//! }
+//! let x = CscMatrix::from_csr(&m);
+//! let (t, e) = ([1.0, 5.0, 2.0, 6.0, 3.5, 3.0], [true, true, true, false, true, true]);
+//! let data = SparseCoxData { x: &x, durations: &t, events: &e };
+//! let fit = SparseCoxParams { penalizer: 0.2, l1_ratio: 1.0, ..SparseCoxParams::default() }.fit(&data).unwrap();
+//! assert!(fit.coef[0] > 0.0, "{:?}", fit.coef);
+//! assert_eq!(fit.coef[1], 0.0); // an exact zero from the L1 penalty
+//! ```
 
 use mlhc_core::CscMatrix;
 
