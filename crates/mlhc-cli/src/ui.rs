@@ -25,10 +25,16 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Prints `value` as pretty JSON on stdout.
+/// Prints `value` as pretty JSON on stdout. A closed pipe (`mlhc … --json | head`) ends the program
+/// quietly with success, as a reader that has seen enough is not an error.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
 }
 
 /// A spinner for work of unknown length, hidden unless stderr is a terminal.
