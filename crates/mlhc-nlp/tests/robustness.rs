@@ -81,7 +81,7 @@ fn approximate_matching_on_empty_and_long_texts() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(20261126), ..ProptestConfig::default() })]
 
     #[test]
     fn approximate_matching_never_panics(text in "(\\PC|[ \\n.:\\[\\]*']){0,200}") {

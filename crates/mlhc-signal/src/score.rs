@@ -152,6 +152,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig { rng_seed: proptest::test_runner::RngSeed::Fixed(20261126), ..ProptestConfig::default() })]
         #[test]
         fn optimal_when_beats_are_further_apart_than_two_windows(
             gaps in proptest::collection::vec(25i64..60, 1..8),
