@@ -32,13 +32,16 @@ pub fn negex_context() -> Result<ConText> {
     )?))
 }
 
-/// mlhc's default negation rules: the NegEx triggers plus five general additions, which take
+/// mlhc's default negation rules: the NegEx triggers plus six general additions, which take
 /// precedence over a NegEx trigger with the same words:
 /// - `was/is/are/were negative|neg` looking backward (`culture was negative`), as in medspaCy's rules;
 /// - `resolved` in both directions (`nausea resolved` as well as NegEx's `resolved pneumonia`);
 /// - `-ve for`, the common abbreviation of NegEx's `negative for`;
 /// - `: none` / `- none` looking backward (`ALLERGIES - NONE`), as in medspaCy's rules;
 /// - `without (interval|significant) change` as a pseudo-trigger, like NegEx's `no change`.
+/// - a future condition as a pseudo-trigger: `once|until|unless … is|are|has|have|be|been
+///   [completely|fully|totally] resolved` (`reimplant once the infection is completely resolved`:
+///   the infection is present now); the past tense (`once the rash resolved`) still negates.
 pub fn negation_context() -> Result<ConText> {
     let mut rules =
         crate::context::rules::parse_context_rules_json(MLHC_NEGATION_ADDITIONS, "mlhc_negation_additions.json")?;

@@ -2,7 +2,7 @@
 //! temporality/experiencer annotations, compared sentence by sentence with Java GenNegEx 1.2's output
 //! (`REFERENCE_GenNegEx_java_CallKit-dev.tsv`, chapmanbe/negex commit d136b972).
 //!
-//! Only the development half is public, so these numbers are measured on the data the five mlhc rule
+//! Only the development half is public, so these numbers are measured on the data the six mlhc rule
 //! additions were written against; there is no held-out NegEx test set to report.
 #![allow(clippy::unwrap_used)]
 
@@ -61,7 +61,6 @@ fn negex_triggers_alone_reproduce_java_gennegex() {
 
 /// Why mlhc's default negation rules and Java GenNegEx disagree, per line of annotations-dev.tsv.
 const REASONS: &[(usize, &str)] = &[
-    (6, "mlhc wrong: `resolved` looks backward in mlhc; here it is a future condition (`once the INFECTION is completely resolved`)"),
     (179, "mlhc right: backward `was negative`"),
     (311, "mlhc right: backward `- none` after a header (`ALLERGIES - NONE`)"),
     (637, "mlhc right: backward `resolved` (`HYPONATREMIA ... appears have resolved`)"),
@@ -82,9 +81,11 @@ fn mlhc_negation_rules_beat_java_on_the_dev_set() {
     let rows = dev();
     let java = java_negated(&rows);
     let (s, res) = evaluate_negation(&negation_context().unwrap(), &rows);
-    assert_eq!((s.tp, s.fp, s.fn_, s.tn), (259, 13, 2, 920));
+    // Line 6 (`reimplantation … once the INFECTION is completely resolved`, gold Affirmed) is not
+    // negated: the future-condition pseudo-trigger covers the backward `resolved`.
+    assert_eq!((s.tp, s.fp, s.fn_, s.tn), (259, 12, 2, 921));
     assert!(s.f1 >= 0.96, "{s:?}");
-    assert!((s.precision - 259.0 / 272.0).abs() < 1e-12);
+    assert!((s.precision - 259.0 / 271.0).abs() < 1e-12);
     let reasons: BTreeMap<usize, &str> = REASONS.iter().copied().collect();
     let mut text = String::new();
     for i in disagreements(&rows, &res, &java) {
@@ -126,7 +127,10 @@ fn per_report_comparison_with_java() {
             text.push_str(&format!("report {report}: {n} sentences, java correct {j}, mlhc correct {m}\n"));
         }
     }
-    // Report 1 is the one report where mlhc is worse than Java (line 6, see REASONS).
+    // The bar: mlhc is correct on at least as many sentences as Java on every report.
+    for (report, (_, j, m)) in &per {
+        assert!(m >= j, "report {report}: java correct {j}, mlhc correct {m}");
+    }
     insta::assert_snapshot!("dev_reports_where_mlhc_and_java_differ", text);
 }
 

@@ -44,6 +44,10 @@ pub struct ConText {
     index: HashMap<String, Vec<usize>>,
 }
 
+/// The most tokens one trigger match may span. Only patterns with repeated elements (`*`, `+`) come
+/// near it; it bounds their cost on run-on text (medspaCy has no such bound).
+pub const MAX_MATCH_TOKENS: usize = 64;
+
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
@@ -73,24 +77,52 @@ impl ConText {
         &self.rules
     }
 
-    /// The longest match end of `pattern[k..]` starting at token `pos`, within `limit`.
+    /// The longest match end of `pattern` starting at token `pos`, within `limit`.
+    ///
+    /// The pattern runs as a small automaton over the tokens (state `k`: the first `k` elements are
+    /// matched), so repeated elements (`*`, `+`) cost time linear in the tokens scanned, with no
+    /// backtracking; the scan stops as soon as no state is alive, and a match spans at most
+    /// [`MAX_MATCH_TOKENS`] tokens, so a pattern with `*` costs at most that many steps per start
+    /// even on run-on text.
     fn match_end(pattern: &[TokenPattern], lower: &str, tokens: &[Token], pos: usize, limit: usize) -> Option<usize> {
-        let Some(elem) = pattern.first() else {
-            return Some(pos);
-        };
-        let here = if pos < limit {
-            let t = &tokens[pos];
-            let word = &lower[t.start..t.end];
-            if elem.alternatives.iter().any(|a| a == word) {
-                Self::match_end(&pattern[1..], lower, tokens, pos + 1, limit)
-            } else {
-                None
+        let n = pattern.len();
+        // Adds the states reachable by skipping optional elements.
+        let close = |states: &mut Vec<bool>| {
+            for k in 0..n {
+                if states[k] && pattern[k].optional {
+                    states[k + 1] = true;
+                }
             }
-        } else {
-            None
         };
-        let skipped = if elem.optional { Self::match_end(&pattern[1..], lower, tokens, pos, limit) } else { None };
-        here.max(skipped)
+        let mut states = vec![false; n + 1];
+        states[0] = true;
+        close(&mut states);
+        let mut best = states[n].then_some(pos);
+        let mut next = vec![false; n + 1];
+        let limit = limit.min(pos.saturating_add(MAX_MATCH_TOKENS));
+        for (i, t) in tokens.iter().enumerate().take(limit).skip(pos) {
+            let word = &lower[t.start..t.end];
+            next.iter_mut().for_each(|s| *s = false);
+            let mut alive = false;
+            for k in 0..n {
+                if states[k] && pattern[k].accepts(word) {
+                    next[k + 1] = true;
+                    if pattern[k].repeat {
+                        next[k] = true;
+                    }
+                    alive = true;
+                }
+            }
+            if !alive {
+                break;
+            }
+            close(&mut next);
+            std::mem::swap(&mut states, &mut next);
+            if states[n] {
+                best = Some(i + 1);
+            }
+        }
+        best
     }
 
     /// Finds the modifiers of one sentence (token range `sentence` of `tokens` over the lower-cased
@@ -324,10 +356,74 @@ mod tests {
         assert_eq!(run(rules, "No evidence of CHF, no pneumonia", "CHF"), ["no evidence of"]);
     }
 
+    fn pattern_rule(json: &str) -> ContextRule {
+        let text = format!(r#"{{"context_rules": [{json}]}}"#);
+        rules::parse_context_rules_json(&text, "test").unwrap().remove(0)
+    }
+
+    #[test]
+    fn repeated_pattern_elements() {
+        // `+`: one or more of the element; `{}` with `*`: any tokens in between, the longest match.
+        let plus = pattern_rule(
+            r#"{"category": "NEGATED_EXISTENCE", "literal": "no", "direction": "FORWARD",
+                "pattern": [{"LOWER": "no"}, {"LOWER": "no", "OP": "+"}, {"LOWER": "more"}]}"#,
+        );
+        let ctx = ConText::new(vec![plus]);
+        let text = "no no no more pain";
+        let toks = tokenize(text);
+        let mods = ctx.find_modifiers(text, &toks, 0..toks.len());
+        assert_eq!(mods.len(), 1);
+        assert_eq!(mods[0].tokens, 0..4);
+        let text = "no more pain";
+        let toks = tokenize(text);
+        assert!(ctx.find_modifiers(text, &toks, 0..toks.len()).is_empty());
+
+        let star = pattern_rule(
+            r#"{"category": "NEGATED_EXISTENCE", "literal": "once resolved", "direction": "PSEUDO",
+                "pattern": [{"LOWER": "once"}, {"OP": "*"}, {"LOWER": "resolved"}]}"#,
+        );
+        let ctx = ConText::new(vec![star.clone()]);
+        let text = "once resolved, once the rash resolved. resolved";
+        let toks = tokenize(text);
+        let mods = ctx.find_modifiers(text, &toks, 0..toks.len());
+        // Longest match from the first `once`: up to the last `resolved` in range.
+        assert_eq!(mods[0].tokens, 0..toks.len());
+        let rules = vec![star, neg("resolved", Direction::Backward)];
+        assert!(run(rules.clone(), "Stop once the rash is resolved.", "rash").is_empty());
+        assert_eq!(run(rules, "The rash resolved.", "rash"), ["resolved"]);
+    }
+
+    #[test]
+    fn wildcard_matches_are_bounded() {
+        let star = pattern_rule(
+            r#"{"category": "NEGATED_EXISTENCE", "literal": "a b", "direction": "PSEUDO",
+                "pattern": [{"LOWER": "a"}, {"OP": "*"}, {"LOWER": "b"}]}"#,
+        );
+        let ctx = ConText::new(vec![star]);
+        // 200,000 starts with no end: each scan stops after MAX_MATCH_TOKENS tokens.
+        let text = "a ".repeat(200_000);
+        let toks = tokenize(&text);
+        assert!(ctx.find_modifiers(&text, &toks, 0..toks.len()).is_empty());
+        let far = format!("a {}b", "x ".repeat(MAX_MATCH_TOKENS));
+        let toks = tokenize(&far);
+        assert!(ctx.find_modifiers(&far, &toks, 0..toks.len()).is_empty());
+        let near = format!("a {}b", "x ".repeat(MAX_MATCH_TOKENS - 2));
+        let toks = tokenize(&near);
+        assert_eq!(ctx.find_modifiers(&near, &toks, 0..toks.len()).len(), 1);
+    }
+
+    #[test]
+    fn patterns_must_start_with_a_word() {
+        let bad = r#"{"context_rules": [{"category": "NEGATED_EXISTENCE", "literal": "x",
+            "pattern": [{"OP": "*"}, {"LOWER": "x"}]}]}"#;
+        let err = rules::parse_context_rules_json(bad, "r.json").unwrap_err().to_string();
+        assert!(err.contains("must start with a LOWER element"), "{err}");
+    }
+
     #[test]
     fn optional_pattern_elements_prefer_longest() {
         let mut r = neg("no", Direction::Forward);
-        r.pattern.push(TokenPattern { alternatives: vec!["new".into()], optional: true });
+        r.pattern.push(TokenPattern { alternatives: vec!["new".into()], optional: true, repeat: false });
         let ctx = ConText::new(vec![r]);
         let text = "no new lesion";
         let toks = tokenize(text);

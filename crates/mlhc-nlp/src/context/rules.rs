@@ -98,10 +98,24 @@ pub enum Termination {
 /// One element of a token pattern: the token's lower-case form must be one of `alternatives`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenPattern {
-    /// Accepted lower-case token texts.
+    /// Accepted lower-case token texts; empty means any token (spaCy's empty element `{}`).
     pub alternatives: Vec<String>,
-    /// Whether the element may be absent (spaCy `"OP": "?"`).
+    /// Whether the element may be absent (spaCy `"OP": "?"` or `"*"`).
     pub optional: bool,
+    /// Whether the element may match several tokens in a row (spaCy `"OP": "+"` or `"*"`).
+    pub repeat: bool,
+}
+
+impl TokenPattern {
+    /// An element matching exactly one token, one of `alternatives`.
+    pub fn one_of(alternatives: Vec<String>) -> TokenPattern {
+        TokenPattern { alternatives, optional: false, repeat: false }
+    }
+
+    /// Whether the lower-case token `word` satisfies this element.
+    pub fn accepts(&self, word: &str) -> bool {
+        self.alternatives.is_empty() || self.alternatives.iter().any(|a| a == word)
+    }
 }
 
 /// A ConText rule: a trigger phrase, what it asserts and where its scope extends.
@@ -150,10 +164,7 @@ impl ContextRule {
 /// The token pattern of a literal: its tokens, lower-cased, all required.
 pub fn literal_pattern(literal: &str) -> Vec<TokenPattern> {
     let lower = lowercase_same_offsets(literal);
-    tokenize(&lower)
-        .iter()
-        .map(|t| TokenPattern { alternatives: vec![lower[t.start..t.end].to_string()], optional: false })
-        .collect()
+    tokenize(&lower).iter().map(|t| TokenPattern::one_of(vec![lower[t.start..t.end].to_string()])).collect()
 }
 
 fn json_err(source_name: &str, index: usize, message: String) -> NlpError {
@@ -180,7 +191,7 @@ fn parse_token_pattern(v: &Value, source_name: &str, index: usize) -> Result<Tok
         .as_object()
         .ok_or_else(|| json_err(source_name, index, format!("pattern element must be an object, found {v}")))?;
     let mut alternatives = None;
-    let mut optional = false;
+    let (mut optional, mut repeat) = (false, false);
     for (key, val) in obj {
         match key.as_str() {
             "LOWER" => {
@@ -205,8 +216,15 @@ fn parse_token_pattern(v: &Value, source_name: &str, index: usize) -> Result<Tok
             }
             "OP" => match val.as_str() {
                 Some("?") => optional = true,
-                Some("!") | Some("*") | Some("+") | Some(_) | None => {
-                    return Err(json_err(source_name, index, format!("OP {val} is not supported (only \"?\")")))
+                Some("*") => (optional, repeat) = (true, true),
+                Some("+") => repeat = true,
+                Some("1") => {}
+                _ => {
+                    return Err(json_err(
+                        source_name,
+                        index,
+                        format!("OP {val} is not supported (only \"?\", \"*\", \"+\" and \"1\")"),
+                    ))
                 }
             },
             other => {
@@ -218,15 +236,17 @@ fn parse_token_pattern(v: &Value, source_name: &str, index: usize) -> Result<Tok
             }
         }
     }
-    let alternatives =
-        alternatives.ok_or_else(|| json_err(source_name, index, "pattern element without LOWER".to_string()))?;
-    Ok(TokenPattern { alternatives, optional })
+    // spaCy's empty element `{}` (with or without OP) matches any token.
+    let alternatives = alternatives.unwrap_or_default();
+    Ok(TokenPattern { alternatives, optional, repeat })
 }
 
 /// Reads medspaCy's `context_rules.json` (`{"context_rules": [{literal, category, direction, pattern, …}]}`).
 ///
 /// Supported: `literal`, `category`, `direction` (by default `BIDIRECTIONAL`, as in medspaCy),
-/// `pattern` (a list of token dicts with `LOWER` as a string or `{"IN": [...]}` and `"OP": "?"`),
+/// `pattern` (a list of token dicts with `LOWER` as a string or `{"IN": [...]}`, or `{}` for any
+/// token, each with an optional `"OP"` of `"?"`, `"*"`, `"+"` or `"1"`; the first element must be a
+/// `LOWER`),
 /// `max_scope`, `max_targets`, `allowed_types`, `excluded_types`, `terminated_by`, `metadata` (ignored).
 /// Anything else is an error naming the rule, never silently ignored.
 pub fn parse_context_rules_json(text: &str, source_name: &str) -> Result<Vec<ContextRule>> {
@@ -315,6 +335,17 @@ pub fn parse_context_rules_json(text: &str, source_name: &str) -> Result<Vec<Con
         if rule.pattern.is_empty() || rule.pattern.iter().all(|p| p.optional) {
             return Err(json_err(source_name, index, format!("rule {literal:?} matches no tokens")));
         }
+        // Matches are looked up from the tokens a pattern can start with, so its first element
+        // that must match has to name them.
+        if let Some(first) = rule.pattern.iter().find(|p| !p.optional || p.alternatives.is_empty()) {
+            if first.alternatives.is_empty() {
+                return Err(json_err(
+                    source_name,
+                    index,
+                    format!("rule {literal:?}: a pattern must start with a LOWER element, not any token ({{}})"),
+                ));
+            }
+        }
         rules.push(rule);
     }
     Ok(rules)
@@ -397,10 +428,10 @@ mod tests {
             parse_context_rules_json(bad, "r.json").unwrap_err().to_string(),
             "r.json: rule 0: unknown direction \"SIDEWAYS\""
         );
-        let bad = r#"{"context_rules": [{"category": "X", "literal": "a", "pattern": [{"LOWER": "a", "OP": "+"}]}]}"#;
+        let bad = r#"{"context_rules": [{"category": "X", "literal": "a", "pattern": [{"LOWER": "a", "OP": "!"}]}]}"#;
         assert_eq!(
             parse_context_rules_json(bad, "r.json").unwrap_err().to_string(),
-            "r.json: rule 0: OP \"+\" is not supported (only \"?\")"
+            "r.json: rule 0: OP \"!\" is not supported (only \"?\", \"*\", \"+\" and \"1\")"
         );
         assert!(parse_context_rules_json("[]", "r.json").is_err());
         assert!(parse_context_rules_json("{", "r.json").is_err());
