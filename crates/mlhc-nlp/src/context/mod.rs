@@ -85,40 +85,37 @@ impl ConText {
     /// [`MAX_MATCH_TOKENS`] tokens, so a pattern with `*` costs at most that many steps per start
     /// even on run-on text.
     fn match_end(pattern: &[TokenPattern], lower: &str, tokens: &[Token], pos: usize, limit: usize) -> Option<usize> {
-        let n = pattern.len();
+        // Patterns have at most `rules::MAX_PATTERN_ELEMENTS` elements, so the states fit in a u128.
+        let n = pattern.len().min(rules::MAX_PATTERN_ELEMENTS);
+        let done = 1u128 << n;
         // Adds the states reachable by skipping optional elements.
-        let close = |states: &mut Vec<bool>| {
-            for k in 0..n {
-                if states[k] && pattern[k].optional {
-                    states[k + 1] = true;
+        let close = |mut states: u128| {
+            for (k, elem) in pattern.iter().enumerate().take(n) {
+                if states & (1 << k) != 0 && elem.optional {
+                    states |= 1 << (k + 1);
                 }
             }
+            states
         };
-        let mut states = vec![false; n + 1];
-        states[0] = true;
-        close(&mut states);
-        let mut best = states[n].then_some(pos);
-        let mut next = vec![false; n + 1];
+        let mut states = close(1);
+        let mut best = (states & done != 0).then_some(pos);
         let limit = limit.min(pos.saturating_add(MAX_MATCH_TOKENS));
         for (i, t) in tokens.iter().enumerate().take(limit).skip(pos) {
             let word = &lower[t.start..t.end];
-            next.iter_mut().for_each(|s| *s = false);
-            let mut alive = false;
-            for k in 0..n {
-                if states[k] && pattern[k].accepts(word) {
-                    next[k + 1] = true;
-                    if pattern[k].repeat {
-                        next[k] = true;
+            let mut next = 0u128;
+            for (k, elem) in pattern.iter().enumerate().take(n) {
+                if states & (1 << k) != 0 && elem.accepts(word) {
+                    next |= 1 << (k + 1);
+                    if elem.repeat {
+                        next |= 1 << k;
                     }
-                    alive = true;
                 }
             }
-            if !alive {
+            if next == 0 {
                 break;
             }
-            close(&mut next);
-            std::mem::swap(&mut states, &mut next);
-            if states[n] {
+            states = close(next);
+            if states & done != 0 {
                 best = Some(i + 1);
             }
         }

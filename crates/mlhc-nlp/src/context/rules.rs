@@ -95,6 +95,9 @@ pub enum Termination {
     SameCategory,
 }
 
+/// The most elements a rule's token pattern may have.
+pub const MAX_PATTERN_ELEMENTS: usize = 100;
+
 /// One element of a token pattern: the token's lower-case form must be one of `alternatives`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenPattern {
@@ -335,6 +338,13 @@ pub fn parse_context_rules_json(text: &str, source_name: &str) -> Result<Vec<Con
         if rule.pattern.is_empty() || rule.pattern.iter().all(|p| p.optional) {
             return Err(json_err(source_name, index, format!("rule {literal:?} matches no tokens")));
         }
+        if rule.pattern.len() > MAX_PATTERN_ELEMENTS {
+            return Err(json_err(
+                source_name,
+                index,
+                format!("rule {literal:?}: a pattern has at most {MAX_PATTERN_ELEMENTS} elements"),
+            ));
+        }
         // Matches are looked up from the tokens a pattern can start with, so its first element
         // that must match has to name them.
         if let Some(first) = rule.pattern.iter().find(|p| !p.optional || p.alternatives.is_empty()) {
@@ -390,11 +400,11 @@ pub fn parse_negex_triggers(text: &str, category: Category, source_name: &str) -
             }
         };
         let mut rule = ContextRule::literal(phrase, cat, dir);
-        if rule.pattern.is_empty() {
+        if rule.pattern.is_empty() || rule.pattern.len() > MAX_PATTERN_ELEMENTS {
             return Err(NlpError::Line {
                 source_name: source_name.to_string(),
                 line: i + 1,
-                message: format!("trigger {phrase:?} has no tokens"),
+                message: format!("trigger {phrase:?} has no tokens or more than {MAX_PATTERN_ELEMENTS}"),
             });
         }
         rule.termination = Termination::SameCategory;
