@@ -62,6 +62,12 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A FLAC-compressed signal file (formats 508, 516, 524) cannot be decoded.
+    #[error("flac: {message}")]
+    Flac {
+        /// What is wrong, with the offending value.
+        message: String,
+    },
     /// An EDF file is malformed.
     #[error("edf: {message}")]
     Edf {

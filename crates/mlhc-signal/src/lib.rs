@@ -2,7 +2,8 @@
 //!
 //! - [`wfdb`]: PhysioNet records — header files with the `header(5)` defaults applied (single and
 //!   multi-segment, several samples per frame, skew, byte offsets), signal formats 8, 16, 24, 32,
-//!   61, 80, 160, 212, 310 and 311 read and written, and MIT annotation files with `subtype`,
+//!   61, 80, 160, 212, 310 and 311 read and written, the FLAC-compressed formats 508, 516 and 524
+//!   read (decoded by the pure-Rust `claxon` crate), and MIT annotation files with `subtype`,
 //!   `chan`, `num` and `aux` (written byte-for-byte as wfdb-python's `wrann` writes them).
 //!   Digital samples are kept; [`wfdb::Record::physical`] gives physical units with a validity
 //!   bitmap for the format's invalid-sample marker. [`wfdb::read_physical`] reads any record,

@@ -32,6 +32,12 @@ pub enum SignalFormat {
     Packed310,
     /// 311: three 10-bit samples in one little-endian 32-bit word at bits 0–9, 10–19 and 20–29.
     Packed311,
+    /// 508: FLAC-compressed, 8 bits per sample (see [`super::flac`]).
+    Flac8,
+    /// 516: FLAC-compressed, 16 bits per sample (see [`super::flac`]).
+    Flac16,
+    /// 524: FLAC-compressed, 24 bits per sample (see [`super::flac`]).
+    Flac24,
 }
 
 impl SignalFormat {
@@ -48,6 +54,9 @@ impl SignalFormat {
             212 => Self::Packed212,
             310 => Self::Packed310,
             311 => Self::Packed311,
+            508 => Self::Flac8,
+            516 => Self::Flac16,
+            524 => Self::Flac24,
             format => return Err(Error::UnsupportedFormat { format }),
         })
     }
@@ -65,16 +74,25 @@ impl SignalFormat {
             Self::Packed212 => 212,
             Self::Packed310 => 310,
             Self::Packed311 => 311,
+            Self::Flac8 => 508,
+            Self::Flac16 => 516,
+            Self::Flac24 => 524,
         }
+    }
+
+    /// Whether samples are FLAC-compressed (formats 508, 516, 524): such files are decoded as a
+    /// whole by [`super::flac::decode_flac`], not by [`decode`].
+    pub fn is_flac(self) -> bool {
+        matches!(self, Self::Flac8 | Self::Flac16 | Self::Flac24)
     }
 
     /// Bits per sample: the default ADC resolution when the header omits it or gives 0.
     pub fn bits(self) -> u32 {
         match self {
             Self::Diff8 | Self::Packed212 => 12,
-            Self::Offset8 => 8,
-            Self::Int16 | Self::Int16BigEndian | Self::Offset16 => 16,
-            Self::Int24 => 24,
+            Self::Offset8 | Self::Flac8 => 8,
+            Self::Int16 | Self::Int16BigEndian | Self::Offset16 | Self::Flac16 => 16,
+            Self::Int24 | Self::Flac24 => 24,
             Self::Int32 => 32,
             Self::Packed310 | Self::Packed311 => 10,
         }
@@ -85,9 +103,9 @@ impl SignalFormat {
     pub fn invalid_value(self) -> Option<i32> {
         match self {
             Self::Diff8 => None,
-            Self::Offset8 => Some(-128),
-            Self::Int16 | Self::Int16BigEndian | Self::Offset16 => Some(-32768),
-            Self::Int24 => Some(-(1 << 23)),
+            Self::Offset8 | Self::Flac8 => Some(-128),
+            Self::Int16 | Self::Int16BigEndian | Self::Offset16 | Self::Flac16 => Some(-32768),
+            Self::Int24 | Self::Flac24 => Some(-(1 << 23)),
             Self::Int32 => Some(i32::MIN),
             Self::Packed212 => Some(-2048),
             Self::Packed310 | Self::Packed311 => Some(-512),
@@ -98,33 +116,34 @@ impl SignalFormat {
     pub fn range(self) -> (i32, i32) {
         match self {
             Self::Diff8 => (i32::MIN, i32::MAX),
-            Self::Offset8 => (-128, 127),
-            Self::Int16 | Self::Int16BigEndian | Self::Offset16 => (-32768, 32767),
-            Self::Int24 => (-(1 << 23), (1 << 23) - 1),
+            Self::Offset8 | Self::Flac8 => (-128, 127),
+            Self::Int16 | Self::Int16BigEndian | Self::Offset16 | Self::Flac16 => (-32768, 32767),
+            Self::Int24 | Self::Flac24 => (-(1 << 23), (1 << 23) - 1),
             Self::Int32 => (i32::MIN, i32::MAX),
             Self::Packed212 => (-2048, 2047),
             Self::Packed310 | Self::Packed311 => (-512, 511),
         }
     }
 
-    /// Bytes needed to store `n` samples (whole packing blocks).
+    /// Bytes needed to store `n` samples (whole packing blocks). For the FLAC formats, whose
+    /// compressed size depends on the data, this is the size of the uncompressed samples.
     pub fn bytes_for(self, n: u64) -> u64 {
         match self {
-            Self::Diff8 | Self::Offset8 => n,
-            Self::Int16 | Self::Int16BigEndian | Self::Offset16 => n.saturating_mul(2),
-            Self::Int24 => n.saturating_mul(3),
+            Self::Diff8 | Self::Offset8 | Self::Flac8 => n,
+            Self::Int16 | Self::Int16BigEndian | Self::Offset16 | Self::Flac16 => n.saturating_mul(2),
+            Self::Int24 | Self::Flac24 => n.saturating_mul(3),
             Self::Int32 => n.saturating_mul(4),
             Self::Packed212 => n.saturating_mul(3).div_ceil(2),
             Self::Packed310 | Self::Packed311 => n.div_ceil(3).saturating_mul(4),
         }
     }
 
-    /// Whole samples that `bytes` bytes hold.
+    /// Whole samples that `bytes` bytes hold (for the FLAC formats: uncompressed bytes).
     pub fn samples_in(self, bytes: u64) -> u64 {
         match self {
-            Self::Diff8 | Self::Offset8 => bytes,
-            Self::Int16 | Self::Int16BigEndian | Self::Offset16 => bytes / 2,
-            Self::Int24 => bytes / 3,
+            Self::Diff8 | Self::Offset8 | Self::Flac8 => bytes,
+            Self::Int16 | Self::Int16BigEndian | Self::Offset16 | Self::Flac16 => bytes / 2,
+            Self::Int24 | Self::Flac24 => bytes / 3,
             Self::Int32 => bytes / 4,
             Self::Packed212 => bytes / 3 * 2 + u64::from(bytes % 3 == 2),
             Self::Packed310 | Self::Packed311 => bytes / 4 * 3,
@@ -139,8 +158,12 @@ fn sign_extend(value: u32, bits: u32) -> i32 {
 
 /// Decodes the first `n` samples of a byte stream. For [`SignalFormat::Diff8`] the values are the
 /// raw signed differences; the caller accumulates them per signal. `bytes` must hold at least
-/// `format.bytes_for(n)` bytes, except that a trailing partial 212 triple may be two bytes.
+/// `format.bytes_for(n)` bytes, except that a trailing partial 212 triple may be two bytes. The
+/// FLAC formats are an error here: [`super::flac::decode_flac`] decodes them.
 pub fn decode(format: SignalFormat, bytes: &[u8], n: usize) -> Result<Vec<i32>> {
+    if format.is_flac() {
+        return Err(Error::UnsupportedFormat { format: format.code() });
+    }
     if (format.samples_in(bytes.len() as u64) as usize) < n {
         return Err(Error::InvalidParameter {
             name: "n",
@@ -207,13 +230,19 @@ pub fn decode(format: SignalFormat, bytes: &[u8], n: usize) -> Result<Vec<i32>> 
                 }
             }
         }
+        // Rejected above.
+        SignalFormat::Flac8 | SignalFormat::Flac16 | SignalFormat::Flac24 => {}
     }
     Ok(out)
 }
 
 /// Encodes samples into bytes. Values outside [`SignalFormat::range`] are an error; for
-/// [`SignalFormat::Diff8`] the values are the signed differences (each in -128..=127).
+/// [`SignalFormat::Diff8`] the values are the signed differences (each in -128..=127). Writing
+/// the FLAC formats is not supported (an [`Error::UnsupportedFormat`]).
 pub fn encode(format: SignalFormat, samples: &[i32]) -> Result<Vec<u8>> {
+    if format.is_flac() {
+        return Err(Error::UnsupportedFormat { format: format.code() });
+    }
     let (lo, hi) = if format == SignalFormat::Diff8 { (-128, 127) } else { format.range() };
     if let Some(index) = samples.iter().position(|v| *v < lo || *v > hi) {
         return Err(Error::InvalidParameter {
@@ -256,6 +285,8 @@ pub fn encode(format: SignalFormat, samples: &[i32]) -> Result<Vec<u8>> {
                 out.extend((s(0) | s(1) << 10 | s(2) << 20).to_le_bytes());
             }
         }
+        // Rejected above.
+        SignalFormat::Flac8 | SignalFormat::Flac16 | SignalFormat::Flac24 => {}
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
 //! PhysioNet WFDB records: headers, signal files and annotation files.
 
 pub mod annotation;
+pub mod flac;
 pub mod format;
 pub mod header;
 pub mod multi;

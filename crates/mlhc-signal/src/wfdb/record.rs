@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use mlhc_core::Bitmap;
 
+use super::flac::{decode_flac, FlacLayout};
 use super::format::{decode, encode, SignalFormat};
-use super::header::Header;
+use super::header::{Header, SignalSpec};
 use crate::error::{io_err, Error, Result};
 
 /// A single-segment WFDB record in memory: the header and every signal's digital samples.
@@ -77,6 +78,66 @@ fn groups(header: &Header) -> Result<Vec<Group>> {
     Ok(out)
 }
 
+/// Reads the packed samples of an uncompressed signal file: the sample stream and the number of
+/// whole frames in it (at most the header's frames plus `max_skew`). Errors when the file holds
+/// fewer frames than the header gives, before reading it.
+fn read_packed_group(
+    g: &Group,
+    frame_len: u64,
+    max_skew: u64,
+    path: &Path,
+    n_samples: &mut Option<u64>,
+) -> Result<(Vec<i32>, u64)> {
+    let file = std::fs::File::open(path).map_err(io_err(path))?;
+    let len = file.metadata().map_err(io_err(path))?.len();
+    let available = len.saturating_sub(g.byte_offset);
+    let frames_in_file = g.format.samples_in(available) / frame_len;
+    let n_frames = *n_samples.get_or_insert(frames_in_file);
+    if frames_in_file < n_frames {
+        return Err(Error::TruncatedSignal {
+            path: path.to_path_buf(),
+            available,
+            needed: g.format.bytes_for(n_frames.saturating_mul(frame_len)),
+        });
+    }
+    let frames_read = (n_frames + max_skew).min(frames_in_file);
+    let n_read = frames_read * frame_len;
+    let mut bytes = Vec::new();
+    let mut reader = std::io::BufReader::new(file);
+    std::io::copy(&mut (&mut reader).take(g.byte_offset), &mut std::io::sink()).map_err(io_err(path))?;
+    reader.take(g.format.bytes_for(n_read)).read_to_end(&mut bytes).map_err(io_err(path))?;
+    Ok((decode(g.format, &bytes, n_read as usize)?, frames_read))
+}
+
+/// Decodes a FLAC signal file (formats 508, 516, 524): the sample stream in frame order and the
+/// number of whole frames decoded (at most `max_frames`).
+fn read_flac_group(g: &Group, specs: &[&SignalSpec], path: &Path, max_frames: Option<u64>) -> Result<(Vec<i32>, u64)> {
+    let spf = specs[0].samples_per_frame;
+    if let Some(s) = specs.iter().find(|s| s.samples_per_frame != spf) {
+        return Err(Error::SignalGroup {
+            file: g.file.clone(),
+            message: format!(
+                "signals of a FLAC file need equal samples per frame, found {spf} and {}",
+                s.samples_per_frame
+            ),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    let layout = FlacLayout {
+        format: g.format,
+        n_signals: specs.len(),
+        samples_per_frame: spf,
+        skip: g.byte_offset,
+        max_frames,
+    };
+    let stream = decode_flac(&bytes, layout).map_err(|e| match e {
+        Error::Flac { message } => Error::Flac { message: format!("{}: {message}", path.display()) },
+        other => other,
+    })?;
+    let frames = (stream.len() / (specs.len() * spf as usize)) as u64;
+    Ok((stream, frames))
+}
+
 /// The header path of a record named by its path without extension (`data/100` → `data/100.hea`).
 pub fn header_path(record: &Path) -> PathBuf {
     let mut p = record.as_os_str().to_owned();
@@ -115,27 +176,30 @@ impl Record {
             let frame_len: u64 = specs.iter().map(|s| u64::from(s.samples_per_frame)).sum();
             let max_skew = specs.iter().map(|s| u64::from(s.skew)).max().unwrap_or(0);
             let path = dir.join(&g.file);
-            let file = std::fs::File::open(&path).map_err(io_err(&path))?;
-            let len = file.metadata().map_err(io_err(&path))?.len();
-            let available = len.saturating_sub(g.byte_offset);
-            let frames_in_file = g.format.samples_in(available) / frame_len;
-            let n_frames = *n_samples.get_or_insert(frames_in_file);
-            if frames_in_file < n_frames {
+            let (stream, frames_read) = if g.format.is_flac() {
+                read_flac_group(&g, &specs, &path, n_samples.map(|n| n.saturating_add(max_skew)))?
+            } else {
+                read_packed_group(&g, frame_len, max_skew, &path, &mut n_samples)?
+            };
+            let n_frames = *n_samples.get_or_insert(frames_read);
+            if frames_read < n_frames && g.format.is_flac() {
+                return Err(Error::Flac {
+                    message: format!(
+                        "{}: the stream holds {frames_read} frames, the header needs {n_frames}",
+                        path.display()
+                    ),
+                });
+            }
+            if frames_read < n_frames {
                 return Err(Error::TruncatedSignal {
                     path,
-                    available,
+                    available: g.format.bytes_for(frames_read.saturating_mul(frame_len)),
                     needed: g.format.bytes_for(n_frames.saturating_mul(frame_len)),
                 });
             }
             // Skewed signals need up to `max_skew` frames beyond the last; WFDB treats frames past
             // the end of the file as invalid samples.
-            let frames_read = (n_frames + max_skew).min(frames_in_file);
-            let n_read = frames_read * frame_len;
-            let mut bytes = Vec::new();
-            let mut reader = std::io::BufReader::new(file);
-            std::io::copy(&mut (&mut reader).take(g.byte_offset), &mut std::io::sink()).map_err(io_err(&path))?;
-            reader.take(g.format.bytes_for(n_read)).read_to_end(&mut bytes).map_err(io_err(&path))?;
-            let stream = decode(g.format, &bytes, n_read as usize)?;
+            let frames_read = frames_read.min(n_frames + max_skew);
             let mut offset = 0usize;
             for (&i, s) in g.members.iter().zip(&specs) {
                 let spf = s.samples_per_frame as usize;
@@ -281,7 +345,6 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wfdb::header::SignalSpec;
 
     fn spec(file: &str, format: SignalFormat, spf: u32, skew: u32) -> SignalSpec {
         SignalSpec {
