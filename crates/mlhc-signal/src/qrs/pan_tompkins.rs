@@ -54,13 +54,12 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
         }
     }
     // Learning phase: the first two seconds set the initial signal and noise levels.
-    let learn = ((2.0 * fs) as usize).min(n);
-    let max_i = mwi[..learn].iter().copied().fold(0.0, f64::max);
-    let mean_i = mwi[..learn].iter().sum::<f64>() / learn as f64;
-    let max_f = bp[..learn].iter().map(|v| v.abs()).fold(0.0, f64::max);
-    let mean_f = bp[..learn].iter().map(|v| v.abs()).sum::<f64>() / learn as f64;
-    let mut li = Levels { signal: max_i / 3.0, noise: mean_i / 2.0 };
-    let mut lf = Levels { signal: max_f / 3.0, noise: mean_f / 2.0 };
+    let learn = ((2.0 * fs) as usize).clamp(1, n.max(1));
+    let (mut li, mut lf) = learn_levels(&mwi, bp, 0, learn);
+    // No beat for this long (search-back included) relearns the levels from the last two
+    // seconds, so a drop in amplitude cannot silence the detector for good.
+    let relearn_gap = (RELEARN_SECONDS * fs).round() as usize;
+    let mut relearned_at = 0usize;
 
     let mut beats: Vec<Candidate> = Vec::new();
     let mut rr_recent: Vec<f64> = Vec::with_capacity(8);
@@ -106,6 +105,13 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
                 }
             }
         }
+        if let Some(last) = beats.last() {
+            if c.at - last.at.max(relearned_at) > relearn_gap {
+                (li, lf) = learn_levels(&mwi, bp, (c.at + 1).saturating_sub(learn), c.at + 1);
+                relearned_at = c.at;
+                pending.clear();
+            }
+        }
         let last = beats.last().copied();
         if let Some(l) = last {
             if c.at - l.at < refractory {
@@ -134,6 +140,20 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
         }
     }
     Ok(beats.iter().map(|b| argmax_abs(bp, b.at.saturating_sub(half_qrs), b.at + half_qrs + 1)).collect())
+}
+
+/// Seconds without a beat after which the signal and noise levels are learned again.
+const RELEARN_SECONDS: f64 = 3.0;
+
+/// Pan & Tompkins' learning phase over `lo..hi` (non-empty): signal levels at a third of the
+/// largest integrated and filtered values, noise levels at half their means.
+fn learn_levels(mwi: &[f64], bp: &[f64], lo: usize, hi: usize) -> (Levels, Levels) {
+    let len = (hi - lo) as f64;
+    let max_i = mwi[lo..hi].iter().copied().fold(0.0, f64::max);
+    let mean_i = mwi[lo..hi].iter().sum::<f64>() / len;
+    let max_f = bp[lo..hi].iter().map(|v| v.abs()).fold(0.0, f64::max);
+    let mean_f = bp[lo..hi].iter().map(|v| v.abs()).sum::<f64>() / len;
+    (Levels { signal: max_i / 3.0, noise: mean_i / 2.0 }, Levels { signal: max_f / 3.0, noise: mean_f / 2.0 })
 }
 
 fn push8(v: &mut Vec<f64>, x: f64) {
