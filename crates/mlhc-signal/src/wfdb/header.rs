@@ -311,7 +311,7 @@ fn parse_signal_line(line: &str, ln: usize) -> Result<SignalSpec> {
     let (mut samples_per_frame, mut skew, mut byte_offset) = (1u32, 0u32, 0u64);
     let mut rest = &spec[end..];
     while let Some(marker) = rest.chars().next() {
-        let body = &rest[1..];
+        let body = &rest[marker.len_utf8()..];
         let n_end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
         let num = &body[..n_end];
         match marker {
@@ -462,6 +462,10 @@ mod tests {
             ("r 1\nr.dat 16 1(2\n", "unclosed baseline"),
             ("r/0 1\n", "segment count"),
             ("r 1\nr.dat 16\nextra line\n", "unexpected line"),
+            // Found by cargo fuzz (wfdb_header): a multi-byte character after the format number
+            // used to panic slicing inside it.
+            ("r 1\nr.dat 16\u{e9}\n", "invalid format field"),
+            ("r 1\nr.dat 16x2\u{e9}3\n", "invalid format field"),
         ] {
             let err = Header::parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text:?}: {err}");
