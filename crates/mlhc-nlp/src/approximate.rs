@@ -176,6 +176,17 @@ pub struct ApproximateMatch {
     pub similarity: f64,
 }
 
+/// One lexicon term found by [`ApproximateMatcher::search`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApproximateHit {
+    /// The term, normalized.
+    pub term: String,
+    /// Indices into [`Lexicon::entries`] of the entries with this normalized term.
+    pub entries: Vec<u32>,
+    /// The similarity of the phrase to the term.
+    pub similarity: f64,
+}
+
 /// The inverted 3-gram index of a lexicon's terms.
 #[derive(Debug, Clone)]
 pub struct ApproximateMatcher {
@@ -192,6 +203,8 @@ pub struct ApproximateMatcher {
     term_features: Vec<Vec<u32>>,
     /// For each term, the lexicon entries it stands for.
     term_entries: Vec<Vec<u32>>,
+    /// For each term, its normalized form.
+    terms: Vec<String>,
 }
 
 impl ApproximateParams {
@@ -213,6 +226,7 @@ impl ApproximateParams {
         let mut feature_ids: HashMap<([char; 3], u32), u32> = HashMap::new();
         let mut term_features = Vec::with_capacity(lexicon.n_terms());
         let mut term_entries = Vec::with_capacity(lexicon.n_terms());
+        let mut terms = Vec::with_capacity(lexicon.n_terms());
         let entries = lexicon.entries();
         for group in lexicon.term_entries() {
             let term = normalize(&entries[group[0] as usize].term);
@@ -226,6 +240,7 @@ impl ApproximateParams {
             ids.sort_unstable();
             term_features.push(ids);
             term_entries.push(group.clone());
+            terms.push(term);
         }
         let mut postings: Vec<Vec<u32>> = vec![Vec::new(); feature_ids.len()];
         let mut order: Vec<u32> = (0..term_features.len() as u32).collect();
@@ -258,6 +273,7 @@ impl ApproximateParams {
             max_size,
             term_features,
             term_entries,
+            terms,
         })
     }
 }
@@ -272,16 +288,43 @@ impl ApproximateMatcher {
     /// similarity). Ties go to the lower term index (the lexicon's order). `seen` has one stamp per
     /// term and `stamp` is a value not yet in it.
     fn best_term(&self, normalized: &str, seen: &mut [u32], stamp: u32) -> Option<(usize, f64)> {
+        let mut best: Option<(usize, f64)> = None;
+        self.each_term(normalized, seen, stamp, |c, s| {
+            if best.is_none_or(|(b, bs)| s > bs || (s == bs && c < b)) {
+                best = Some((c, s));
+            }
+        });
+        best
+    }
+
+    /// Every lexicon term whose similarity to `phrase` (normalized first) reaches the threshold,
+    /// most similar first (ties in the lexicon's order) — the lookup a SimString database answers.
+    pub fn search(&self, phrase: &str) -> Vec<ApproximateHit> {
+        let mut seen = vec![u32::MAX; self.term_features.len()];
+        let mut hits: Vec<(usize, f64)> = Vec::new();
+        self.each_term(&normalize(phrase), &mut seen, 0, |c, s| hits.push((c, s)));
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.into_iter()
+            .map(|(c, similarity)| ApproximateHit {
+                term: self.terms[c].clone(),
+                entries: self.term_entries[c].clone(),
+                similarity,
+            })
+            .collect()
+    }
+
+    /// Calls `found(term, similarity)` for every term reaching the threshold (each term once).
+    fn each_term(&self, normalized: &str, seen: &mut [u32], stamp: u32, mut found: impl FnMut(usize, f64)) {
         let feats = trigram_features(normalized);
         let x = feats.len();
         if x == 0 {
-            return None;
+            return;
         }
         let (measure, t) = (self.params.similarity, self.params.threshold);
         let (lo, hi) = measure.size_bounds(x, t);
         let hi = hi.min(self.max_size);
         if lo > hi {
-            return None;
+            return;
         }
         let mut known: Vec<u32> = feats.iter().filter_map(|f| self.feature_ids.get(f).copied()).collect();
         known.sort_unstable();
@@ -296,7 +339,6 @@ impl ApproximateMatcher {
                 i += 1;
             }
         }
-        let mut best: Option<(usize, f64)> = None;
         for (k, lists) in per_size.iter_mut().enumerate() {
             let y = lo + k;
             let tau = measure.min_overlap(x, y, t);
@@ -347,12 +389,11 @@ impl ApproximateMatcher {
             }
             for &(c, common) in &cands {
                 let s = measure.score(x, y, common);
-                if s + 1e-12 >= t && best.is_none_or(|(b, bs)| s > bs || (s == bs && (c as usize) < b)) {
-                    best = Some((c as usize, s));
+                if s + 1e-12 >= t {
+                    found(c as usize, s);
                 }
             }
         }
-        best
     }
 
     /// Finds approximate matches in a tokenized text (`lower` is its lower-cased copy), sentence by
@@ -550,6 +591,20 @@ mod tests {
                     }
                     let mut seen = vec![u32::MAX; terms.len()];
                     assert_eq!(m.best_term(q, &mut seen, 0), best, "{measure:?} {t} {q}");
+                    // `search` returns every term reaching the threshold, as the scan does.
+                    let mut all: Vec<(String, f64)> = terms
+                        .iter()
+                        .map(|term| (term.clone(), similarity(q, term, measure)))
+                        .filter(|(_, s)| s + 1e-12 >= t)
+                        .collect();
+                    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                    let mut got: Vec<(String, f64)> = m.search(q).into_iter().map(|h| (h.term, h.similarity)).collect();
+                    got.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                    assert_eq!(got.len(), all.len(), "{measure:?} {t} {q}");
+                    for (g, w) in got.iter().zip(&all) {
+                        assert_eq!(g.0, w.0);
+                        close(g.1, w.1);
+                    }
                 }
             }
         }

@@ -390,6 +390,35 @@ mod tests {
         assert_eq!(run(rules, "The rash resolved.", "rash"), ["resolved"]);
     }
 
+    /// medspaCy 1.3.1 on the same rules and sentences (`bench/nlp/medspacy_wildcard.py`).
+    #[test]
+    fn wildcard_patterns_match_medspacy() {
+        let rules = rules::parse_context_rules_json(
+            r#"{"context_rules": [
+                {"category": "NEGATED_EXISTENCE", "literal": "once ... is resolved", "direction": "PSEUDO",
+                 "pattern": [{"LOWER": {"IN": ["once", "until", "unless"]}}, {"OP": "*"},
+                             {"LOWER": {"IN": ["is", "are", "be", "has", "have", "been"]}},
+                             {"LOWER": {"IN": ["completely", "fully", "totally"]}, "OP": "?"}, {"LOWER": "resolved"}]},
+                {"category": "NEGATED_EXISTENCE", "literal": "resolved", "direction": "BIDIRECTIONAL"},
+                {"category": "NEGATED_EXISTENCE", "literal": "no no more", "direction": "FORWARD",
+                 "pattern": [{"LOWER": "no"}, {"LOWER": "no", "OP": "+"}, {"LOWER": "more"}]}
+            ]}"#,
+            "test",
+        )
+        .unwrap();
+        let cases: [(&str, &str, &[&str]); 6] = [
+            ("Reimplant the pacemaker once the infection is completely resolved.", "infection", &[]),
+            ("Once the rash resolved, he was discharged.", "rash", &["resolved"]),
+            ("Continue antibiotics until the infection has resolved.", "infection", &[]),
+            ("The infection is completely resolved.", "infection", &["resolved"]),
+            ("no no more pain", "pain", &["no no more"]),
+            ("no more pain", "pain", &[]),
+        ];
+        for (text, target, want) in cases {
+            assert_eq!(run(rules.clone(), text, target), want, "{text}");
+        }
+    }
+
     #[test]
     fn wildcard_matches_are_bounded() {
         let star = pattern_rule(
