@@ -416,3 +416,47 @@ fn lift_json_counts_affirmed_concepts_per_note() {
     assert_eq!(v[0]["lift"].as_f64(), Some(4.0));
     assert!(run(&["--min-both", "3"]).as_array().unwrap().is_empty());
 }
+
+#[test]
+fn lookup_returns_every_term_within_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let lex = dir.path().join("lex.tsv");
+    std::fs::write(
+        &lex,
+        "pressure ulcer\tL89\tPROBLEM\npressure ulcer of hip\tL89.2\tPROBLEM\npneumonia\tJ18.9\tPROBLEM\n",
+    )
+    .unwrap();
+    // Hand-counted 3-grams: `pressure ulcers` (13) vs `pressure ulcer` (12): 12 shared, Dice 24/25;
+    // vs `pressure ulcer of hip` (19): 12 shared, Dice 24/32 = 0.75, exactly at the threshold.
+    let out = mlhc(
+        &[
+            "nlp",
+            "lookup",
+            "-",
+            "--lexicon",
+            lex.to_str().unwrap(),
+            "--similarity",
+            "dice",
+            "--threshold",
+            "0.75",
+            "--json",
+        ],
+        b"Pressure  ULCERS\n\npnuemonia\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "blank lines are skipped");
+    assert_eq!(lines[0]["phrase"], "Pressure  ULCERS");
+    let hits = lines[0]["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 2);
+    assert_eq!((hits[0]["term"].as_str(), hits[0]["codes"][0].as_str()), (Some("pressure ulcer"), Some("L89")));
+    assert!((hits[0]["similarity"].as_f64().unwrap() - 24.0 / 25.0).abs() < 1e-12);
+    assert_eq!(hits[1]["term"], "pressure ulcer of hip");
+    assert!((hits[1]["similarity"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    // `pnuemonia` vs `pneumonia`: 3 of 7 3-grams shared, Dice 6/14 < 0.75.
+    assert!(lines[1]["hits"].as_array().unwrap().is_empty());
+    let bad = mlhc(&["nlp", "lookup", "x", "--lexicon", lex.to_str().unwrap(), "--similarity", "levenshtein"], b"");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--similarity"));
+}

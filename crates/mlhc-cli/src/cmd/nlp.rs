@@ -38,7 +38,7 @@ echo 'Type 2 diabetis mellitus; pressure ulcers.' | mlhc nlp annotate - --approx
     #[command(after_help = "A sentence counts as negated when a NEGATED_EXISTENCE trigger modifies the concept; \
 POSSIBLE_EXISTENCE counts as not negated (reported separately in the text output). The concept is located in \
 its sentence ignoring case and spacing, preferring an occurrence written in upper case, as the NegEx test set \
-marks it.\n\nDefault rules: the NegEx trigger list plus mlhc's five additions (see the mlhc-nlp docs).\n\n\
+marks it.\n\nDefault rules: the NegEx trigger list plus mlhc's six additions (see the mlhc-nlp docs).\n\n\
 Example:\n  mlhc nlp evaluate --negex testdata/clinical-nlp/annotations-dev.tsv --json")]
     Evaluate(EvaluateArgs),
     /// Mask protected health information (names, dates, phones, e-mails, IDs, ages, locations) by rules.
@@ -78,6 +78,38 @@ hypothetical or family); --with-assertion keeps every target as CODE//ASSERTION.
 (count_a * count_b); pairs sorted by decreasing lift.\n\nJSON: [{\"a\", \"b\", \"both\", \"count_a\", \
 \"count_b\", \"lift\"}].\n\nExample:\n  mlhc nlp lift NOTES_FOLDER --min-both 5 --top 20")]
     Lift(LiftArgs),
+    /// Look phrases up in a lexicon by character 3-gram similarity: every term reaching the
+    /// threshold, most similar first (what `annotate --approximate` scores each text span against).
+    #[command(after_help = "Phrases come from the arguments, or one per line from standard input with `-`. \
+Phrases and terms are compared normalized (lower case, tokens joined by one space) as multisets of character \
+3-grams without begin/end marks, QuickUMLS's SimString features; see the mlhc-nlp approximate module docs.\n\n\
+JSON: one object per phrase, {\"phrase\", \"hits\": [{\"term\", \"codes\", \"similarity\"}]}, one per line.\n\n\
+Examples:\n  mlhc nlp lookup 'type 2 diabetis mellitus' 'pressure ulcers' --similarity dice --threshold 0.75\n  \
+printf 'pnuemonia\\nhypertention\\n' | mlhc nlp lookup - --threshold 0.5 --json")]
+    Lookup(LookupArgs),
+}
+
+/// Arguments of `mlhc nlp lookup`.
+#[derive(Debug, clap::Args)]
+pub struct LookupArgs {
+    /// Phrases to look up, or `-` to read one phrase per line from standard input.
+    #[arg(required = true)]
+    phrases: Vec<String>,
+    /// Lexicon file(s), as for `annotate`. By default, ICD-10-CM.
+    #[arg(long = "lexicon")]
+    lexicons: Vec<PathBuf>,
+    /// Least similarity, in (0, 1].
+    #[arg(long, default_value_t = 0.7)]
+    threshold: f64,
+    /// Similarity measure: jaccard, dice, cosine or overlap.
+    #[arg(long, default_value = "jaccard")]
+    similarity: String,
+    /// Show at most K terms per phrase (0: all; JSON always has all).
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Print machine-readable JSON lines.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `mlhc nlp tfidf`.
@@ -235,6 +267,56 @@ pub fn run(cmd: NlpCommand) -> anyhow::Result<ExitCode> {
         NlpCommand::ToMeds(args) => to_meds(args),
         NlpCommand::Tfidf(args) => tfidf(args),
         NlpCommand::Lift(args) => lift(args),
+        NlpCommand::Lookup(args) => lookup(args),
+    }
+}
+
+fn lookup(args: LookupArgs) -> anyhow::Result<ExitCode> {
+    let phrases: Vec<String> = if args.phrases.len() == 1 && args.phrases[0] == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("cannot read phrases from standard input")?;
+        text.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect()
+    } else {
+        args.phrases.clone()
+    };
+    let lexicon = load_lexicon_files(&args.lexicons, false, "PROBLEM").context("cannot load the lexicon")?;
+    let params = ApproximateParams {
+        similarity: args.similarity.parse().context("invalid --similarity")?,
+        threshold: args.threshold,
+        ..ApproximateParams::default()
+    };
+    let matcher = params.fit(&lexicon).context("cannot build the approximate-matching index")?;
+    let entries = lexicon.entries();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written: std::io::Result<()> = (|| {
+        for phrase in &phrases {
+            let hits = matcher.search(phrase);
+            let codes = |h: &mlhc_nlp::approximate::ApproximateHit| -> Vec<String> {
+                h.entries.iter().map(|&e| entries[e as usize].code.clone()).collect()
+            };
+            if args.json {
+                let hits: Vec<serde_json::Value> = hits
+                    .iter()
+                    .map(|h| serde_json::json!({"term": h.term, "codes": codes(h), "similarity": h.similarity}))
+                    .collect();
+                writeln!(out, "{}", serde_json::json!({"phrase": phrase, "hits": hits}))?;
+            } else {
+                writeln!(out, "{phrase}: {} term(s)", hits.len())?;
+                let shown = if args.top == 0 { hits.len() } else { args.top.min(hits.len()) };
+                for h in &hits[..shown] {
+                    writeln!(out, "  {:.4}  {}  [{}]", h.similarity, h.term, codes(h).join(", "))?;
+                }
+            }
+        }
+        out.flush()
+    })();
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => {
+            other.context("cannot write to standard output")?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
