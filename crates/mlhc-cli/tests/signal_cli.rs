@@ -246,3 +246,45 @@ fn detect_reads_a_multi_segment_record() {
     let info = ok_json(&mlhc(&["signal", "info", rec.to_str().unwrap(), "--json"]));
     assert_eq!(info["segments"], json!([{"name": "041s01", "n_samples": 1000}, {"name": "041s02", "n_samples": 1000}]));
 }
+
+#[test]
+fn hrv_to_meds_and_plot_read_a_multi_segment_record() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["041s.hea", "041s01.hea", "041s01.dat", "041s02.hea", "041s02.dat"] {
+        std::fs::copy(physio(&format!("multi-segment/041s/{f}")), dir.path().join(f)).unwrap();
+    }
+    let rec = dir.path().join("041s");
+    let rec = rec.to_str().unwrap();
+    let v = ok_json(&mlhc(&["signal", "detect", rec, "--json"]));
+    assert_eq!(v["n_beats"], 25);
+    // 25 beats over both segments (samples 49 to 1933, as wfdb-python's rdann reads 041s.mlhc):
+    // 24 NN intervals averaging (1933 - 49) / 24 samples at 125 Hz = 628 ms.
+    let h = ok_json(&mlhc(&["signal", "hrv", rec, "--annotator", "mlhc", "--json"]));
+    assert_eq!((h["beats"].as_u64(), h["intervals"].as_u64(), h["removed"].as_u64()), (Some(25), Some(24), Some(0)));
+    assert!((h["mean_nn_ms"].as_f64().unwrap() - 628.0).abs() < 1e-9, "{h}");
+    // The master header's base time (8:26:04 26/10/1994) dates the events: one heart-rate window.
+    let out_dir = dir.path().join("meds");
+    let m = ok_json(&mlhc(&[
+        "signal",
+        "to-meds",
+        rec,
+        "--annotator",
+        "mlhc",
+        "--subject-id",
+        "41",
+        "-o",
+        out_dir.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(m["events"]["ECG//HR"], 1, "{m}");
+    assert_eq!(ok_json(&mlhc(&["meds", "validate", out_dir.to_str().unwrap(), "--json"]))["valid"], json!(true));
+    // The plot spans the segment boundary at 8 s, with every detection in the window marked.
+    let svg = dir.path().join("w.svg");
+    let out =
+        mlhc(&["signal", "plot", rec, "--start", "6", "--seconds", "4", "--test", "mlhc", "-o", svg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("041s III 6.0-10.0 s"), "{text}");
+    // Detections at 6.02, 6.66, 7.28, 7.90, 8.52, 9.14 and 9.77 s.
+    assert_eq!(text.matches(r##"stroke="#d62728" stroke-width="2""##).count(), 7);
+}

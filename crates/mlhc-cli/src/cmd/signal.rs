@@ -97,9 +97,9 @@ Example:\n  mlhc signal hrv testdata/physio/100 --annotator atr --json")]
         json: bool,
     },
     /// Draw a window of one channel as SVG, with test detections and reference labels.
-    #[command(
-        after_help = "Example:\n  mlhc signal plot testdata/physio/100 --start 60 --seconds 10 --ref atr --test qrs -o 100.svg"
-    )]
+    #[command(after_help = "A multi-segment record is drawn from its concatenated segments, one value per frame \
+(null segments and absent signals as gaps).\n\n\
+Example:\n  mlhc signal plot testdata/physio/100 --start 60 --seconds 10 --ref atr --test qrs -o 100.svg")]
     Plot(Box<PlotArgs>),
     /// Turn beats into MEDS events: heart rate per minute and SDNN/RMSSD per five minutes.
     #[command(after_help = "Codes: ECG//HR (beats per minute), ECG//HRV//SDNN and ECG//HRV//RMSSD (ms), each \
@@ -639,10 +639,6 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         SignalCommand::Plot(a) => {
-            let rec = Record::read(&a.record).with_context(|| format!("cannot read record {}", a.record.display()))?;
-            if a.channel >= rec.digital.len() {
-                bail!("channel {} does not exist: the record has {} signals", a.channel, rec.digital.len());
-            }
             if !(a.start.is_finite() && a.start >= 0.0 && a.seconds.is_finite() && a.seconds > 0.0) {
                 bail!(
                     "--start {} and --seconds {} must be a non-negative start and a positive length",
@@ -650,9 +646,26 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                     a.seconds
                 );
             }
-            let spf = i64::from(rec.header.signals[a.channel].samples_per_frame);
-            let fs = rec.signal_fs(a.channel);
-            let signal = rec.physical(a.channel).values;
+            let read_err = || format!("cannot read record {}", a.record.display());
+            // (values, samples per frame, sampling rate, name, units)
+            let (signal, spf, fs, name, units) = if read_header(&a.record)?.segments.is_some() {
+                // Multi-segment: the concatenated record, one value per frame.
+                let rec = read_physical(&a.record, 0, None).with_context(read_err)?;
+                if a.channel >= rec.signals.len() {
+                    bail!("channel {} does not exist: the record has {} signals", a.channel, rec.signals.len());
+                }
+                let values = rec.signals[a.channel].values.clone();
+                (values, 1, rec.fs, rec.names[a.channel].clone(), rec.units[a.channel].clone())
+            } else {
+                let rec = Record::read(&a.record).with_context(read_err)?;
+                if a.channel >= rec.digital.len() {
+                    bail!("channel {} does not exist: the record has {} signals", a.channel, rec.digital.len());
+                }
+                let spec = &rec.header.signals[a.channel];
+                let (name, units) = (spec.description.clone(), spec.units.clone());
+                let spf = i64::from(spec.samples_per_frame);
+                (rec.physical(a.channel).values, spf, rec.signal_fs(a.channel), name, units)
+            };
             let to_signal = |anns: Vec<Annotation>| -> Vec<(i64, String)> {
                 anns.into_iter().map(|x| (x.sample * spf, x.code.symbol().unwrap_or("?").to_string())).collect()
             };
@@ -664,7 +677,6 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                 Some(ext) => to_signal(read_ann(&a.record, ext)?).into_iter().map(|(s, _)| s).collect(),
                 None => Vec::new(),
             };
-            let name = &rec.header.signals[a.channel].description;
             let title = format!("{} {name} {:.1}-{:.1} s", record_name(&a.record), a.start, a.start + a.seconds);
             let svg = mlhc_signal::plot::svg(&mlhc_signal::plot::PlotWindow {
                 signal: &signal,
@@ -674,7 +686,7 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                 detections: &detections,
                 reference: &reference,
                 title: &title,
-                units: &rec.header.signals[a.channel].units,
+                units: &units,
             })
             .context("cannot draw the window")?;
             std::fs::write(&a.output, svg).with_context(|| format!("cannot write {}", a.output.display()))?;
