@@ -1,5 +1,7 @@
 //! Dense design matrices from named columns.
 
+use rayon::prelude::*;
+
 use crate::{Column, Error, Frame, Result};
 
 /// A dense, row-major design matrix with one name per column.
@@ -48,23 +50,28 @@ impl Frame {
             Num(&'a [Option<f64>]),
             Dummies(&'a [Option<String>], Vec<&'a str>),
         }
-        let mut parts = Vec::with_capacity(names.len());
-        let mut out_names = Vec::new();
+        // Each column is checked on its own (in parallel); the first error in column order is reported.
+        let mut columns = Vec::with_capacity(names.len());
+        let mut unknown = None;
         for &name in names {
-            match self.column(name)? {
-                Column::Numeric(v) => {
-                    for (row, x) in v.iter().enumerate() {
-                        match x {
-                            None => return Err(Error::MissingValue { column: name.to_string(), row }),
-                            Some(x) if !x.is_finite() => {
-                                return Err(Error::NotFinite { column: name.to_string(), row, value: *x })
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                    out_names.push(name.to_string());
-                    parts.push(Part::Num(v));
+            match self.column(name) {
+                Ok(c) => columns.push((name, c)),
+                Err(e) => {
+                    unknown = Some(e);
+                    break;
                 }
+            }
+        }
+        let parts = columns
+            .par_iter()
+            .map(|&(name, column)| match column {
+                Column::Numeric(v) => match v.iter().position(|x| !x.is_some_and(f64::is_finite)) {
+                    None => Ok(Part::Num(v)),
+                    Some(row) => match v[row] {
+                        None => Err(Error::MissingValue { column: name.to_string(), row }),
+                        Some(value) => Err(Error::NotFinite { column: name.to_string(), row, value }),
+                    },
+                },
                 Column::Text(v) => {
                     let mut levels = Vec::new();
                     for (row, s) in v.iter().enumerate() {
@@ -75,33 +82,49 @@ impl Frame {
                     }
                     levels.sort_unstable();
                     levels.dedup();
-                    let kept: Vec<&str> = levels.into_iter().skip(1).collect();
-                    out_names.extend(kept.iter().map(|l| format!("{name}[T.{l}]")));
-                    parts.push(Part::Dummies(v, kept));
+                    Ok(Part::Dummies(v, levels.into_iter().skip(1).collect()))
                 }
+            })
+            .collect::<Vec<Result<Part<'_>>>>()
+            .into_iter()
+            .collect::<Result<Vec<Part<'_>>>>()?;
+        if let Some(e) = unknown {
+            return Err(e);
+        }
+        let mut out_names = Vec::new();
+        for (&(name, _), part) in columns.iter().zip(&parts) {
+            match part {
+                Part::Num(_) => out_names.push(name.to_string()),
+                Part::Dummies(_, kept) => out_names.extend(kept.iter().map(|l| format!("{name}[T.{l}]"))),
             }
         }
         let n_cols = out_names.len();
         let n_rows = self.n_rows();
         let mut values = vec![0.0; n_rows * n_cols];
-        let mut offset = 0;
-        for part in &parts {
-            match part {
-                Part::Num(v) => {
-                    for (i, x) in v.iter().enumerate() {
-                        values[i * n_cols + offset] = x.unwrap_or(f64::NAN);
-                    }
-                    offset += 1;
-                }
-                Part::Dummies(v, kept) => {
-                    for (i, s) in v.iter().enumerate() {
-                        if let Some(k) = s.as_deref().and_then(|s| kept.binary_search(&s).ok()) {
-                            values[i * n_cols + offset + k] = 1.0;
+        // Row blocks of about 256 KiB are filled column by column while they sit in cache.
+        if let Some(block_rows) = 32_768_usize.checked_div(n_cols).map(|r| r.max(1)) {
+            values.par_chunks_mut(block_rows * n_cols).enumerate().for_each(|(b, block)| {
+                let rows = b * block_rows..b * block_rows + block.len() / n_cols;
+                let mut offset = 0;
+                for part in &parts {
+                    match part {
+                        Part::Num(v) => {
+                            for (out, x) in block[offset..].iter_mut().step_by(n_cols).zip(&v[rows.clone()]) {
+                                *out = x.unwrap_or(f64::NAN);
+                            }
+                            offset += 1;
+                        }
+                        Part::Dummies(v, kept) => {
+                            for (i, s) in v[rows.clone()].iter().enumerate() {
+                                if let Some(k) = s.as_deref().and_then(|s| kept.binary_search(&s).ok()) {
+                                    block[i * n_cols + offset + k] = 1.0;
+                                }
+                            }
+                            offset += kept.len();
                         }
                     }
-                    offset += kept.len();
                 }
-            }
+            });
         }
         Ok(Design { names: out_names, n_rows, n_cols, values })
     }

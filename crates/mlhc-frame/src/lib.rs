@@ -259,7 +259,14 @@ impl Frame {
     /// Rows (0-based, ascending) where every named column is present.
     pub fn complete_rows(&self, names: &[&str]) -> Result<Vec<usize>> {
         let cols = names.iter().map(|n| self.column(n)).collect::<Result<Vec<_>>>()?;
-        Ok((0..self.n_rows).filter(|&r| cols.iter().all(|c| !c.is_missing(r))).collect())
+        let mut complete = vec![true; self.n_rows];
+        for c in cols {
+            match c {
+                Column::Numeric(v) => complete.iter_mut().zip(v).for_each(|(k, x)| *k &= x.is_some()),
+                Column::Text(v) => complete.iter_mut().zip(v).for_each(|(k, x)| *k &= x.is_some()),
+            }
+        }
+        Ok(complete.iter().enumerate().filter(|(_, &k)| k).map(|(r, _)| r).collect())
     }
 
     /// A new frame holding these rows, in this order.

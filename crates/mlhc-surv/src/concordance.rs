@@ -7,6 +7,7 @@
 //! `-risk`) and of scikit-survival's `concordance_index_censored`. Counting uses a Fenwick tree over
 //! risk ranks, so it is O(n log n).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::data::{check_len, check_survival};
@@ -65,12 +66,21 @@ fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f
         }
     }
     let n = durations.len();
-    let mut sorted_risk: Vec<f64> = risk.to_vec();
-    sorted_risk.sort_by(f64::total_cmp);
-    sorted_risk.dedup();
-    let rank: Vec<usize> = risk.iter().map(|r| sorted_risk.partition_point(|s| s.total_cmp(r).is_lt())).collect();
-    let mut tree = Fenwick(vec![0.0; sorted_risk.len() + 1]);
-    let mut count_at = vec![0.0_f64; sorted_risk.len()];
+    // Dense ranks of the scores (equal scores share a rank), from one parallel sort.
+    let mut by_risk: Vec<(f64, usize)> = risk.iter().copied().zip(0..n).collect();
+    by_risk.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut rank = vec![0usize; n];
+    let mut levels = 0;
+    for (k, &(r, i)) in by_risk.iter().enumerate() {
+        if k > 0 && r > by_risk[k - 1].0 {
+            levels += 1;
+        }
+        rank[i] = levels;
+    }
+    let levels = levels + 1;
+    drop(by_risk);
+    let mut tree = Fenwick(vec![0.0; levels + 1]);
+    let mut count_at = vec![0.0_f64; levels];
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
     let (mut comparable, mut concordant, mut tied) = (0.0, 0.0, 0.0);
