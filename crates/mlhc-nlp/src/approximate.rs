@@ -19,7 +19,11 @@
 //! looked at; for each, candidates come from the postings of the `|X| − τ + 1` rarest features of the
 //! span, where `τ` is the least overlap the threshold requires at that size, and the other features
 //! are probed by binary search, dropping a candidate as soon as it can no longer reach `τ` (CPMerge).
-//! The overlap so counted is exact, so the similarity reported is exact. On the 66,000-term
+//! The overlap so counted is exact, so the similarity reported is exact. Two deliberate differences from
+//! the SimString build QuickUMLS uses (`bench/nlp/simstring.sh` checks both term by term): a 3-gram
+//! repeated in the span counts only as often as the term holds it (SimString's Unicode mode counts it
+//! once per occurrence in the span), and a similarity exactly at the threshold matches (SimString's
+//! floating-point overlap bound can miss it). On the 66,000-term
 //! ICD-10-CM lexicon this annotates about 170 two-kilobyte notes a second on one core (exact
 //! matching alone: several thousand; see `bench/nlp/README.md`).
 //!
