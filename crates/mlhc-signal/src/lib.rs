@@ -22,6 +22,10 @@
 //! - [`plot`]: an SVG of a signal window with detected and reference beats.
 //! - [`synth`]: synthetic ECG with known beats.
 //!
+//! The WFDB header, signal, record and annotation parsers and the EDF reader are fuzzed with
+//! cargo-fuzz (targets in the repository's `fuzz/` folder; how to run them and what was run:
+//! bench/signals/README.md): bad input is an [`Error`], never a panic.
+//!
 //! The readers and the filter design are written here rather than taken from crates: no Rust
 //! crate reads WFDB's packed formats and annotation files, and the filter crates available neither
 //! design Butterworth sections nor reproduce SciPy's zero-phase padding and initial conditions,

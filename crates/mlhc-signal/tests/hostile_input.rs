@@ -1,5 +1,6 @@
 //! Hostile and random input: parsers return errors, never panic, and never allocate from a
-//! header's claims before the data is there (proptest in lieu of cargo-fuzz, which needs nightly).
+//! header's claims before the data is there (proptest on stable; the coverage-guided cargo-fuzz
+//! targets in the repository's `fuzz/` folder need nightly, see bench/signals/README.md).
 //!
 //! A longer fuzzing session: `MLHC_FUZZ_CASES=200000 cargo test --release -p mlhc-signal --test
 //! hostile_input` (by default 2,000 cases per in-memory parser and 150 per test that writes files).
