@@ -4,6 +4,7 @@ the coefficients agree, and prints wall time, peak memory and the ratios.
     python compare.py MLHC OUT_DIR
 """
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,7 @@ for name, path, dur, ev, covs, runs, anchors in CASES:
         walls.append(wall)
         mems.append(mem)
     res = json.loads(stdout)
+    print(f"{name}: mlhc runs {', '.join(f'{w:.2f}' for w in walls)} s; load average {os.getloadavg()[0]:.1f}", flush=True)
     ours = {norm(c["name"]): c["coef"] for c in res["coefficients"]}
     m_wall = statistics.median(walls)
     print(f"{name:<22} {'mlhc':<10} {m_wall:>8.2f} {'':>8} {max(mems):>9.0f} {'':>11}")
@@ -61,6 +63,7 @@ for name, path, dur, ev, covs, runs, anchors in CASES:
         theirs = dict(zip(r["names"], r["coef"]))
         diff = max(abs(ours[k] - theirs[k]) for k in theirs)
         w, f = statistics.median(a_walls), statistics.median(a_fits)
-        print(f"{'':<22} {tool:<10} {w:>8.2f} {f:>8.2f} {max(a_mems):>9.0f} {diff:>11.1e} {w / m_wall:>9.1f}x {f / m_wall:>9.1f}x")
+        print(f"{'':<22} {tool:<10} {w:>8.2f} {f:>8.2f} {max(a_mems):>9.0f} {diff:>11.1e} {w / m_wall:>9.1f}x {f / m_wall:>9.1f}x"
+              f"  (load {os.getloadavg()[0]:.1f})", flush=True)
 print("wall: whole process (start, read, fit, print), median of runs; fit: the anchor's fit call alone;")
 print("ratios divide the anchor's wall time and its fit time by mlhc's wall time (mlhc's includes reading).")
