@@ -288,3 +288,28 @@ fn hrv_to_meds_and_plot_read_a_multi_segment_record() {
     // Detections at 6.02, 6.66, 7.28, 7.90, 8.52, 9.14 and 9.77 s.
     assert_eq!(text.matches(r##"stroke="#d62728" stroke-width="2""##).count(), 7);
 }
+
+#[test]
+fn detect_reads_a_flac_compressed_record() {
+    // mixedsignals: FLAC format 516, lead II at 4 samples per 62.47 Hz frame (249.89 Hz), invalid
+    // for its first 4.1 s; 230 s in all.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["mixedsignals.hea", "mixedsignals_e.dat", "mixedsignals_p.dat", "mixedsignals_r.dat"] {
+        std::fs::copy(physio(&format!("flac/{f}")), dir.path().join(f)).unwrap();
+    }
+    let rec = dir.path().join("mixedsignals");
+    let rec = rec.to_str().unwrap();
+    let info = ok_json(&mlhc(&["signal", "info", rec, "--json"]));
+    assert_eq!(
+        (info["signals"][0]["fmt"].as_u64(), info["signals"][0]["samples_per_frame"].as_u64()),
+        (Some(516), Some(4))
+    );
+    let v = ok_json(&mlhc(&["signal", "detect", rec, "--json"]));
+    assert_eq!((v["n_samples"].as_u64(), v["fs"].as_f64()), (Some(57_600), Some(249.89)));
+    // wfdb 4.3.0 `processing.xqrs_detect` on rdrecord(..., smooth_frames=False).e_p_signal[0]
+    // (NaN as 0) finds 391 beats, and each is within 150 ms of one of these 391.
+    assert_eq!(v["n_beats"], 391);
+    let p = ok_json(&mlhc(&["signal", "detect", rec, "--method", "pantompkins", "--annotator", "pt", "--json"]));
+    let s = ok_json(&mlhc(&["signal", "score", rec, "--ref", "mlhc", "--test", "pt", "--json"]));
+    assert_eq!((p["n_beats"].as_u64(), s["tp"].as_u64(), s["fn"].as_u64()), (Some(393), Some(391), Some(0)), "{s}");
+}

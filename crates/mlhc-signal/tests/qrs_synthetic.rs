@@ -72,6 +72,24 @@ fn detection_resumes_after_an_amplitude_drop() {
 }
 
 #[test]
+fn a_constant_lead_in_adds_no_beats() {
+    // A record that opens with 4 s of invalid samples, held at the first valid value (as
+    // `PhysicalSignal::held` gives them): Pan-Tompkins used to learn its thresholds from the flat
+    // part and accept the band-pass filter's ringing before the step as beats.
+    let cfg = SynthEcg { fs: 250.0, seconds: 30.0, bpm: 100.0, noise_sd: 0.01, ..SynthEcg::default() };
+    let (mut x, truth) = cfg.generate(&mut Rng::seed_from_u64(11)).unwrap();
+    let start = (4.0 * cfg.fs) as usize;
+    let first = x[start];
+    x[..start].iter_mut().for_each(|v| *v = first);
+    let truth: Vec<i64> = truth.iter().map(|&b| b as i64).filter(|&b| b > start as i64 + 20).collect();
+    for m in METHODS {
+        let found: Vec<i64> = QrsDetector::new(m).detect(&x, cfg.fs).unwrap().iter().map(|&b| b as i64).collect();
+        let s = match_beats(&truth, &found, (0.15 * cfg.fs) as i64).unwrap();
+        assert_eq!((s.fp, s.fn_), (0, 0), "{m:?}: {s:?}");
+    }
+}
+
+#[test]
 fn noise_alone_yields_no_beats() {
     let mut rng = Rng::seed_from_u64(7);
     for fs in [250.0, 360.0, 1000.0] {

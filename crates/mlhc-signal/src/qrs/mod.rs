@@ -21,6 +21,9 @@ pub enum Method {
     /// 150 ms moving-window integration, adaptive signal/noise thresholds on the integrated and
     /// filtered signals, 200 ms refractory period, T-wave rejection by slope under 360 ms, and
     /// search-back at half threshold when no beat follows within 166% of the average RR interval.
+    /// Added to the paper: the two-second learning phase skips a constant lead-in (held invalid
+    /// samples), and is repeated over the last two seconds after 3 s without a beat, so a drop in
+    /// amplitude cannot silence the detector for good.
     PanTompkins,
     /// Elgendi, "Fast QRS detection with an optimized knowledge-based method", PLoS ONE 8(9) 2013
     /// (two event-related moving averages): 8–20 Hz band-pass, squaring, moving averages of 97 ms

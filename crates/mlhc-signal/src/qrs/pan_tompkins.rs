@@ -53,9 +53,12 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
             cands.push(Candidate { at: i, integrated: mwi[i], filtered: f, slope: s });
         }
     }
-    // Learning phase: the first two seconds set the initial signal and noise levels.
+    // Learning phase: the first two seconds set the initial signal and noise levels. A constant
+    // lead-in (a record that starts with invalid samples, held at the first valid value) is
+    // skipped: learning from it would set the thresholds near zero.
     let learn = ((2.0 * fs) as usize).clamp(1, n.max(1));
-    let (mut li, mut lf) = learn_levels(&mwi, bp, 0, learn);
+    let lead_in = x.iter().position(|&v| v != x[0]).map_or(0, |i| i - 1).min(n - learn);
+    let (mut li, mut lf) = learn_levels(&mwi, bp, lead_in, lead_in + learn);
     // No beat for this long (search-back included) relearns the levels from the last two
     // seconds, so a drop in amplitude cannot silence the detector for good.
     let relearn_gap = (RELEARN_SECONDS * fs).round() as usize;
