@@ -144,6 +144,9 @@ fn malformed_flac_records_are_clear_errors() {
     let r = copy_record(d, "r 1 200 496\nr.d0 508+3 200 8 0 0 0 0 x\n", &[("flacformats.d0", "r.d0")]);
     let rec = Record::read(&r).unwrap();
     assert_eq!(rec.digital[0][..2], [-85, -71]);
+    // Without a length in the header, the whole stream is read.
+    let r = copy_record(d, "r 1 200\nr.d0 508 200 8 0 0 0 0 x\n", &[("flacformats.d0", "r.d0")]);
+    assert_eq!(Record::read(&r).unwrap().n_samples(), 499);
     // Writing FLAC is not supported.
     let err = rec.write(&d.join("w")).unwrap_err();
     assert!(matches!(err, Error::UnsupportedFormat { format: 508 }), "{err}");

@@ -30,6 +30,9 @@ pub struct FlacLayout {
     pub max_frames: Option<u64>,
 }
 
+/// Samples reserved before decoding at most (4 MB of `i32`).
+const MAX_RESERVE: u64 = 1 << 20;
+
 fn flac_err(message: String) -> Error {
     Error::Flac { message }
 }
@@ -74,8 +77,11 @@ pub fn decode_flac(bytes: &[u8], layout: FlacLayout) -> Result<Vec<i32>> {
     let frame_len = spf * n_signals;
     // FLAC samples wanted after the skipped ones; the stream may hold fewer.
     let wanted = max_frames.map(|f| f.saturating_mul(u64::from(samples_per_frame)));
-    let capacity = wanted.into_iter().chain(info.samples).min().unwrap_or(0).min(1 << 24) as usize;
-    let mut out: Vec<i32> = Vec::with_capacity(capacity.saturating_mul(n_signals));
+    // The stream's own sample count is a claim, not data: reserve at most 4 MB up front and let
+    // the buffer grow with what actually decodes.
+    let claimed = wanted.into_iter().chain(info.samples).min().unwrap_or(0);
+    let capacity = claimed.saturating_mul(n_signals as u64).min(MAX_RESERVE) as usize;
+    let mut out: Vec<i32> = Vec::with_capacity(capacity);
     let mut to_skip = skip;
     let mut taken: u64 = 0;
     let mut blocks = reader.blocks();
