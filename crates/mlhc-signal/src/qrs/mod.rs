@@ -23,7 +23,8 @@ pub enum Method {
     /// search-back at half threshold when no beat follows within 166% of the average RR interval.
     /// Added to the paper: the two-second learning phase skips a constant lead-in (held invalid
     /// samples), and is repeated over the last two seconds after 3 s without a beat, so a drop in
-    /// amplitude cannot silence the detector for good.
+    /// amplitude cannot silence the detector for good; R peaks (the largest filtered amplitude
+    /// within 75 ms of a detection) closer than the 200 ms refractory period are one beat.
     PanTompkins,
     /// Elgendi, "Fast QRS detection with an optimized knowledge-based method", PLoS ONE 8(9) 2013
     /// (two event-related moving averages): 8–20 Hz band-pass, squaring, moving averages of 97 ms

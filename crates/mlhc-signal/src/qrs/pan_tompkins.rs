@@ -142,7 +142,23 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
             }
         }
     }
-    Ok(beats.iter().map(|b| argmax_abs(bp, b.at.saturating_sub(half_qrs), b.at + half_qrs + 1)).collect())
+    // Each beat's R peak is the largest filtered amplitude within 75 ms of its integrated peak. Two
+    // integrated peaks a refractory period apart can still reach into one complex (the second
+    // one's window catching the first's tail, steep enough to pass the T-wave test): R peaks
+    // closer than the refractory period are one beat, kept at the larger amplitude.
+    let mut out: Vec<usize> = Vec::with_capacity(beats.len());
+    for b in &beats {
+        let r = argmax_abs(bp, b.at.saturating_sub(half_qrs), b.at + half_qrs + 1);
+        match out.last_mut() {
+            Some(last) if r < *last + refractory => {
+                if bp[r].abs() > bp[*last].abs() {
+                    *last = r;
+                }
+            }
+            _ => out.push(r),
+        }
+    }
+    Ok(out)
 }
 
 /// Seconds without a beat after which the signal and noise levels are learned again.
