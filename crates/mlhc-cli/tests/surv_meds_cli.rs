@@ -128,6 +128,27 @@ fn cox_and_evaluate_on_tabularized_meds_with_survival_labels() {
     assert!(w["coefficients"].as_array().unwrap().iter().all(|c| c["coef"].as_f64().unwrap() != 0.0));
     let cw = w["concordance"].as_f64().unwrap();
     assert!(cw > 0.5 && cw <= 1.0, "{w}");
+    assert_eq!(w["ties"], "breslow");
+    // An explicit --ties efron fits Efron's likelihood on the wide path too.
+    let o = run(f(&[
+        "--min-nonzero",
+        "1",
+        "--max-columns",
+        "20",
+        "--penalizer",
+        "0.05",
+        "--l1-ratio",
+        "1",
+        "--ties",
+        "efron",
+        "--json",
+    ]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let we: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(we["ties"], "efron");
+    assert_eq!(we["n"], w["n"]);
+    // No two events share a time in these labels, so Efron's and Breslow's likelihoods coincide.
+    assert!((we["log_likelihood"].as_f64().unwrap() - w["log_likelihood"].as_f64().unwrap()).abs() < 1e-9);
     // Options of the dense fit are refused on the wide path.
     let o = run(f(&["--min-nonzero", "1", "--max-columns", "20", "--penalizer", "0.02", "--robust"]));
     assert!(String::from_utf8_lossy(&o.stderr).contains("wide (coordinate-descent)"), "{o:?}");

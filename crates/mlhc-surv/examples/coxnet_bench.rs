@@ -43,7 +43,7 @@ fn main() {
     let start = Instant::now();
     let x = CscMatrix::from_csr(&m);
     let fit = SparseCoxParams { penalizer, l1_ratio, ..SparseCoxParams::default() }
-        .fit(&SparseCoxData { x: &x, durations: &time, events: &event })
+        .fit(&SparseCoxData { x: &x, durations: &time, events: &event, strata: None })
         .unwrap();
     let fit_s = start.elapsed().as_secs_f64();
     let coef: Vec<String> = fit.coef.iter().map(|c| format!("{c:e}")).collect();

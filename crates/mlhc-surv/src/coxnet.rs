@@ -1,10 +1,12 @@
 //! Elastic-net Cox regression on sparse designs by coordinate descent (glmnet's algorithm).
 //!
 //! The fit minimizes `−ℓ(β)/n + λ·(r·Σⱼ|γⱼ| + (1 − r)/2·Σⱼγⱼ²)` with `γⱼ = βⱼ·sdⱼ`, where ℓ is the
-//! Breslow partial log-likelihood, n the number of rows, λ the penalizer, r the L1 share and sdⱼ the
-//! sample standard deviation of column j (the standardization of the penalty). This is scikit-survival's
+//! partial log-likelihood (Breslow's by default, or Efron's, optionally stratified), n the number of
+//! rows, λ the penalizer, r the L1 share and sdⱼ the sample standard deviation of column j (the
+//! standardization of the penalty). With Breslow ties and no strata this is scikit-survival's
 //! `CoxnetSurvivalAnalysis(alphas=[λ], l1_ratio=r, normalize=False)` fitted on the columns divided by
-//! their sample sd, and the same problem as [`crate::CoxParams`] with `Ties::Breslow`.
+//! their sample sd (which supports neither Efron ties nor strata); in every case it is the same problem
+//! as the dense [`crate::CoxParams`] with the same ties, strata, penalizer and L1 share.
 //!
 //! The algorithm is that of Simon, Friedman, Hastie & Tibshirani (2011, J. Stat. Softw. 39(5)): an
 //! outer loop replaces −ℓ by its second-order expansion in the linear predictor η = Xβ with the
@@ -30,7 +32,7 @@
 //! }
 //! let x = CscMatrix::from_csr(&m);
 //! let (t, e) = ([1.0, 5.0, 2.0, 6.0, 3.5, 3.0], [true, true, true, false, true, true]);
-//! let data = SparseCoxData { x: &x, durations: &t, events: &e };
+//! let data = SparseCoxData { x: &x, durations: &t, events: &e, strata: None };
 //! let fit = SparseCoxParams { penalizer: 0.2, l1_ratio: 1.0, ..SparseCoxParams::default() }.fit(&data).unwrap();
 //! assert!(fit.coef[0] > 0.0, "{:?}", fit.coef);
 //! assert_eq!(fit.coef[1], 0.0); // an exact zero from the L1 penalty
@@ -38,6 +40,8 @@
 
 use mlhc_core::CscMatrix;
 
+use crate::cox::Ties;
+use crate::data::encode_labels;
 use crate::error::{Error, Result};
 
 /// Options of a sparse elastic-net Cox fit.
@@ -53,11 +57,13 @@ pub struct SparseCoxParams {
     /// Convergence tolerance on the largest weighted coefficient change `|Δγⱼ|·√(vⱼ/n)` of a sweep.
     /// By default, 1e-9.
     pub tol: f64,
+    /// Ties handling. By default, [`Ties::Breslow`] (scikit-survival's Coxnet).
+    pub ties: Ties,
 }
 
 impl Default for SparseCoxParams {
     fn default() -> Self {
-        Self { penalizer: 0.01, l1_ratio: 1.0, max_iter: 10_000, tol: 1e-9 }
+        Self { penalizer: 0.01, l1_ratio: 1.0, max_iter: 10_000, tol: 1e-9, ties: Ties::Breslow }
     }
 }
 
@@ -70,6 +76,9 @@ pub struct SparseCoxData<'a> {
     pub durations: &'a [f64],
     /// Whether the event was observed, one per row.
     pub events: &'a [bool],
+    /// Stratum labels, one per row (any integers): each stratum has its own risk sets. By default
+    /// (`None`), one stratum.
+    pub strata: Option<&'a [usize]>,
 }
 
 /// A fitted sparse elastic-net Cox model.
@@ -78,7 +87,7 @@ pub struct SparseCoxModel {
     /// Coefficients βⱼ on the scale of the covariates as given, one per column; exact zeros for
     /// coefficients the L1 penalty removed, and for constant columns.
     pub coef: Vec<f64>,
-    /// The Breslow partial log-likelihood ℓ(β).
+    /// The partial log-likelihood ℓ(β) (with the fit's ties and strata).
     pub log_likelihood: f64,
     /// The penalty λ·(r·Σ|γⱼ| + (1 − r)/2·Σγⱼ²) at the solution (per row; multiply by n for ℓ's scale).
     pub penalty: f64,
@@ -101,66 +110,127 @@ impl SparseCoxModel {
 
 /// Row order and tie structure of the data, shared by every evaluation.
 struct Risk {
-    /// Rows sorted by increasing duration.
+    /// Rows sorted by stratum, then increasing duration.
     order: Vec<usize>,
-    /// For each position in `order`, the start of its tie block (same duration).
+    /// For each position in `order`, the start of its tie block (same stratum and duration).
     block_start: Vec<usize>,
     /// Event count of each tie block, stored at the block's start position.
     deaths: Vec<f64>,
+    /// For each position in `order`, the start and end of its stratum.
+    stratum: Vec<(usize, usize)>,
+    ties: Ties,
 }
 
 impl Risk {
-    fn new(durations: &[f64], events: &[bool]) -> Self {
+    fn new(durations: &[f64], events: &[bool], strata: Option<&[usize]>, ties: Ties) -> Self {
         let n = durations.len();
+        let codes = match strata {
+            Some(s) => encode_labels(s).0,
+            None => vec![0; n],
+        };
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| durations[a].total_cmp(&durations[b]));
+        order.sort_by(|&a, &b| codes[a].cmp(&codes[b]).then(durations[a].total_cmp(&durations[b])));
         let mut block_start = vec![0; n];
         let mut deaths = vec![0.0; n];
+        let mut stratum = vec![(0, n); n];
+        let mut first = 0;
         for k in 0..n {
-            let s = if k > 0 && durations[order[k]] == durations[order[k - 1]] { block_start[k - 1] } else { k };
+            let same_stratum = k > 0 && codes[order[k]] == codes[order[k - 1]];
+            if k > 0 && !same_stratum {
+                stratum[first..k].iter_mut().for_each(|s| *s = (first, k));
+                first = k;
+            }
+            let s = if same_stratum && durations[order[k]] == durations[order[k - 1]] { block_start[k - 1] } else { k };
             block_start[k] = s;
             if events[order[k]] {
                 deaths[s] += 1.0;
             }
         }
-        Self { order, block_start, deaths }
+        stratum[first..n].iter_mut().for_each(|s| *s = (first, n));
+        Self { order, block_start, deaths, stratum, ties }
     }
 
     /// The log-likelihood at η, and (when `grad` is given) the gradient g = ∂ℓ/∂η and the diagonal
     /// w = −∂²ℓ/∂η² per row.
+    ///
+    /// A tie block with d events, risk-set sum D and event sum E has terms j = 0..d−1 with denominators
+    /// `D − fⱼ·E` (Efron: fⱼ = j/d, each with weight 1; Breslow: one term, f = 0, weight d). A row at
+    /// risk there gains `Σ wt/den` in its gradient weight and `Σ wt/den²` in its curvature weight; an
+    /// event of the block itself takes part in the terms only with the share 1 − fⱼ.
     fn evaluate(&self, eta: &[f64], events: &[bool], grad: Option<(&mut [f64], &mut [f64])>) -> f64 {
         let n = eta.len();
         let shift = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        // Risk-set sums D at each block start: the sum of exp(η − shift) over rows at or after it.
+        // Risk-set sums D at each block start: the sum of exp(η − shift) over the stratum's rows at or
+        // after it; and the block's event sums E.
         let mut denom = vec![0.0; n];
+        let mut event_sum = vec![0.0; n];
         let mut acc = 0.0;
         for k in (0..n).rev() {
-            acc += (eta[self.order[k]] - shift).exp();
+            if self.stratum[k].1 == k + 1 {
+                acc = 0.0;
+            }
+            let r = (eta[self.order[k]] - shift).exp();
+            acc += r;
+            if events[self.order[k]] {
+                event_sum[self.block_start[k]] += r;
+            }
             if self.block_start[k] == k {
                 denom[k] = acc;
             }
         }
+        // Per block with events: (Σ wt/den, Σ wt·f/den, Σ wt/den², Σ wt·(2f − f²)/den²) and Σ wt·ln den.
+        let terms = |k: usize| -> (f64, [f64; 4]) {
+            let (d, big, e) = (self.deaths[k], denom[k], event_sum[k]);
+            match self.ties {
+                Ties::Breslow => (d * big.ln(), [d / big, 0.0, d / (big * big), 0.0]),
+                Ties::Efron => {
+                    let (mut log, mut s) = (0.0, [0.0; 4]);
+                    let m = d as usize;
+                    for j in 0..m {
+                        let f = j as f64 / d;
+                        let den = big - f * e;
+                        log += den.ln();
+                        s[0] += 1.0 / den;
+                        s[1] += f / den;
+                        s[2] += 1.0 / (den * den);
+                        s[3] += (2.0 * f - f * f) / (den * den);
+                    }
+                    (log, s)
+                }
+            }
+        };
         let mut ll = 0.0;
+        let mut sums = vec![[0.0; 4]; if grad.is_some() { n } else { 0 }];
         for k in 0..n {
             if self.block_start[k] == k && self.deaths[k] > 0.0 {
-                ll -= self.deaths[k] * (denom[k].ln() + shift);
+                let (log, s) = terms(k);
+                ll -= log + self.deaths[k] * shift;
+                if let Some(slot) = sums.get_mut(k) {
+                    *slot = s;
+                }
             }
             if events[self.order[k]] {
                 ll += eta[self.order[k]];
             }
         }
         if let Some((g, w)) = grad {
-            // Cumulative Σ d/D and Σ d/D² over event times up to and including each row's time.
+            // Cumulative Σ wt/den and Σ wt/den² over the stratum's event times up to and including each
+            // row's time.
             let (mut a, mut b) = (0.0, 0.0);
             for k in 0..n {
+                if self.stratum[k].0 == k {
+                    (a, b) = (0.0, 0.0);
+                }
+                let s = sums[self.block_start[k]];
                 if self.block_start[k] == k && self.deaths[k] > 0.0 {
-                    a += self.deaths[k] / denom[k];
-                    b += self.deaths[k] / (denom[k] * denom[k]);
+                    a += s[0];
+                    b += s[2];
                 }
                 let i = self.order[k];
                 let r = (eta[i] - shift).exp();
-                g[i] = f64::from(u8::from(events[i])) - r * a;
-                w[i] = r * a - r * r * b;
+                let (own_a, own_b) = if events[i] { (s[1], s[3]) } else { (0.0, 0.0) };
+                g[i] = f64::from(u8::from(events[i])) - r * (a - own_a);
+                w[i] = r * (a - own_a) - r * r * (b - own_b);
             }
         }
         ll
@@ -250,7 +320,15 @@ impl SparseCoxParams {
                 }
             })
             .collect();
-        let risk = Risk::new(data.durations, data.events);
+        if let Some(st) = data.strata {
+            if st.len() != n {
+                return Err(Error::InvalidParam {
+                    name: "strata",
+                    message: format!("{} stratum labels for {n} rows", st.len()),
+                });
+            }
+        }
+        let risk = Risk::new(data.durations, data.events, data.strata, self.ties);
         let mut gamma = vec![0.0; p];
         let mut eta = vec![0.0; n];
         let mut fits = Vec::with_capacity(penalizers.len());
@@ -409,17 +487,22 @@ impl SparseCoxParams {
     }
 }
 
-/// The smallest penalizer λ at which every coefficient is zero, for an L1 share r > 0:
-/// `maxⱼ |x̃ⱼ'g(0)| / (n·r)`, with g(0) the partial-likelihood gradient in η at β = 0. The start of a
-/// penalty path. Returns `None` when r = 0 or the data have no event.
-pub fn lambda_max(data: &SparseCoxData<'_>, l1_ratio: f64) -> Option<f64> {
+/// The smallest penalizer λ at which every coefficient is zero, for the L1 share r =
+/// `params.l1_ratio` > 0: `maxⱼ |x̃ⱼ'g(0)| / (n·r)`, with g(0) the gradient in η at β = 0 of the partial
+/// likelihood with `params.ties` (and the data's strata). The start of a penalty path. Returns `None`
+/// when r = 0, the data have no event or their lengths disagree.
+pub fn lambda_max(data: &SparseCoxData<'_>, params: &SparseCoxParams) -> Option<f64> {
+    let l1_ratio = params.l1_ratio;
     let x = data.x;
     let n = x.n_rows();
     if l1_ratio <= 0.0 || n == 0 || data.durations.len() != n || data.events.len() != n || !data.events.contains(&true)
     {
         return None;
     }
-    let risk = Risk::new(data.durations, data.events);
+    if data.strata.is_some_and(|s| s.len() != n) {
+        return None;
+    }
+    let risk = Risk::new(data.durations, data.events, data.strata, params.ties);
     let mut g = vec![0.0; n];
     let mut w = vec![0.0; n];
     risk.evaluate(&vec![0.0; n], data.events, Some((&mut g, &mut w)));
@@ -454,7 +537,7 @@ mod tests {
         let t = [5.0, 3.0, 8.0, 9.0, 4.0, 2.0, 10.0, 6.0];
         let e = [true, false, true, true, true, true, false, true];
         let fit = SparseCoxParams { penalizer: 0.01, l1_ratio: 0.5, ..SparseCoxParams::default() }
-            .fit(&SparseCoxData { x: &x, durations: &t, events: &e })
+            .fit(&SparseCoxData { x: &x, durations: &t, events: &e, strata: None })
             .unwrap();
         assert_eq!(fit.coef[0], 0.0);
         assert!(fit.coef[1] > 0.0, "{:?}", fit.coef);

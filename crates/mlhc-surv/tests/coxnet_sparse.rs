@@ -105,7 +105,7 @@ const GOLDEN: [(f64, f64, [f64; 12]); 4] = [
 fn sparse_coxnet_matches_scikit_survival_with_exact_zeros() {
     let (m, t, e, _) = load();
     let x = CscMatrix::from_csr(&m);
-    let data = SparseCoxData { x: &x, durations: &t, events: &e };
+    let data = SparseCoxData { x: &x, durations: &t, events: &e, strata: None };
     for (alpha, r, want) in GOLDEN {
         let fit = SparseCoxParams { penalizer: alpha, l1_ratio: r, ..SparseCoxParams::default() }.fit(&data).unwrap();
         for (j, (&got, &w)) in fit.coef.iter().zip(&want).enumerate() {
@@ -119,9 +119,9 @@ fn sparse_coxnet_matches_scikit_survival_with_exact_zeros() {
 fn warm_started_path_matches_single_fits_and_lambda_max_zeroes_everything() {
     let (m, t, e, _) = load();
     let x = CscMatrix::from_csr(&m);
-    let data = SparseCoxData { x: &x, durations: &t, events: &e };
+    let data = SparseCoxData { x: &x, durations: &t, events: &e, strata: None };
     let params = SparseCoxParams { l1_ratio: 1.0, ..SparseCoxParams::default() };
-    let top = lambda_max(&data, 1.0).unwrap();
+    let top = lambda_max(&data, &params).unwrap();
     let at_top = SparseCoxParams { penalizer: top * 1.0001, ..params.clone() }.fit(&data).unwrap();
     assert_eq!(at_top.n_nonzero(), 0);
     let below = SparseCoxParams { penalizer: top * 0.99, ..params.clone() }.fit(&data).unwrap();
@@ -142,7 +142,7 @@ fn sparse_fit_agrees_with_the_dense_breslow_elastic_net() {
     let (m, t, e, dense) = load();
     let x = CscMatrix::from_csr(&m);
     let names: Vec<String> = (0..12).map(|j| format!("x{j}")).collect();
-    let data = SparseCoxData { x: &x, durations: &t, events: &e };
+    let data = SparseCoxData { x: &x, durations: &t, events: &e, strata: None };
     let sparse = SparseCoxParams { penalizer: 0.03, l1_ratio: 0.5, ..SparseCoxParams::default() }.fit(&data).unwrap();
     let dense_fit = CoxParams { ties: Ties::Breslow, penalizer: 0.03, l1_ratio: 0.5, ..CoxParams::default() }
         .fit(&CoxData::new(&dense, &names, &t, &e))
@@ -160,17 +160,72 @@ fn sparse_fit_agrees_with_the_dense_breslow_elastic_net() {
     assert!((sparse.log_likelihood - ll).abs() < 1e-9, "{} vs {ll}", sparse.log_likelihood);
 }
 
+/// Efron ties and strata are not in scikit-survival's Coxnet (Breslow only, no strata): the sparse fit
+/// is checked against mlhc's dense elastic-net Cox on the same problem, whose Efron likelihood is golden-
+/// tested against lifelines and R (tests/golden.rs).
+#[test]
+fn sparse_fit_with_efron_ties_and_strata_agrees_with_the_dense_fit() {
+    let (m, t, e, dense) = load();
+    let x = CscMatrix::from_csr(&m);
+    let names: Vec<String> = (0..12).map(|j| format!("x{j}")).collect();
+    let strata: Vec<usize> = (0..t.len()).map(|i| 7 + i % 3).collect();
+    for (with_strata, penalizer, l1_ratio) in
+        [(false, 0.03, 0.5), (true, 0.03, 0.5), (true, 0.05, 0.0), (true, 0.02, 1.0)]
+    {
+        let st = with_strata.then_some(strata.as_slice());
+        let data = SparseCoxData { x: &x, durations: &t, events: &e, strata: st };
+        let sparse =
+            SparseCoxParams { penalizer, l1_ratio, ties: Ties::Efron, tol: 1e-11, ..SparseCoxParams::default() }
+                .fit(&data)
+                .unwrap();
+        let mut d = CoxData::new(&dense, &names, &t, &e);
+        d.strata = st;
+        let dense_fit = CoxParams { ties: Ties::Efron, penalizer, l1_ratio, ..CoxParams::default() }.fit(&d).unwrap();
+        for (j, (a, c)) in sparse.coef.iter().zip(&dense_fit.coefficients).enumerate() {
+            assert!((a - c).abs() < 1e-6, "strata {with_strata} λ {penalizer} r {l1_ratio} coef {j}: {a} vs {c}");
+            assert_eq!(*a == 0.0, *c == 0.0, "zero pattern of coef {j}: {a} vs {c}");
+        }
+        assert!(
+            (sparse.log_likelihood - dense_fit.log_likelihood).abs() < 1e-7,
+            "{} vs {}",
+            sparse.log_likelihood,
+            dense_fit.log_likelihood
+        );
+    }
+    // Efron differs from Breslow on these tied times.
+    let data = SparseCoxData { x: &x, durations: &t, events: &e, strata: None };
+    let efron = SparseCoxParams { penalizer: 0.03, l1_ratio: 0.5, ties: Ties::Efron, ..SparseCoxParams::default() };
+    let breslow = SparseCoxParams { ties: Ties::Breslow, ..efron.clone() };
+    let (a, b) = (efron.fit(&data).unwrap(), breslow.fit(&data).unwrap());
+    assert!((a.log_likelihood - b.log_likelihood).abs() > 1e-3, "{} vs {}", a.log_likelihood, b.log_likelihood);
+    // λ_max depends on the ties: just above it everything is zero, just below one coefficient enters.
+    let lasso = SparseCoxParams { l1_ratio: 1.0, ..efron };
+    let top = lambda_max(&data, &lasso).unwrap();
+    let at_top = SparseCoxParams { penalizer: top * 1.0001, ..lasso.clone() }.fit(&data).unwrap();
+    assert_eq!(at_top.n_nonzero(), 0);
+    let below = SparseCoxParams { penalizer: top * 0.99, ..lasso.clone() }.fit(&data).unwrap();
+    assert_eq!(below.n_nonzero(), 1);
+    assert!((top - lambda_max(&data, &SparseCoxParams { ties: Ties::Breslow, ..lasso }).unwrap()).abs() > 1e-6);
+}
+
 #[test]
 fn bad_input_is_an_error() {
     let (m, t, e, _) = load();
     let x = CscMatrix::from_csr(&m);
     let none = vec![false; e.len()];
-    let data = SparseCoxData { x: &x, durations: &t, events: &none };
+    let data = SparseCoxData { x: &x, durations: &t, events: &none, strata: None };
     let err = SparseCoxParams::default().fit(&data).unwrap_err().to_string();
     assert_eq!(err, "invalid events: no event is observed");
-    let data = SparseCoxData { x: &x, durations: &t, events: &e };
+    let data = SparseCoxData { x: &x, durations: &t, events: &e, strata: None };
     let err = SparseCoxParams { penalizer: 0.0, ..SparseCoxParams::default() }.fit(&data).unwrap_err().to_string();
     assert_eq!(err, "invalid penalizer: 0 is not a finite value > 0");
-    let err = SparseCoxParams::default().fit(&SparseCoxData { x: &x, durations: &t[1..], events: &e }).unwrap_err();
+    let err = SparseCoxParams::default()
+        .fit(&SparseCoxData { x: &x, durations: &t[1..], events: &e, strata: None })
+        .unwrap_err();
     assert!(err.to_string().contains("80 rows of covariates but 79 durations"), "{err}");
+    let short = [0usize; 3];
+    let err = SparseCoxParams::default()
+        .fit(&SparseCoxData { x: &x, durations: &t, events: &e, strata: Some(&short) })
+        .unwrap_err();
+    assert!(err.to_string().contains("3 stratum labels for 80 rows"), "{err}");
 }

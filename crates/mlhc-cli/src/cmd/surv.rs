@@ -123,7 +123,7 @@ report testdata/survival/rossi.csv --duration week --event arrest --group fin --
 O(n p^2) per step).\n\nWide designs: with --features and --penalizer > 0, when more than --max-columns columns \
 are stored in at least --min-nonzero rows (counted before duplicates are dropped), the fit switches to elastic-net \
 Cox by coordinate descent on the sparse matrix (glmnet's algorithm; scikit-survival's CoxnetSurvivalAnalysis \
-with alpha = --penalizer, l1_ratio = --l1-ratio on sd-standardized columns): Breslow ties (--ties is not used), \
+with alpha = --penalizer, l1_ratio = --l1-ratio on sd-standardized columns): Breslow ties unless --ties is given, \
 no standard errors, and the JSON lists only the non-zero coefficients, with \"solver\": \"coordinate_descent\", \
 n_columns and n_nonzero. Without --penalizer a wide design is an error.\n\nExamples:\n  mlhc surv cox \
 testdata/survival/rossi.csv --duration week --event arrest --json\n  mlhc surv cox --features FEATURES \
@@ -138,9 +138,10 @@ FEATURES --labels surv_labels.parquet --min-nonzero 5 --max-columns 200 --penali
         /// A column whose values define strata (each with its own baseline hazard). By default, none.
         #[arg(long)]
         strata: Option<String>,
-        /// Ties handling. By default, efron.
-        #[arg(long, value_enum, default_value_t = TiesArg::Efron)]
-        ties: TiesArg,
+        /// Ties handling. By default, efron (breslow for the wide coordinate-descent fit, as scikit-survival's
+        /// Coxnet).
+        #[arg(long, value_enum)]
+        ties: Option<TiesArg>,
         /// A column of case weights (> 0). By default, all 1.
         #[arg(long)]
         weights: Option<String>,
@@ -467,6 +468,15 @@ pub enum TiesArg {
     Breslow,
 }
 
+impl From<TiesArg> for Ties {
+    fn from(t: TiesArg) -> Self {
+        match t {
+            TiesArg::Efron => Ties::Efron,
+            TiesArg::Breslow => Ties::Breslow,
+        }
+    }
+}
+
 /// Runs `mlhc surv …`.
 pub fn run(cmd: SurvCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -732,7 +742,8 @@ subjects {} have no index event and {} had the event before it",
                         {
                             bail!("the wide (coordinate-descent) Cox fit of more than --max-columns feature columns takes no --covariates, --strata, --weights, --cluster, --entry, --robust, --predict-times or --ph-test");
                         }
-                        let params = SparseCoxParams { penalizer, l1_ratio, ..SparseCoxParams::default() };
+                        let ties = ties.map_or(Ties::Breslow, Ties::from);
+                        let params = SparseCoxParams { penalizer, l1_ratio, ties, ..SparseCoxParams::default() };
                         return cox_sparse(&sj, &params, json);
                     }
                     _ => joined = Some(input.join_dense(tab, surv)?),
@@ -749,10 +760,7 @@ subjects {} have no index event and {} had the event before it",
             }
             let base = input.table().map_or_else(Roles::default, |i| roles(&i));
             let roles = Roles { covariates, strata, weights, cluster, entry, ..base };
-            let ties = match ties {
-                TiesArg::Efron => Ties::Efron,
-                TiesArg::Breslow => Ties::Breslow,
-            };
+            let ties = ties.map_or(Ties::Efron, Ties::from);
             let params = CoxParams { ties, robust, alpha, penalizer, l1_ratio, ..CoxParams::default() };
             let predict = match (predict_times, predict_out) {
                 (Some(times), Some(out)) => {
@@ -1302,14 +1310,14 @@ fn calibration_bins(
 }
 
 /// Prints the join's bookkeeping (text mode).
-/// The wide fit: elastic-net Cox by coordinate descent on the sparse joined features (Breslow ties).
+/// The wide fit: elastic-net Cox by coordinate descent on the sparse joined features.
 fn cox_sparse(
     j: &mlhc_surv::SparseJoinedFeatures,
     params: &SparseCoxParams,
     as_json: bool,
 ) -> anyhow::Result<ExitCode> {
     let x = mlhc_core::CscMatrix::from_csr(&j.x);
-    let data = SparseCoxData { x: &x, durations: &j.durations, events: &j.events };
+    let data = SparseCoxData { x: &x, durations: &j.durations, events: &j.events, strata: None };
     let model = params.fit(&data).context("cannot fit the sparse Cox model")?;
     // Harrell's C of the linear predictor on the fitted rows.
     let mut risk = vec![0.0; j.x.n_rows()];
@@ -1328,7 +1336,7 @@ fn cox_sparse(
             "log_likelihood": model.log_likelihood,
             "n": model.n,
             "n_events": model.n_events,
-            "ties": "breslow",
+            "ties": format!("{:?}", params.ties).to_lowercase(),
             "solver": "coordinate_descent",
             "penalizer": params.penalizer,
             "l1_ratio": params.l1_ratio,
@@ -1340,7 +1348,8 @@ fn cox_sparse(
         ui::print_json(&out)?;
     } else {
         println!(
-            "sparse Cox (coordinate descent, Breslow ties): n = {}, events = {}, log-likelihood = {:.6}, C = {}",
+            "sparse Cox (coordinate descent, {:?} ties): n = {}, events = {}, log-likelihood = {:.6}, C = {}",
+            params.ties,
             model.n,
             model.n_events,
             model.log_likelihood,

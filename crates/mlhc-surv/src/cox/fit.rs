@@ -632,8 +632,8 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
             chol.inverse()
         }
     };
-    let penalty =
-        0.5 * ridge * beta.iter().map(|b| b * b).sum::<f64>() + lasso * beta.iter().map(|b| b.abs()).sum::<f64>();
+    let ridge_penalty = 0.5 * ridge * beta.iter().map(|b| b * b).sum::<f64>();
+    let penalty = ridge_penalty + lasso * beta.iter().map(|b| b.abs()).sum::<f64>();
     let coefficients: Vec<f64> = beta.iter().zip(&prep.scale).map(|(b, s)| b / s).collect();
     let mut covariance = vec![0.0; p * p];
     for i in 0..p {
@@ -653,7 +653,8 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
         covariance,
         robust: params.robust || data.clusters.is_some(),
         ties: params.ties,
-        log_likelihood: e.ll + penalty,
+        // `e.ll` has the ridge term subtracted (the L1 term never enters it).
+        log_likelihood: e.ll + ridge_penalty,
         penalty,
         null_log_likelihood: null_ll,
         concordance,
