@@ -496,6 +496,10 @@ fn gram_chunk(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
     out
 }
 
+/// A Newton step whose largest relative coordinate change `|Δβⱼ|/(1 + |βⱼ|)` is below this keeps the
+/// information matrix for the next step.
+const REUSE_INFORMATION_BELOW: f64 = 1e-3;
+
 /// A standardized coefficient beyond this (a hazard ratio above e¹⁵ per standard deviation) is taken
 /// as diverging when the iterations run out.
 const DIVERGED: f64 = 15.0;
@@ -536,13 +540,16 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
             message: "robust standard errors of an L1-penalized fit are not provided".into(),
         });
     }
-    let evaluate = |beta: &[f64]| {
-        let mut e = evaluate(&prep, beta, params.ties, true);
+    // With `full`, the information too (an O(n·p²) pass; the likelihood and score are O(n·p)).
+    let evaluate = |beta: &[f64], full: bool| {
+        let mut e = evaluate(&prep, beta, params.ties, full);
         if ridge > 0.0 {
             for j in 0..p {
                 e.ll -= 0.5 * ridge * beta[j] * beta[j];
                 e.grad[j] -= ridge * beta[j];
-                e.info[j * p + j] += ridge;
+                if full {
+                    e.info[j * p + j] += ridge;
+                }
             }
         }
         e
@@ -552,20 +559,29 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
         (b.abs() > limit).then(|| Error::Separation { covariate: names[j].clone(), coefficient: b / prep.scale[j] })
     };
     let mut beta = vec![0.0; p];
-    let mut e = evaluate(&beta);
+    let mut e = evaluate(&beta, true);
     let null_ll = e.ll;
     let mut iterations = 0;
     let mut last_change = f64::NAN;
     let cov_std = if lasso > 0.0 {
-        let (b, last, its) = elastic_net(&evaluate, p, lasso, params.max_iter)?;
+        let (b, last, its) = elastic_net(&|b: &[f64]| evaluate(b, true), p, lasso, params.max_iter)?;
         beta = b;
         e = last;
         iterations = its;
         active_covariance(&e.info, &beta)
     } else {
+        // After a small step the information barely changes, so the next step reuses it (its error
+        // shrinks by about the step's size each time) instead of recomputing the O(n·p²) sum; a large
+        // step, convergence and the covariance always use the information at the current β.
+        let mut fresh = true;
         let chol = loop {
             let chol = match Cholesky::factor(&e.info, p) {
                 Ok(c) => c,
+                Err(_) if !fresh => {
+                    e = evaluate(&beta, true);
+                    fresh = true;
+                    continue;
+                }
                 Err(bad) => {
                     return Err(diverging(&beta, DIVERGING_AT_SINGULAR)
                         .unwrap_or_else(|| Error::Collinear { covariate: names[bad.column].clone() }))
@@ -574,7 +590,12 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
             let delta = chol.solve(&e.grad);
             let small_step = delta.iter().zip(&beta).all(|(d, b)| d.abs() <= 1e-10 * (1.0 + b.abs()));
             if small_step || p == 0 {
-                break chol;
+                if fresh {
+                    break chol;
+                }
+                e = evaluate(&beta, true);
+                fresh = true;
+                continue;
             }
             if iterations == params.max_iter {
                 return Err(
@@ -582,13 +603,15 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
                 );
             }
             iterations += 1;
+            let size = delta.iter().zip(&beta).map(|(d, b)| d.abs() / (1.0 + b.abs())).fold(0.0, f64::max);
+            let full = size > REUSE_INFORMATION_BELOW;
             // Step halving: never accept a step that lowers the likelihood.
             let mut step = 1.0;
             let mut next;
             let mut candidate;
             loop {
                 candidate = beta.iter().zip(&delta).map(|(b, d)| b + step * d).collect::<Vec<_>>();
-                next = evaluate(&candidate);
+                next = evaluate(&candidate, full);
                 if next.ll >= e.ll - 1e-12 * e.ll.abs() || step < 1e-6 {
                     break;
                 }
@@ -597,8 +620,16 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
             let change = next.ll - e.ll;
             last_change = change;
             beta = candidate;
+            if !full {
+                next.info = std::mem::take(&mut e.info);
+            }
             e = next;
+            fresh = full;
             if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
+                if !fresh {
+                    e = evaluate(&beta, true);
+                    fresh = true;
+                }
                 // The likelihood no longer moves. If the Newton step is still large, the maximum is at
                 // infinity along that coefficient (monotone likelihood), as R's coxph warns.
                 if let Ok(c) = Cholesky::factor(&e.info, p) {
@@ -925,5 +956,13 @@ mod tests {
         assert!(ev.grad.iter().all(|g| g.abs() < 1e-9), "{:?}", ev.grad);
         assert!((ev.ll - m.log_likelihood).abs() < 1e-12);
         assert!(m.log_likelihood > m.null_log_likelihood);
+        // The covariance is the inverse information at the final β (never a reused one).
+        let inv = Cholesky::factor(&evaluate(&prep, &beta, Ties::Efron, true).info, 2).unwrap().inverse();
+        for i in 0..2 {
+            for j in 0..2 {
+                let want = inv[i * 2 + j] / (prep.scale[i] * prep.scale[j]);
+                assert!((m.covariance[i * 2 + j] - want).abs() < 1e-9 * want.abs().max(1e-3), "{i}{j}");
+            }
+        }
     }
 }
