@@ -352,6 +352,15 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
         eta.iter().zip(&prep.w).zip(&prep.event).filter(|(_, &e)| e).map(|((eta, w), _)| w * (eta - c)).sum();
     let mut grad = prep.event_z.clone();
     let mut rank_one = vec![0.0; p * p];
+    // The S1 S1' part as a Gram matrix of up to two rows per block with events, gathered in batches.
+    let mut rows: Vec<f64> = Vec::new();
+    let flush = |rows: &mut Vec<f64>, rank_one: &mut Vec<f64>| {
+        if !rows.is_empty() {
+            let ones = vec![1.0; rows.len() / p];
+            rank_one.iter_mut().zip(weighted_gram(rows, &ones, p)).for_each(|(a, v)| *a += v);
+            rows.clear();
+        }
+    };
     // Per block: Σ wt/den over its terms (applies to everyone at risk) and Σ wt·f/den (removed
     // again for the block's own events).
     let mut alpha = vec![0.0; prep.blocks.len()];
@@ -365,18 +374,25 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
             }
             alpha[b] += t.a0;
             own[b] += t.a1;
-            if full {
-                // Σ_j wt/den_j²·(S1 − f_j S1_D)(S1 − f_j S1_D)'
-                for i in 0..p {
-                    let (u, v) = (t.s1[i], t.s1d[i]);
-                    let row = &mut rank_one[i * p..(i + 1) * p];
-                    for j in i..p {
-                        row[j] += t.c0 * u * t.s1[j] - t.c1 * (u * t.s1d[j] + v * t.s1[j]) + t.c2 * v * t.s1d[j];
-                    }
+            if full && p > 0 {
+                // Σ_j wt/den_j²·(S1 − f_j S1_D)(S1 − f_j S1_D)' = c0·uu' − c1·(uv' + vu') + c2·vv' with
+                // u = S1, v = S1_D, written as xx' + yy' by factoring [[c0, −c1], [−c1, c2]] (positive
+                // semi-definite by Cauchy–Schwarz): x = √c0·u − (c1/√c0)·v, y = √(c2 − c1²/c0)·v.
+                let a = t.c0.sqrt();
+                let b = -t.c1 / a;
+                rows.extend(t.s1.iter().zip(t.s1d).map(|(u, v)| a * u + b * v));
+                let d2 = t.c2 - b * b;
+                if d2 > 0.0 {
+                    let d = d2.sqrt();
+                    rows.extend(t.s1d.iter().map(|v| d * v));
+                }
+                if rows.len() >= RANK_ONE_BATCH * p {
+                    flush(&mut rows, &mut rank_one);
                 }
             }
         });
     }
+    flush(&mut rows, &mut rank_one);
     if !full {
         return Eval { ll, grad, info: Vec::new() };
     }
@@ -448,6 +464,9 @@ fn weighted_gram(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
     }
     total
 }
+
+/// Rows of the S1 S1' part gathered before their Gram matrix is added (a few MB at p = 50).
+const RANK_ONE_BATCH: usize = 2 * ROWS_PER_TASK;
 
 /// Side of the register tile of [`gram_chunk`].
 const TILE: usize = 4;
@@ -924,6 +943,42 @@ mod tests {
             for i in 0..2 {
                 let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
                 assert!((hij - ev.info[i * 2 + j]).abs() < 1e-5 * (1.0 + hij.abs()), "info {i}{j}");
+            }
+        }
+    }
+
+    #[test]
+    fn information_over_several_batches_matches_finite_differences() {
+        // More blocks with events than one batch of the S1 S1' rows holds, with tied pairs (Efron's two
+        // rows per block) and two strata.
+        let mut rng = mlhc_core::Rng::seed_from_u64(9);
+        let n = 2 * RANK_ONE_BATCH + 500;
+        let x: Vec<f64> = (0..2 * n).map(|_| rng.normal()).collect();
+        let t: Vec<f64> =
+            (0..n).map(|i| (rng.exponential((0.4 * x[2 * i]).exp()) * 1e4).ceil() + (i % 2) as f64).collect();
+        let e: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.9)).collect();
+        let strata: Vec<usize> = (0..n).map(|i| i % 2).collect();
+        let names = vec!["a".to_string(), "b".to_string()];
+        let mut data = CoxData::new(&x, &names, &t, &e);
+        data.strata = Some(&strata);
+        let prep = prepare(&data).unwrap();
+        let beta = [0.3, 0.1];
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let ev = evaluate(&prep, &beta, ties, true);
+            let h = 1e-6;
+            for j in 0..2 {
+                let (mut bp, mut bm) = (beta, beta);
+                bp[j] += h;
+                bm[j] -= h;
+                let (ep, em) = (evaluate(&prep, &bp, ties, false), evaluate(&prep, &bm, ties, false));
+                for i in 0..2 {
+                    let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
+                    assert!(
+                        (hij - ev.info[i * 2 + j]).abs() < 1e-5 * hij.abs(),
+                        "{ties:?} info {i}{j}: {hij} vs {}",
+                        ev.info[i * 2 + j]
+                    );
+                }
             }
         }
     }
