@@ -27,26 +27,27 @@ pub struct Concordance {
     pub tied_risk: f64,
 }
 
-/// A Fenwick (binary indexed) tree of weights over risk ranks.
-struct Fenwick(Vec<f64>);
+/// A Fenwick (binary indexed) tree of subject counts over risk ranks (32-bit counts keep the tree
+/// compact in cache; pair weights only scale the queries).
+struct Fenwick(Vec<u32>);
 
 impl Fenwick {
-    fn add(&mut self, rank: usize, w: f64) {
+    fn add(&mut self, rank: usize) {
         let mut i = rank + 1;
         while i < self.0.len() {
-            self.0[i] += w;
+            self.0[i] += 1;
             i += i & i.wrapping_neg();
         }
     }
-    /// Sum of weights at ranks `< rank`.
+    /// The number of subjects at ranks `< rank`.
     fn below(&self, rank: usize) -> f64 {
         let mut i = rank;
-        let mut s = 0.0;
+        let mut s = 0u64;
         while i > 0 {
-            s += self.0[i];
+            s += u64::from(self.0[i]);
             i -= i & i.wrapping_neg();
         }
-        s
+        s as f64
     }
 }
 
@@ -79,8 +80,8 @@ fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f
     }
     let levels = levels + 1;
     drop(by_risk);
-    let mut tree = Fenwick(vec![0.0; levels + 1]);
-    let mut count_at = vec![0.0_f64; levels];
+    let mut tree = Fenwick(vec![0; levels + 1]);
+    let mut count_at = vec![0u32; levels];
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
     let (mut comparable, mut concordant, mut tied) = (0.0, 0.0, 0.0);
@@ -94,8 +95,8 @@ fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f
         }
         let group = &order[i..j];
         for &k in group.iter().filter(|&&k| !events[k]) {
-            tree.add(rank[k], 1.0);
-            count_at[rank[k]] += 1.0;
+            tree.add(rank[k]);
+            count_at[rank[k]] += 1;
             inserted += 1.0;
         }
         for &k in group.iter().filter(|&&k| events[k]) {
@@ -104,14 +105,14 @@ fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f
                 continue;
             }
             let below = tree.below(rank[k]);
-            let same = count_at[rank[k]];
+            let same = f64::from(count_at[rank[k]]);
             comparable += w * inserted;
             concordant += w * below;
             tied += w * same;
         }
         for &k in group.iter().filter(|&&k| events[k]) {
-            tree.add(rank[k], 1.0);
-            count_at[rank[k]] += 1.0;
+            tree.add(rank[k]);
+            count_at[rank[k]] += 1;
             inserted += 1.0;
         }
         i = j;
