@@ -1,7 +1,7 @@
 """Times mlhc and lifelines (and scikit-survival) Cox PH fits (Efron ties) on the same tables, checks that
 the coefficients agree, and prints wall time, peak memory and the ratios.
 
-    python compare.py MLHC OUT_DIR
+    python compare.py MLHC OUT_DIR [CASE_SUBSTRING]
 """
 import json
 import os
@@ -11,6 +11,7 @@ import sys
 import time
 
 mlhc, out = sys.argv[1], sys.argv[2]
+only = sys.argv[3] if len(sys.argv) > 3 else ""
 py = sys.executable
 SUPPORT2 = "age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea"
 CASES = [
@@ -37,6 +38,8 @@ def norm(name):
 
 print(f"{'problem':<22} {'tool':<10} {'wall s':>8} {'fit s':>8} {'peak MiB':>9} {'max|dcoef|':>11} {'wall ratio':>10} {'fit ratio':>10}")
 for name, path, dur, ev, covs, runs, anchors in CASES:
+    if only not in name:
+        continue
     cmd = [mlhc, "surv", "cox", path, "--duration", dur, "--event", ev, "--json"]
     if covs:
         cmd += ["--covariates", covs]

@@ -4,8 +4,10 @@
 //! with tied event times handled by Efron's or Breslow's approximation ([`Ties`]), optional case
 //! weights (each subject counts `wᵢ` times) and strata (each with its own baseline hazard and risk
 //! sets). The fit is Newton–Raphson with step halving on centred and scaled covariates, started at
-//! β = 0; standard errors come from the inverse information matrix, or from the cluster-robust
-//! sandwich `D'D` built from the score residuals when asked for. The baseline cumulative hazard is
+//! β = 0; a step that follows a small one reuses the information matrix, but convergence is always
+//! judged with the information at the solution. Standard errors come from the inverse information
+//! matrix there, or from the cluster-robust sandwich `D'D` built from the score residuals when asked
+//! for. The baseline cumulative hazard is
 //! Breslow's estimator at the covariate means. These are the estimates of lifelines 0.30.3's
 //! `CoxPHFitter` and of R's `survival::coxph`; the golden tests check them on the Rossi recidivism
 //! and NCCTG lung data, and on the Stanford heart-transplant start–stop data (lifelines'
