@@ -20,3 +20,11 @@ seed 5 "$t/3000003_0003.dat" f80
 { printf 'r 3 100 5\nr.d 212x2+7 100 12 0 0 0 0 a\nr.d 212:2 100 12 0 0 0 0 b\nr.d 212 100 12 0 0 0 0 c\n\0'; head -c 64 "$t/100.dat"; } > corpus/wfdb_record/skew
 for a in "$t"/*.atr "$t"/*.qrs "$t"/*.wqrs "$t"/*.ann; do head -c 4096 "$a" > "corpus/wfdb_annotations/$(basename "$a")"; done
 for e in "$t"/edf/*.edf "$t"/edf/*.bdf; do head -c 65536 "$e" > "corpus/edf/$(basename "$e")"; done
+# mlhc-nlp: the embedded rule files and small lexicons as rule seeds, notes as text seeds.
+n=../crates/mlhc-nlp/data
+mkdir -p corpus/nlp_rules corpus/nlp_text
+for f in "$n"/context_rules.json "$n"/section_patterns.json "$n"/mlhc_negation_additions.json \
+  "$n"/negex_triggers.txt "$n"/context_history_triggers.txt ../testdata/clinical-nlp/medspacy_targets.tsv; do
+  cp "$f" corpus/nlp_rules/
+done
+for f in ../testdata/clinical-nlp/{example_discharge_summary_SYNTHETIC.txt,medspacy_sentences.txt,id.text}; do head -c 8192 "$f" > "corpus/nlp_text/$(basename "$f")"; done
