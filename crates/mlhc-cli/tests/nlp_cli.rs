@@ -460,3 +460,65 @@ fn lookup_returns_every_term_within_the_threshold() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--similarity"));
 }
+
+#[test]
+fn umls_and_snomed_release_files_are_lexicons() {
+    let dir = tempfile::tempdir().unwrap();
+    // Rows in the MRCONSO.RRF / MRSTY.RRF and RF2 description layouts (made-up AUIs and ids).
+    std::fs::write(
+        dir.path().join("MRCONSO.RRF"),
+        "C0018802|ENG|S|L0018803|PF|S0047241|N|A0066370||||SNOMEDCT_US|SY|84114007|cardiac failure|9|N||\n\
+         C0018802|FRE|P|L0018804|PF|S0047242|Y|A0066372||||MSHFRE|MH|D006333|insuffisance cardiaque|3|N||\n\
+         C0015967|ENG|P|L0015967|PF|S0041231|Y|A0069871||||MSH|MH|D005334|Fever|0|N||\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("MRSTY.RRF"),
+        "C0018802|T047|B2.2.1.2.1|Disease or Syndrome|AT32679370|256|\nC0015967|T184|A2.2.2|Sign or Symptom|AT17581238|256|\n",
+    )
+    .unwrap();
+    let rf2 = dir.path().join("sct2_Description_Snapshot-en_INT_20250101.txt");
+    std::fs::write(
+        &rf2,
+        "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId\n\
+         1\t20020131\t1\t900000000000207008\t271807003\ten\t900000000000003001\tEruption of skin (disorder)\t900000000000448009\n\
+         2\t20020131\t1\t900000000000207008\t271807003\ten\t900000000000013009\tRash\t900000000000448009\n",
+    )
+    .unwrap();
+    let mrconso = dir.path().join("MRCONSO.RRF");
+    let out = mlhc(
+        &["nlp", "annotate", "-", "--json", "--lexicon", mrconso.to_str().unwrap(), "--lexicon", rf2.to_str().unwrap()],
+        b"No cardiac failure. Mother had fever and a rash.",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String, String, bool, bool)> = v["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["text"].as_str().unwrap().to_string(),
+                t["codes"][0].as_str().unwrap().to_string(),
+                t["label"].as_str().unwrap().to_string(),
+                t["negated"].as_bool().unwrap(),
+                t["family"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("cardiac failure", "C0018802", "Disease or Syndrome", true, false),
+        ("fever", "C0015967", "Sign or Symptom", false, true),
+        ("rash", "271807003", "disorder", false, true),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!((g.0.as_str(), g.1.as_str(), g.2.as_str(), g.3, g.4), w);
+    }
+    // A malformed release file is an error naming the file and line.
+    std::fs::write(&mrconso, "C1|ENG|x\n").unwrap();
+    let bad = mlhc(&["nlp", "annotate", "-", "--lexicon", mrconso.to_str().unwrap()], b"text");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("MRCONSO.RRF: line 1"), "{err}");
+}

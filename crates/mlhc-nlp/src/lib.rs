@@ -12,7 +12,9 @@
 //!   `context_rules.json` or NegEx/ConText trigger files;
 //! - [`pipeline`]: all of the above on one text; [`negex`]: evaluation in the NegEx test-set format;
 //! - [`deid`]: rule-based de-identification (masking) and PhysioNet-format evaluation;
-//! - [`features`]: TF-IDF (scikit-learn's definition) and concept co-occurrence with lift.
+//! - [`features`]: TF-IDF (scikit-learn's definition) and concept co-occurrence with lift;
+//! - [`vocab`]: lexicons from a user's own UMLS (`MRCONSO.RRF`, `MRSTY.RRF`) or SNOMED CT (RF2
+//!   descriptions) release.
 //!
 //! Targets also take assertions from their section, as medspaCy 1.3.1's sectionizer does by default
 //! ([`pipeline::MEDSPACY_SECTION_ATTRIBUTES`]: past medical history is historical, family history is
@@ -56,5 +58,6 @@ pub mod pipeline;
 pub mod section;
 pub mod sentence;
 pub mod token;
+pub mod vocab;
 
 pub use error::{NlpError, Result};

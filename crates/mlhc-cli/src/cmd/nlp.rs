@@ -197,7 +197,10 @@ pub struct AnnotateArgs {
     /// A text file, a folder of *.txt files, or `-` for standard input.
     input: PathBuf,
     /// Lexicon file(s): TSV (`term<TAB>code[<TAB>label]`) or JSON (`[{"term", "code", "label"}]`, by
-    /// extension). Replaces the default ICD-10-CM lexicon unless --icd10cm is also given.
+    /// extension); a UMLS `MRCONSO.RRF` (English, not suppressible; code = CUI; label = the semantic
+    /// type from `MRSTY.RRF` beside it, if there) or a SNOMED CT RF2 `sct2_Description_*.txt` (active
+    /// descriptions; code = concept id; label = the FSN's semantic tag), by file name. Replaces the
+    /// default ICD-10-CM lexicon unless --icd10cm is also given.
     #[arg(long = "lexicon")]
     lexicons: Vec<PathBuf>,
     /// Also use the ICD-10-CM lexicon when --lexicon is given.
@@ -346,8 +349,30 @@ fn load_lexicon_files(lexicons: &[PathBuf], icd10cm: bool, label: &str) -> anyho
         entries.extend(mlhc_nlp::icd10cm::icd10cm_entries()?);
     }
     for path in lexicons {
-        let text = read_utf8(path)?;
         let name = path.display().to_string();
+        let file_name = path.file_name().map(|f| f.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let open = |p: &Path| -> anyhow::Result<std::io::BufReader<std::fs::File>> {
+            Ok(std::io::BufReader::new(std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))?))
+        };
+        if file_name == "mrconso.rrf" {
+            // MRSTY.RRF beside it, in the same case as the MRCONSO file name.
+            let upper = path.file_name().is_some_and(|f| f.to_string_lossy() == "MRCONSO.RRF");
+            let mrsty = path.with_file_name(if upper { "MRSTY.RRF" } else { "mrsty.rrf" });
+            let types = if mrsty.is_file() {
+                Some(mlhc_nlp::vocab::parse_umls_mrsty(open(&mrsty)?, &mrsty.display().to_string())?)
+            } else {
+                eprintln!("note: no {} beside {name}; UMLS entries get the label {label}", mrsty.display());
+                None
+            };
+            let options = mlhc_nlp::vocab::UmlsOptions::default();
+            entries.extend(mlhc_nlp::vocab::parse_umls_mrconso(open(path)?, &name, types.as_ref(), &options, label)?);
+            continue;
+        }
+        if file_name.starts_with("sct2_description") {
+            entries.extend(mlhc_nlp::vocab::parse_snomed_descriptions(open(path)?, &name, label)?);
+            continue;
+        }
+        let text = read_utf8(path)?;
         if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
             entries.extend(parse_lexicon_json(&text, label, &name)?);
         } else {
