@@ -1,5 +1,5 @@
 //! mlhc-nlp's rule-file and lexicon parsers: arbitrary bytes as a ConText JSON file, a NegEx trigger
-//! file, a section-rule JSON file and a lexicon (JSON and TSV). Parsing never panics; whatever parses is
+//! file, a section-rule JSON file, a lexicon (JSON and TSV) and UMLS / SNOMED CT release files. Parsing never panics; whatever parses is
 //! compiled and run over a fixed note, which must not panic either.
 #![no_main]
 
@@ -22,6 +22,11 @@ fn small_lexicon() -> Lexicon {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // Release files are read as bytes, line by line (invalid UTF-8 is an error naming the line).
+    let sty = mlhc_nlp::vocab::parse_umls_mrsty(data, "MRSTY.RRF").ok();
+    let options = mlhc_nlp::vocab::UmlsOptions::default();
+    let _ = mlhc_nlp::vocab::parse_umls_mrconso(data, "MRCONSO.RRF", sty.as_ref(), &options, "PROBLEM");
+    let _ = mlhc_nlp::vocab::parse_snomed_descriptions(data, "sct2_Description.txt", "PROBLEM");
     let Ok(text) = std::str::from_utf8(data) else { return };
     if let Ok(rules) = parse_context_rules_json(text, "fuzz") {
         let _ = Pipeline::new(small_lexicon(), ConText::new(rules), None).annotate(NOTE);
