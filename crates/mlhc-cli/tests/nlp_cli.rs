@@ -14,7 +14,10 @@ fn mlhc(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the mlhc binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails before reading its input closes the pipe: that is for the caller to assert.
+    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     child.wait_with_output().unwrap()
 }
 
@@ -517,7 +520,8 @@ fn umls_and_snomed_release_files_are_lexicons() {
     }
     // A malformed release file is an error naming the file and line.
     std::fs::write(&mrconso, "C1|ENG|x\n").unwrap();
-    let bad = mlhc(&["nlp", "annotate", "-", "--lexicon", mrconso.to_str().unwrap()], b"text");
+    // (No standard input: mlhc stops at the lexicon, before reading it.)
+    let bad = mlhc(&["nlp", "annotate", "-", "--lexicon", mrconso.to_str().unwrap()], b"");
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("MRCONSO.RRF: line 1"), "{err}");
