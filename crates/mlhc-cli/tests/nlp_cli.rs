@@ -518,6 +518,21 @@ fn umls_and_snomed_release_files_are_lexicons() {
     for (g, w) in got.iter().zip(want) {
         assert_eq!((g.0.as_str(), g.1.as_str(), g.2.as_str(), g.3, g.4), w);
     }
+    // Source and semantic-type filters (QuickUMLS's accepted_semtypes).
+    let codes = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["nlp", "annotate", "-", "--json", "--lexicon", mrconso.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = mlhc(&args, b"No cardiac failure. Mother had fever.");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["targets"].as_array().unwrap().iter().map(|t| t["codes"][0].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(codes(&["--umls-sources", "MSH"]), ["C0015967"]);
+    assert_eq!(codes(&["--umls-semtypes", "T047,T191"]), ["C0018802"]);
+    assert!(codes(&["--umls-sources", "MSH", "--umls-semtypes", "T047"]).is_empty());
+    let stray = mlhc(&["nlp", "annotate", "-", "--umls-sources", "MSH"], b"");
+    assert!(!stray.status.success());
+    assert!(String::from_utf8_lossy(&stray.stderr).contains("apply to a UMLS MRCONSO.RRF"));
     // A malformed release file is an error naming the file and line.
     std::fs::write(&mrconso, "C1|ENG|x\n").unwrap();
     // (No standard input: mlhc stops at the lexicon, before reading it.)

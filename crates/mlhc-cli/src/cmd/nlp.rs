@@ -89,6 +89,19 @@ printf 'pnuemonia\\nhypertention\\n' | mlhc nlp lookup - --threshold 0.5 --json"
     Lookup(LookupArgs),
 }
 
+/// Filters for a UMLS `MRCONSO.RRF` given as a lexicon.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct UmlsFilterArgs {
+    /// With a UMLS MRCONSO.RRF lexicon: keep only strings from these source vocabularies (SAB),
+    /// e.g. SNOMEDCT_US,RXNORM. By default, all sources.
+    #[arg(long, value_delimiter = ',')]
+    umls_sources: Vec<String>,
+    /// With a UMLS MRCONSO.RRF lexicon: keep only concepts of these semantic types (TUIs), e.g.
+    /// T047,T184 (QuickUMLS's accepted_semtypes). Needs MRSTY.RRF beside MRCONSO.RRF.
+    #[arg(long, value_delimiter = ',')]
+    umls_semtypes: Vec<String>,
+}
+
 /// Arguments of `mlhc nlp lookup`.
 #[derive(Debug, clap::Args)]
 pub struct LookupArgs {
@@ -98,6 +111,8 @@ pub struct LookupArgs {
     /// Lexicon file(s), as for `annotate`. By default, ICD-10-CM.
     #[arg(long = "lexicon")]
     lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    umls: UmlsFilterArgs,
     /// Least similarity, in (0, 1].
     #[arg(long, default_value_t = 0.7)]
     threshold: f64,
@@ -123,6 +138,8 @@ pub struct TfidfArgs {
     /// Lexicon file(s) for --concepts, as for `annotate`. By default, ICD-10-CM.
     #[arg(long = "lexicon")]
     lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    umls: UmlsFilterArgs,
     /// Show only the K highest-weighted terms of each note (text output).
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -139,6 +156,8 @@ pub struct LiftArgs {
     /// Lexicon file(s), as for `annotate`. By default, ICD-10-CM.
     #[arg(long = "lexicon")]
     lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    umls: UmlsFilterArgs,
     /// Keep every target, as CODE//ASSERTION (by default only affirmed targets, as CODE).
     #[arg(long)]
     with_assertion: bool,
@@ -167,6 +186,8 @@ pub struct ToMedsArgs {
     /// Lexicon file(s), as for `annotate`. By default, ICD-10-CM.
     #[arg(long = "lexicon")]
     lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    umls: UmlsFilterArgs,
     /// Code prefix of the events. By default, NOTE//ICD10CM.
     #[arg(long, default_value = "NOTE//ICD10CM")]
     code_prefix: String,
@@ -203,6 +224,8 @@ pub struct AnnotateArgs {
     /// default ICD-10-CM lexicon unless --icd10cm is also given.
     #[arg(long = "lexicon")]
     lexicons: Vec<PathBuf>,
+    #[command(flatten)]
+    umls: UmlsFilterArgs,
     /// Also use the ICD-10-CM lexicon when --lexicon is given.
     #[arg(long)]
     icd10cm: bool,
@@ -282,7 +305,8 @@ fn lookup(args: LookupArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.phrases.clone()
     };
-    let lexicon = load_lexicon_files(&args.lexicons, false, "PROBLEM").context("cannot load the lexicon")?;
+    let lexicon =
+        load_lexicon_files(&args.lexicons, false, "PROBLEM", &args.umls).context("cannot load the lexicon")?;
     let params = ApproximateParams {
         similarity: args.similarity.parse().context("invalid --similarity")?,
         threshold: args.threshold,
@@ -340,10 +364,20 @@ fn load_rules(path: &Path) -> anyhow::Result<ConText> {
 }
 
 fn load_lexicon(args: &AnnotateArgs) -> anyhow::Result<Lexicon> {
-    load_lexicon_files(&args.lexicons, args.icd10cm, &args.label)
+    load_lexicon_files(&args.lexicons, args.icd10cm, &args.label, &args.umls)
 }
 
-fn load_lexicon_files(lexicons: &[PathBuf], icd10cm: bool, label: &str) -> anyhow::Result<Lexicon> {
+fn load_lexicon_files(
+    lexicons: &[PathBuf],
+    icd10cm: bool,
+    label: &str,
+    umls: &UmlsFilterArgs,
+) -> anyhow::Result<Lexicon> {
+    let is_mrconso =
+        |p: &PathBuf| p.file_name().is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case("mrconso.rrf"));
+    if (!umls.umls_sources.is_empty() || !umls.umls_semtypes.is_empty()) && !lexicons.iter().any(is_mrconso) {
+        bail!("--umls-sources and --umls-semtypes apply to a UMLS MRCONSO.RRF given with --lexicon; none was given");
+    }
     let mut entries: Vec<LexiconEntry> = Vec::new();
     if lexicons.is_empty() || icd10cm {
         entries.extend(mlhc_nlp::icd10cm::icd10cm_entries()?);
@@ -364,7 +398,11 @@ fn load_lexicon_files(lexicons: &[PathBuf], icd10cm: bool, label: &str) -> anyho
                 eprintln!("note: no {} beside {name}; UMLS entries get the label {label}", mrsty.display());
                 None
             };
-            let options = mlhc_nlp::vocab::UmlsOptions::default();
+            let options = mlhc_nlp::vocab::UmlsOptions {
+                sources: (!umls.umls_sources.is_empty()).then(|| umls.umls_sources.clone()),
+                semantic_types: (!umls.umls_semtypes.is_empty()).then(|| umls.umls_semtypes.clone()),
+                ..mlhc_nlp::vocab::UmlsOptions::default()
+            };
             entries.extend(mlhc_nlp::vocab::parse_umls_mrconso(open(path)?, &name, types.as_ref(), &options, label)?);
             continue;
         }
@@ -673,7 +711,8 @@ fn read_note_index(path: &Path) -> anyhow::Result<Vec<NoteRef>> {
 
 fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
     use mlhc_meds::{Dataset, DatasetWriter, Event, ReadOptions, ShardBuilder};
-    let lexicon = load_lexicon_files(&args.lexicons, false, "PROBLEM").context("cannot load the lexicon")?;
+    let lexicon =
+        load_lexicon_files(&args.lexicons, false, "PROBLEM", &args.umls).context("cannot load the lexicon")?;
     let pipeline = Pipeline::new(lexicon, default_context()?, Some(default_sectionizer()?));
     if let Some(index) = &args.index {
         let notes = read_note_index(index)?;
@@ -800,15 +839,15 @@ fn read_notes(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 /// A pipeline with `lexicons` (ICD-10-CM when none) and medspaCy's default rules.
-fn default_pipeline(lexicons: &[PathBuf]) -> anyhow::Result<Pipeline> {
-    let lexicon = load_lexicon_files(lexicons, false, "PROBLEM").context("cannot load the lexicon")?;
+fn default_pipeline(lexicons: &[PathBuf], umls: &UmlsFilterArgs) -> anyhow::Result<Pipeline> {
+    let lexicon = load_lexicon_files(lexicons, false, "PROBLEM", umls).context("cannot load the lexicon")?;
     Ok(Pipeline::new(lexicon, default_context()?, Some(default_sectionizer()?)))
 }
 
 fn tfidf(args: TfidfArgs) -> anyhow::Result<ExitCode> {
     let notes = read_notes(&args.input)?;
     let docs: Vec<Vec<String>> = if args.concepts {
-        let pipeline = default_pipeline(&args.lexicons)?;
+        let pipeline = default_pipeline(&args.lexicons, &args.umls)?;
         notes
             .par_iter()
             .map(|(_, text)| {
@@ -867,7 +906,7 @@ fn tfidf(args: TfidfArgs) -> anyhow::Result<ExitCode> {
 
 fn lift(args: LiftArgs) -> anyhow::Result<ExitCode> {
     let notes = read_notes(&args.input)?;
-    let pipeline = default_pipeline(&args.lexicons)?;
+    let pipeline = default_pipeline(&args.lexicons, &args.umls)?;
     let docs: Vec<Vec<String>> = notes
         .par_iter()
         .map(|(_, text)| {
