@@ -628,8 +628,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn join_counts_and_selects() {
+    /// Four feature rows (subjects 1-4) and four labels (subjects 1, 2, 3, 5): three join. Column
+    /// "const" is 1 in every row; "a2" equals "a" on the joined rows but not on row 4.
+    fn join_fixture() -> (Tabularized, SurvivalLabels) {
         let t = tab(
             &[(1, 10), (2, 20), (3, 30), (4, 40)],
             &[
@@ -646,6 +647,12 @@ mod tests {
             durations: vec![1.0, 2.0, 3.0, 4.0],
             events: vec![true, false, true, true],
         };
+        (t, labels)
+    }
+
+    #[test]
+    fn join_counts_and_selects() {
+        let (t, labels) = join_fixture();
         let sel = ColumnSelection { min_nonzero: 1, max_columns: 10 };
         let err = join_features(&t, &labels, &[], &sel, false).unwrap_err();
         assert!(err.to_string().starts_with("1 feature rows have no survival label and 1 survival labels"), "{err}");
@@ -667,22 +674,7 @@ mod tests {
 
     #[test]
     fn sparse_join_keeps_entries_sparse_and_duplicates() {
-        let t = tab(
-            &[(1, 10), (2, 20), (3, 30), (4, 40)],
-            &[
-                vec![(0, 1.0), (1, 1.0), (2, 5.0), (3, 1.0)],
-                vec![(0, 1.0), (2, 6.0)],
-                vec![(0, 1.0), (1, 2.0), (2, 5.0), (3, 2.0)],
-                vec![(0, 1.0), (3, 0.0)],
-            ],
-            &["const", "a", "b", "a2"],
-        );
-        let labels = SurvivalLabels {
-            subject_id: vec![1, 2, 3, 5],
-            prediction_time: vec![10, 20, 30, 50],
-            durations: vec![1.0, 2.0, 3.0, 4.0],
-            events: vec![true, false, true, true],
-        };
+        let (t, labels) = join_fixture();
         assert!(join_features_sparse(&t, &labels, &[], 1, false).is_err());
         let j = join_features_sparse(&t, &labels, &[], 1, true).unwrap();
         assert_eq!(j.names, vec!["a", "b", "a2"]);

@@ -710,7 +710,7 @@ fn read_note_index(path: &Path) -> anyhow::Result<Vec<NoteRef>> {
 }
 
 fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
-    use mlhc_meds::{Dataset, DatasetWriter, Event, ReadOptions, ShardBuilder};
+    use mlhc_meds::{Dataset, DatasetWriter, ReadOptions, ShardBuilder};
     let lexicon =
         load_lexicon_files(&args.lexicons, false, "PROBLEM", &args.umls).context("cannot load the lexicon")?;
     let pipeline = Pipeline::new(lexicon, default_context()?, Some(default_sectionizer()?));
@@ -730,19 +730,15 @@ fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
         let mut codes: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         let mut events = 0usize;
         for (n, text) in notes.iter().zip(texts) {
-            for target in pipeline.annotate(&text?).targets {
-                if let Some(code) = target.meds_code(&args.code_prefix) {
-                    builder.push(Event {
-                        subject_id: n.subject_id,
-                        time: n.time,
-                        code: &code,
-                        numeric_value: None,
-                        text_value: None,
-                    });
-                    codes.insert(code);
-                    events += 1;
-                }
-            }
+            events += push_concept_events(
+                &pipeline,
+                &text?,
+                n.subject_id,
+                n.time,
+                &args.code_prefix,
+                &mut builder,
+                &mut codes,
+            );
         }
         let (out, vocab, _) = builder.finish(false);
         writer.write_shard("0", &out, &vocab).context("cannot write shard 0")?;
@@ -762,19 +758,15 @@ fn to_meds(args: ToMedsArgs) -> anyhow::Result<ExitCode> {
                 let Some(text) = shard.text(row) else { continue };
                 notes += 1;
                 let time = shard.time(row).map(|t| t.0);
-                for target in pipeline.annotate(text).targets {
-                    if let Some(code) = target.meds_code(&args.code_prefix) {
-                        builder.push(Event {
-                            subject_id: subject.id().0,
-                            time,
-                            code: &code,
-                            numeric_value: None,
-                            text_value: None,
-                        });
-                        codes.insert(code);
-                        events += 1;
-                    }
-                }
+                events += push_concept_events(
+                    &pipeline,
+                    text,
+                    subject.id().0,
+                    time,
+                    &args.code_prefix,
+                    &mut builder,
+                    &mut codes,
+                );
             }
         }
         let (out, vocab, _) = builder.finish(false);
@@ -836,6 +828,28 @@ fn read_notes(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
             Ok((name, decode(bytes, &p.display().to_string())))
         })
         .collect()
+}
+
+/// Annotates one note and adds an event per target (code `PREFIX//CODE//ASSERTION`) for the
+/// subject at the note's time; returns how many events it added and records their codes.
+fn push_concept_events(
+    pipeline: &Pipeline,
+    text: &str,
+    subject_id: i64,
+    time: Option<i64>,
+    prefix: &str,
+    builder: &mut mlhc_meds::ShardBuilder,
+    codes: &mut std::collections::BTreeSet<String>,
+) -> usize {
+    let mut added = 0;
+    for target in pipeline.annotate(text).targets {
+        if let Some(code) = target.meds_code(prefix) {
+            builder.push(mlhc_meds::Event { subject_id, time, code: &code, numeric_value: None, text_value: None });
+            codes.insert(code);
+            added += 1;
+        }
+    }
+    added
 }
 
 /// A pipeline with `lexicons` (ICD-10-CM when none) and medspaCy's default rules.
