@@ -115,7 +115,7 @@ impl CausalData {
             Error::NonFinite { what, row, value } => Error::NonFinite { what, row: kept[row], value },
             e => e,
         })?;
-        let yv: Vec<f64> = kept.iter().map(|&r| y[r].unwrap_or(f64::NAN)).collect();
+        let yv: Vec<f64> = kept.iter().map(|&r| y.get(r).unwrap_or(f64::NAN)).collect();
         let data = CausalData::new(x, tr, yv).map_err(|e| match e {
             Error::NonFinite { what, row, value } => Error::NonFinite { what, row: kept[row], value },
             e => e,

@@ -218,14 +218,15 @@ fn lalonde() -> CausalData {
     let nsw = Frame::read(&testdata("lalonde/nsw_mixtape.csv")).unwrap();
     let cps = Frame::read(&testdata("lalonde/cps_mixtape.csv")).unwrap();
     // NSW treated + CPS-1 controls, as one table.
-    let treated: Vec<usize> = (0..nsw.n_rows()).filter(|&i| nsw.numeric("treat").unwrap()[i] == Some(1.0)).collect();
+    let treated: Vec<usize> =
+        (0..nsw.n_rows()).filter(|&i| nsw.numeric("treat").unwrap().get(i) == Some(1.0)).collect();
     let mut csv = String::from("treat,age,educ,black,hisp,marr,nodegree,re74,re75,re78\n");
     for (frame, rows) in [(&nsw, treated), (&cps, (0..cps.n_rows()).collect())] {
         for i in rows {
             let cells: Vec<String> =
                 ["treat", "age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "re78"]
                     .iter()
-                    .map(|c| format!("{}", frame.numeric(c).unwrap()[i].unwrap()))
+                    .map(|c| format!("{}", frame.numeric(c).unwrap().get(i).unwrap()))
                     .collect();
             csv += &cells.join(",");
             csv.push('\n');

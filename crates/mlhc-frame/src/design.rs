@@ -47,7 +47,8 @@ impl Frame {
     /// complete rows first ([`Frame::complete_rows`]) when dropping them is intended.
     pub fn design(&self, names: &[&str]) -> Result<Design> {
         enum Part<'a> {
-            Num(&'a [Option<f64>]),
+            /// A numeric column's numbers, every cell present.
+            Num(&'a [f64]),
             Dummies(&'a [Option<String>], Vec<&'a str>),
         }
         // Each column is checked on its own (in parallel); the first error in column order is reported.
@@ -65,12 +66,22 @@ impl Frame {
         let parts = columns
             .par_iter()
             .map(|&(name, column)| match column {
-                Column::Numeric(v) => match v.iter().position(|x| !x.is_some_and(f64::is_finite)) {
-                    None => Ok(Part::Num(v)),
-                    Some(row) => match v[row] {
-                        None => Err(Error::MissingValue { column: name.to_string(), row }),
-                        Some(value) => Err(Error::NotFinite { column: name.to_string(), row, value }),
+                Column::Numeric(v) => match v.as_complete() {
+                    Some(values) => match values.iter().position(|x| !x.is_finite()) {
+                        None => Ok(Part::Num(values)),
+                        Some(row) => Err(Error::NotFinite { column: name.to_string(), row, value: values[row] }),
                     },
+                    // Some cell is missing: report the first missing or non-finite cell, whichever comes first.
+                    None => {
+                        let row = v
+                            .iter()
+                            .position(|x| !x.is_some_and(f64::is_finite))
+                            .expect("a column that is not complete has a missing cell");
+                        match v.get(row) {
+                            None => Err(Error::MissingValue { column: name.to_string(), row }),
+                            Some(value) => Err(Error::NotFinite { column: name.to_string(), row, value }),
+                        }
+                    }
                 },
                 Column::Text(v) => {
                     let mut levels = Vec::new();
@@ -109,8 +120,8 @@ impl Frame {
                 for part in &parts {
                     match part {
                         Part::Num(v) => {
-                            for (out, x) in block[offset..].iter_mut().step_by(n_cols).zip(&v[rows.clone()]) {
-                                *out = x.unwrap_or(f64::NAN);
+                            for (out, &x) in block[offset..].iter_mut().step_by(n_cols).zip(&v[rows.clone()]) {
+                                *out = x;
                             }
                             offset += 1;
                         }
@@ -150,5 +161,28 @@ mod tests {
         assert_eq!(f.design(&["y"]).unwrap_err().to_string(), "column \"y\", row 0: value inf is not finite");
         let g = f.select_rows(&f.complete_rows(&["x"]).unwrap());
         assert_eq!(g.design(&["x", "g"]).unwrap().names, vec!["x"]);
+    }
+
+    #[test]
+    fn the_first_missing_or_non_finite_cell_is_reported() {
+        let f = Frame::from_csv_reader("a,b,c\n1,1,1\ninf,NA,2\nNA,-inf,3\n".as_bytes(), b',', "t.csv").unwrap();
+        assert_eq!(f.design(&["c", "a"]).unwrap_err().to_string(), "column \"a\", row 1: value inf is not finite");
+        assert_eq!(f.design(&["c", "b"]).unwrap_err().to_string(), "column \"b\", row 1: missing value");
+        // Columns are checked in the order given.
+        assert_eq!(f.design(&["b", "a"]).unwrap_err().to_string(), "column \"b\", row 1: missing value");
+        let d = f.design(&["c", "c"]).unwrap();
+        assert_eq!(d.values, vec![1., 1., 2., 2., 3., 3.]);
+    }
+
+    #[test]
+    fn complete_numeric_columns_are_copied_across_row_blocks() {
+        // More rows than one 32768-value block holds for two columns.
+        let n = 40_000;
+        let cells: String = (0..n).map(|i| format!("{i},{}\n", i % 3)).collect();
+        let f = Frame::from_csv_reader(format!("x,y\n{cells}").as_bytes(), b',', "t.csv").unwrap();
+        let d = f.design(&["x", "y"]).unwrap();
+        assert_eq!((d.n_rows, d.n_cols), (n, 2));
+        assert_eq!(d.column_values(0), (0..n).map(|i| i as f64).collect::<Vec<_>>());
+        assert_eq!(d.row(n - 1), &[(n - 1) as f64, ((n - 1) % 3) as f64]);
     }
 }

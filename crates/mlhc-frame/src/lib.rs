@@ -2,6 +2,8 @@
 //!
 //! A [`Frame`] holds columns by name, each either numeric ([`Column::Numeric`]) or text
 //! ([`Column::Text`]), with missing cells as `None` — never NaN or 0 standing in for "not measured".
+//! Numeric cells are stored compactly ([`Numbers`]: the values, plus validity flags only when some cell
+//! is missing).
 //! [`Frame::read`] loads CSV (optionally gzip-compressed), TSV and Parquet by file extension;
 //! [`Frame::design`] turns named columns into a dense design matrix, one-hot encoding text columns.
 //!
@@ -25,11 +27,13 @@
 //! ```
 
 mod design;
+mod numbers;
 mod read;
 
 use std::collections::HashMap;
 
 pub use design::Design;
+pub use numbers::Numbers;
 
 /// Errors from reading or using a table.
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +132,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Column {
     /// Numbers (CSV cells that all parse as numbers; Parquet integers, floats and booleans as 0/1).
-    Numeric(Vec<Option<f64>>),
+    Numeric(Numbers),
     /// Text (any other column; Parquet timestamps and dates as ISO-8601 text).
     Text(Vec<Option<String>>),
 }
@@ -150,14 +154,14 @@ impl Column {
     /// Whether cell `row` is missing.
     pub fn is_missing(&self, row: usize) -> bool {
         match self {
-            Column::Numeric(v) => v[row].is_none(),
+            Column::Numeric(v) => !v.is_valid(row),
             Column::Text(v) => v[row].is_none(),
         }
     }
 
     fn select(&self, rows: &[usize]) -> Column {
         match self {
-            Column::Numeric(v) => Column::Numeric(rows.iter().map(|&r| v[r]).collect()),
+            Column::Numeric(v) => Column::Numeric(v.select(rows)),
             Column::Text(v) => Column::Text(rows.iter().map(|&r| v[r].clone()).collect()),
         }
     }
@@ -216,7 +220,7 @@ impl Frame {
     }
 
     /// The cells of a numeric column.
-    pub fn numeric(&self, name: &str) -> Result<&[Option<f64>]> {
+    pub fn numeric(&self, name: &str) -> Result<&Numbers> {
         match self.column(name)? {
             Column::Numeric(v) => Ok(v),
             Column::Text(v) => Err(Error::NotNumeric {
@@ -236,8 +240,8 @@ impl Frame {
                 .enumerate()
                 .map(|(row, x)| match x {
                     None => Ok(None),
-                    Some(x) if *x == 1.0 => Ok(Some(true)),
-                    Some(x) if *x == 0.0 => Ok(Some(false)),
+                    Some(1.0) => Ok(Some(true)),
+                    Some(0.0) => Ok(Some(false)),
                     Some(x) => Err(bad(row, x.to_string())),
                 })
                 .collect(),
@@ -262,7 +266,12 @@ impl Frame {
         let mut complete = vec![true; self.n_rows];
         for c in cols {
             match c {
-                Column::Numeric(v) => complete.iter_mut().zip(v).for_each(|(k, x)| *k &= x.is_some()),
+                Column::Numeric(v) => {
+                    // A column without missing cells leaves every row as it is.
+                    if !v.all_valid() {
+                        complete.iter_mut().enumerate().for_each(|(row, k)| *k &= v.is_valid(row));
+                    }
+                }
                 Column::Text(v) => complete.iter_mut().zip(v).for_each(|(k, x)| *k &= x.is_some()),
             }
         }
@@ -295,12 +304,33 @@ mod tests {
     fn columns_and_missing_cells() {
         let f = frame();
         assert_eq!(f.names(), vec!["a", "b", "c"]);
-        assert_eq!(f.numeric("a").unwrap(), &[Some(1.0), None, Some(3.0)]);
+        assert_eq!(f.numeric("a").unwrap(), &Numbers::from(vec![Some(1.0), None, Some(3.0)]));
         assert_eq!(f.column("b").unwrap(), &Column::Text(vec![Some("x".into()), Some("y".into()), None]));
         assert_eq!(f.boolean("c").unwrap(), vec![Some(true), Some(false), Some(true)]);
         assert_eq!(f.complete_rows(&["a", "b"]).unwrap(), vec![0]);
         let g = f.select_rows(&[2, 0]);
-        assert_eq!(g.numeric("a").unwrap(), &[Some(3.0), Some(1.0)]);
+        assert_eq!(g.numeric("a").unwrap(), &Numbers::from(vec![Some(3.0), Some(1.0)]));
+    }
+
+    #[test]
+    fn complete_rows_and_select_rows_over_numbers() {
+        let f = Frame::from_csv_reader("a,b,c\n1,2,x\n,3,y\n4,NA,\n5,6,z\n".as_bytes(), b',', "t.csv").unwrap();
+        assert!(f.numeric("a").unwrap().is_valid(0) && !f.numeric("a").unwrap().is_valid(1));
+        assert!(f.column("b").unwrap().is_missing(2));
+        assert_eq!(f.complete_rows(&[]).unwrap(), vec![0, 1, 2, 3]);
+        assert_eq!(f.complete_rows(&["a"]).unwrap(), vec![0, 2, 3]);
+        assert_eq!(f.complete_rows(&["a", "b", "c"]).unwrap(), vec![0, 3]);
+        let g = f.select_rows(&[3, 1, 1, 0]);
+        assert_eq!(g.n_rows(), 4);
+        assert_eq!(g.numeric("a").unwrap(), &Numbers::from(vec![Some(5.0), None, None, Some(1.0)]));
+        assert_eq!(g.numeric("b").unwrap(), &Numbers::from(vec![Some(6.0), Some(3.0), Some(3.0), Some(2.0)]));
+        // Selecting only complete rows leaves a column without validity flags.
+        let h = f.select_rows(&f.complete_rows(&["a", "b"]).unwrap());
+        assert_eq!(h.numeric("a").unwrap().as_complete(), Some(&[1.0, 5.0][..]));
+        assert_eq!(
+            h.boolean("a").unwrap_err().to_string(),
+            "column \"a\", row 1: \"5\" is not a boolean (expected 0/1 or true/false)"
+        );
     }
 
     #[test]

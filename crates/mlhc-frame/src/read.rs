@@ -15,7 +15,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, Parq
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 
-use crate::{Column, Error, Frame, Result};
+use crate::{Column, Error, Frame, Numbers, Result};
 
 /// pandas' default NA strings (`pandas.read_csv(na_values=None)`): a cell equal to one of these is
 /// missing.
@@ -146,7 +146,7 @@ impl Frame {
             .iter()
             .map(|&num| {
                 if num {
-                    Column::Numeric(Vec::with_capacity(n_rows))
+                    Column::Numeric(Numbers::with_capacity(n_rows))
                 } else {
                     Column::Text(Vec::with_capacity(n_rows))
                 }
@@ -197,7 +197,7 @@ fn read_parquet(path: &Path) -> Result<Frame> {
             let reader =
                 builder.with_projection(mask).with_batch_size(PARQUET_BATCH_ROWS).build().map_err(|e| perr(&e))?;
             let mut col = if is_numeric_type(schema.field(i).data_type()) {
-                Column::Numeric(Vec::with_capacity(n_rows))
+                Column::Numeric(Numbers::with_capacity(n_rows))
             } else {
                 Column::Text(Vec::with_capacity(n_rows))
             };
@@ -234,17 +234,23 @@ fn is_text_type(t: &DataType) -> bool {
     }
 }
 
-fn push_numeric(out: &mut Vec<Option<f64>>, a: &ArrayRef) {
-    // Without nulls, the values convert without consulting a validity bitmap.
-    macro_rules! prim {
-        ($t:ty) => {{
-            let a = a.as_primitive::<$t>();
+/// Appends a batch of a numeric column. A batch without nulls converts its values straight into the
+/// column's number store, with no per-cell validity work; validity flags appear only with a null.
+fn push_numeric(out: &mut Numbers, a: &ArrayRef) {
+    macro_rules! convert {
+        ($a:expr, $f:expr) => {{
+            let a = $a;
             if a.null_count() == 0 {
-                out.extend(a.values().iter().map(|&x| Some(x as f64)))
+                out.extend_present(a.values().iter().map($f))
             } else {
-                out.extend(a.iter().map(|x| x.map(|x| x as f64)))
+                out.extend(a.iter().map(|x| x.map(|x| $f(&x))))
             }
         }};
+    }
+    macro_rules! prim {
+        ($t:ty) => {
+            convert!(a.as_primitive::<$t>(), |&x| x as f64)
+        };
     }
     match a.data_type() {
         DataType::Int8 => prim!(Int8Type),
@@ -255,10 +261,18 @@ fn push_numeric(out: &mut Vec<Option<f64>>, a: &ArrayRef) {
         DataType::UInt16 => prim!(UInt16Type),
         DataType::UInt32 => prim!(UInt32Type),
         DataType::UInt64 => prim!(UInt64Type),
-        DataType::Float16 => out.extend(a.as_primitive::<Float16Type>().iter().map(|x| x.map(f64::from))),
-        DataType::Float32 => out.extend(a.as_primitive::<Float32Type>().iter().map(|x| x.map(f64::from))),
+        DataType::Float16 => convert!(a.as_primitive::<Float16Type>(), |&x| f64::from(x)),
+        DataType::Float32 => convert!(a.as_primitive::<Float32Type>(), |&x| f64::from(x)),
         DataType::Float64 => prim!(Float64Type),
-        DataType::Boolean => out.extend(a.as_boolean().iter().map(|x| x.map(|b| if b { 1.0 } else { 0.0 }))),
+        DataType::Boolean => {
+            let a = a.as_boolean();
+            let one = |b: bool| if b { 1.0 } else { 0.0 };
+            if a.null_count() == 0 {
+                out.extend_present(a.values().iter().map(one))
+            } else {
+                out.extend(a.iter().map(|x| x.map(one)))
+            }
+        }
         // The schema check admits only the types above; a batch cannot change its schema.
         other => unreachable!("numeric column of type {other}"),
     }
@@ -333,10 +347,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.names(), vec!["", "x", "y", "z"]);
-        assert_eq!(f.numeric("").unwrap(), &[Some(1.0), Some(2.0), Some(3.0)]);
-        assert_eq!(f.numeric("x").unwrap(), &[Some(1000.0), Some(f64::NEG_INFINITY), Some(2.0)]);
+        assert_eq!(f.numeric("").unwrap(), &Numbers::from(vec![Some(1.0), Some(2.0), Some(3.0)]));
+        assert_eq!(f.numeric("x").unwrap(), &Numbers::from(vec![Some(1000.0), Some(f64::NEG_INFINITY), Some(2.0)]));
         // An all-missing column is numeric with no values.
-        assert_eq!(f.numeric("y").unwrap(), &[None, None, None]);
+        assert_eq!(f.numeric("y").unwrap(), &Numbers::from(vec![None, None, None]));
         assert_eq!(f.column("z").unwrap(), &Column::Text(vec![Some("a".into()), None, Some("c".into())]));
     }
 
@@ -345,8 +359,8 @@ mod tests {
         // R's write.csv (and SUPPORT2 as distributed): the header lacks the row-name column.
         let f = Frame::from_csv_reader("age,sex\n1, 62.8,male\n2,60.3,female\n".as_bytes(), b',', "s.csv").unwrap();
         assert_eq!(f.names(), vec!["", "age", "sex"]);
-        assert_eq!(f.numeric("age").unwrap(), &[Some(62.8), Some(60.3)]);
-        assert_eq!(f.numeric("").unwrap(), &[Some(1.0), Some(2.0)]);
+        assert_eq!(f.numeric("age").unwrap(), &Numbers::from(vec![Some(62.8), Some(60.3)]));
+        assert_eq!(f.numeric("").unwrap(), &Numbers::from(vec![Some(1.0), Some(2.0)]));
     }
 
     #[test]
@@ -370,7 +384,7 @@ mod tests {
             w.finish().unwrap();
         }
         let f = Frame::read(&gz).unwrap();
-        assert_eq!(f.numeric("t").unwrap(), &[Some(1.5), Some(2.0)]);
+        assert_eq!(f.numeric("t").unwrap(), &Numbers::from(vec![Some(1.5), Some(2.0)]));
 
         let pq = dir.path().join("t.parquet");
         let dict: DictionaryArray<Int32Type> = vec![Some("u"), None, Some("v")].into_iter().collect();
@@ -391,8 +405,8 @@ mod tests {
         w.write(&batch).unwrap();
         w.close().unwrap();
         let f = Frame::read(&pq).unwrap();
-        assert_eq!(f.numeric("i").unwrap(), &[Some(1.0), None, Some(3.0)]);
-        assert_eq!(f.numeric("f").unwrap(), &[Some(0.5), Some(1.5), Some(2.5)]);
+        assert_eq!(f.numeric("i").unwrap(), &Numbers::from(vec![Some(1.0), None, Some(3.0)]));
+        assert_eq!(f.numeric("f").unwrap(), &Numbers::from(vec![Some(0.5), Some(1.5), Some(2.5)]));
         assert_eq!(f.boolean("b").unwrap(), vec![Some(true), Some(false), Some(true)]);
         assert_eq!(f.column("s").unwrap(), &Column::Text(vec![Some("x".into()), Some("y".into()), None]));
         assert_eq!(f.column("d").unwrap(), &Column::Text(vec![Some("u".into()), None, Some("v".into())]));
@@ -407,5 +421,50 @@ mod tests {
             ])
         );
         assert!(f.numeric("t").is_err());
+    }
+
+    #[test]
+    fn parquet_batches_fill_numbers_with_validity_only_after_a_null() {
+        let mut out = Numbers::with_capacity(8);
+        push_numeric(&mut out, &(Arc::new(Float32Array::from(vec![0.5, 1.5])) as ArrayRef));
+        push_numeric(&mut out, &(Arc::new(BooleanArray::from(vec![true, false])) as ArrayRef));
+        assert!(out.all_valid(), "no null yet: no validity flags");
+        push_numeric(&mut out, &(Arc::new(Int64Array::from(vec![Some(7), None, Some(9)])) as ArrayRef));
+        push_numeric(&mut out, &(Arc::new(BooleanArray::from(vec![Some(true), None])) as ArrayRef));
+        push_numeric(&mut out, &(Arc::new(Float32Array::from(vec![2.5])) as ArrayRef));
+        let expected =
+            vec![Some(0.5), Some(1.5), Some(1.0), Some(0.0), Some(7.0), None, Some(9.0), Some(1.0), None, Some(2.5)];
+        assert_eq!(out, Numbers::from(expected));
+        assert_eq!(out.null_count(), 2);
+    }
+
+    #[test]
+    fn parquet_null_only_in_a_later_batch() {
+        // More rows than one decoded batch, so the only null of "late" arrives in the second batch.
+        let n = PARQUET_BATCH_ROWS + 10;
+        let late: Vec<Option<i64>> = (0..n).map(|i| (i != n - 3).then_some(i as i64)).collect();
+        let mid: Vec<Option<f64>> = (0..n).map(|i| (i % 1000 != 500).then_some(i as f64 / 2.0)).collect();
+        let full: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let batch = RecordBatch::try_from_iter(vec![
+            ("late", Arc::new(Int64Array::from(late.clone())) as ArrayRef),
+            ("mid", Arc::new(arrow_array::Float64Array::from(mid.clone())) as ArrayRef),
+            ("full", Arc::new(arrow_array::Float64Array::from(full.clone())) as ArrayRef),
+        ])
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pq = dir.path().join("late.parquet");
+        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let f = Frame::read(&pq).unwrap();
+        let late_col = f.numeric("late").unwrap();
+        assert_eq!(late_col, &late.iter().map(|x| x.map(|x| x as f64)).collect::<Numbers>());
+        assert_eq!((late_col.null_count(), late_col.get(n - 3), late_col.get(n - 1)), (1, None, Some((n - 1) as f64)));
+        assert_eq!(f.numeric("mid").unwrap(), &Numbers::from(mid));
+        assert_eq!(f.numeric("mid").unwrap().null_count(), n.div_ceil(1000));
+        assert_eq!(f.numeric("full").unwrap().as_complete(), Some(&full[..]));
+        assert_eq!(f.complete_rows(&["late", "full"]).unwrap().len(), n - 1);
+        let e = f.design(&["full", "late"]).unwrap_err().to_string();
+        assert_eq!(e, format!("column \"late\", row {}: missing value", n - 3));
     }
 }

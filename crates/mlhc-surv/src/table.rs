@@ -102,14 +102,7 @@ impl SurvivalTable {
         } else {
             frame
         };
-        let durations = frame
-            .numeric(&roles.duration)?
-            .iter()
-            .enumerate()
-            .map(|(row, v)| {
-                v.ok_or_else(|| mlhc_frame::Error::MissingValue { column: roles.duration.clone(), row }.into())
-            })
-            .collect::<Result<Vec<f64>>>()?;
+        let durations = required_numbers(frame, &roles.duration)?;
         let events = frame
             .boolean(&roles.event)?
             .into_iter()
@@ -120,21 +113,7 @@ impl SurvivalTable {
             .collect::<Result<Vec<bool>>>()?;
         let refs: Vec<&str> = covariates.iter().map(String::as_str).collect();
         let design = frame.design(&refs)?;
-        let numbers = |c: &Option<String>| -> Result<Option<Vec<f64>>> {
-            match c {
-                Some(w) => Ok(Some(
-                    frame
-                        .numeric(w)?
-                        .iter()
-                        .enumerate()
-                        .map(|(row, v)| {
-                            v.ok_or_else(|| mlhc_frame::Error::MissingValue { column: w.clone(), row }.into())
-                        })
-                        .collect::<Result<Vec<f64>>>()?,
-                )),
-                None => Ok(None),
-            }
-        };
+        let numbers = |c: &Option<String>| c.as_deref().map(|c| required_numbers(frame, c)).transpose();
         let weights = numbers(&roles.weights)?;
         let entries = numbers(&roles.entry)?;
         let labels = |c: &Option<String>| c.as_deref().map(|c| labels(frame, c)).transpose();
@@ -156,6 +135,19 @@ impl SurvivalTable {
     pub fn n_rows(&self) -> usize {
         self.durations.len()
     }
+}
+
+/// The numbers of a numeric column in which every cell must be present; the first missing cell is
+/// [`mlhc_frame::Error::MissingValue`].
+fn required_numbers(frame: &Frame, column: &str) -> Result<Vec<f64>> {
+    let v = frame.numeric(column)?;
+    if let Some(values) = v.as_complete() {
+        return Ok(values.to_vec());
+    }
+    v.iter()
+        .enumerate()
+        .map(|(row, x)| x.ok_or_else(|| mlhc_frame::Error::MissingValue { column: column.to_string(), row }.into()))
+        .collect()
 }
 
 /// Codes for a numeric or text column; a missing cell is an error.

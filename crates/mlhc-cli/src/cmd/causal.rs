@@ -911,7 +911,7 @@ fn run_subgroups(a: SubgroupArgs) -> anyhow::Result<ExitCode> {
             let frame = Frame::read(path).with_context(|| format!("reading {}", path.display()))?;
             match frame.column(&a.by)? {
                 Column::Numeric(v) => {
-                    rows.kept.iter().map(|&r| v[r].map_or_else(|| "NA".to_string(), |x| x.to_string())).collect()
+                    rows.kept.iter().map(|&r| v.get(r).map_or_else(|| "NA".to_string(), |x| x.to_string())).collect()
                 }
                 Column::Text(v) => {
                     rows.kept.iter().map(|&r| v[r].clone().unwrap_or_else(|| "NA".to_string())).collect()
