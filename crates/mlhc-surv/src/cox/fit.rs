@@ -477,7 +477,35 @@ const PANEL: usize = 64;
 /// panels into two zero-padded buffers (`qₖ zₖ` and `zₖ`, width a multiple of [`TILE`]); each
 /// `TILE × TILE` block of the upper triangle is accumulated over a panel in registers, so every
 /// loaded value is used `TILE` times.
+///
+/// The kernel is compiled for the widest vector instructions the CPU offers (AVX2 where present,
+/// detected at run time) and dispatched there. It has no fused multiply-adds and no reordered sums,
+/// so every width computes the same products in the same order: the result is bit-identical on
+/// every machine.
 fn gram_chunk(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
+    pulp::Arch::new().dispatch(GramChunk { z, q, p })
+}
+
+/// [`gram_chunk`]'s arguments, for dispatch to the CPU's vector instructions.
+struct GramChunk<'a> {
+    z: &'a [f64],
+    q: &'a [f64],
+    p: usize,
+}
+
+impl pulp::WithSimd for GramChunk<'_> {
+    type Output = Vec<f64>;
+
+    // Inlined into pulp's per-instruction-set entry points, so the loops below are vectorized for
+    // each of them.
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<f64> {
+        gram_chunk_kernel(self.z, self.q, self.p)
+    }
+}
+
+#[inline(always)]
+fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
     let ps = p.div_ceil(TILE) * TILE;
     let mut acc = vec![0.0; ps * ps];
     let mut weighted = vec![0.0; PANEL * ps];
