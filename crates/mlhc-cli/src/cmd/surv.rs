@@ -991,7 +991,7 @@ fn write_curves(
 
 #[allow(clippy::too_many_arguments)]
 fn cox(
-    t: SurvivalTable,
+    mut t: SurvivalTable,
     join: Option<&mlhc_surv::JoinAccount>,
     roles: &Roles,
     params: &CoxParams,
@@ -1005,6 +1005,9 @@ fn cox(
         }
         bail!("no covariates: name them with --covariates or give the table numeric columns besides the duration and event");
     }
+    // Without predictions or a proportional-hazards test the covariates are not needed after the
+    // fit, which then rearranges them in place instead of copying them.
+    let hand_over = (predict.is_none() && ph_test.is_none()).then(|| std::mem::take(&mut t.x));
     let data = CoxData {
         x: &t.x,
         names: &t.names,
@@ -1015,7 +1018,11 @@ fn cox(
         clusters: t.clusters.as_ref().map(|c| c.codes.as_slice()),
         entries: t.entries.as_deref(),
     };
-    let model = params.fit(&data).context("cannot fit the Cox model")?;
+    let model = match hand_over {
+        Some(x) => params.fit_owned(&data, x),
+        None => params.fit(&data),
+    }
+    .context("cannot fit the Cox model")?;
     if let Some(predict) = predict {
         match &predict.data {
             None => write_curves(&model, &t.x, data.strata, predict),

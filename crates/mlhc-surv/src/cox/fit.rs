@@ -56,11 +56,14 @@ pub(super) struct Eval {
 
 const ROWS_PER_TASK: usize = 8192;
 
-pub(super) fn prepare(data: &CoxData<'_>) -> Result<Prepared> {
+/// Sorts and standardizes `data` for fitting. With `owned`, the covariate matrix is that buffer
+/// (`data.x` is not read) and is rearranged in place rather than copied.
+pub(super) fn prepare(data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<Prepared> {
     check_survival(data.durations, data.events)?;
     let n = data.durations.len();
     let p = data.names.len();
-    check_len("covariate matrix", data.x.len(), n * p)?;
+    let x: &[f64] = owned.as_deref().unwrap_or(data.x);
+    check_len("covariate matrix", x.len(), n * p)?;
     check_weights(data.weights, n)?;
     if let Some(s) = data.strata {
         check_len("strata", s.len(), n)?;
@@ -82,13 +85,13 @@ pub(super) fn prepare(data: &CoxData<'_>) -> Result<Prepared> {
     if !data.events.iter().any(|&e| e) {
         return Err(Error::NoEvents { rows: n });
     }
-    let (mean, scale) = moments(data.x, n, p).map_err(|(row, j)| Error::NonFiniteCovariate {
+    let (mean, scale) = moments(x, n, p).map_err(|(row, j)| Error::NonFiniteCovariate {
         covariate: data.names[j].clone(),
         row,
-        value: data.x[row * p + j],
+        value: x[row * p + j],
     })?;
     if let Some(j) = scale.iter().position(|&s| s == 0.0) {
-        return Err(Error::ConstantCovariate { covariate: data.names[j].clone(), value: data.x[j] });
+        return Err(Error::ConstantCovariate { covariate: data.names[j].clone(), value: x[j] });
     }
     let (stratum_codes, stratum_levels) = match data.strata {
         Some(s) => encode_labels(s),
@@ -98,16 +101,36 @@ pub(super) fn prepare(data: &CoxData<'_>) -> Result<Prepared> {
     let mut keys: Vec<(usize, f64, usize)> = (0..n).map(|i| (stratum_codes[i], data.durations[i], i)).collect();
     keys.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
     let order: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
-    let mut z = vec![0.0; n * p];
-    z.par_chunks_mut(p.max(1) * ROWS_PER_TASK).enumerate().for_each(|(c, chunk)| {
-        for (r, out) in chunk.chunks_mut(p.max(1)).enumerate() {
-            let i = order[c * ROWS_PER_TASK + r];
-            let row = &data.x[i * p..(i + 1) * p];
-            for ((o, v), (m, s)) in out.iter_mut().zip(row).zip(mean.iter().zip(&scale)) {
-                *o = (v - m) / s;
-            }
+    let standardize = |out: &mut [f64], row: &[f64]| {
+        for ((o, v), (m, s)) in out.iter_mut().zip(row).zip(mean.iter().zip(&scale)) {
+            *o = (v - m) / s;
         }
-    });
+    };
+    let z = match owned {
+        // Rows move along the permutation's cycles, then are standardized in parallel: no second
+        // n × p buffer (fresh memory costs more in page faults than the moves).
+        Some(mut z) => {
+            permute_rows(&mut z, p, &order);
+            z.par_chunks_mut(p.max(1) * ROWS_PER_TASK).for_each(|chunk| {
+                let mut row = vec![0.0; p];
+                for out in chunk.chunks_mut(p.max(1)) {
+                    row.copy_from_slice(out);
+                    standardize(out, &row);
+                }
+            });
+            z
+        }
+        None => {
+            let mut z = vec![0.0; n * p];
+            z.par_chunks_mut(p.max(1) * ROWS_PER_TASK).enumerate().for_each(|(c, chunk)| {
+                for (r, out) in chunk.chunks_mut(p.max(1)).enumerate() {
+                    let i = order[c * ROWS_PER_TASK + r];
+                    standardize(out, &x[i * p..(i + 1) * p]);
+                }
+            });
+            z
+        }
+    };
     let w: Vec<f64> = order.iter().map(|&i| data.weights.map_or(1.0, |w| w[i])).collect();
     let event: Vec<bool> = order.iter().map(|&i| data.events[i]).collect();
     let time: Vec<f64> = order.iter().map(|&i| data.durations[i]).collect();
@@ -145,6 +168,34 @@ pub(super) fn prepare(data: &CoxData<'_>) -> Result<Prepared> {
         event_z.iter_mut().zip(&z[k * p..(k + 1) * p]).for_each(|(a, v)| *a += w[k] * v);
     }
     Ok(Prepared { n, p, z, w, event, time, order, blocks, strata, entry, leave_order, mean, scale, event_z })
+}
+
+/// Rearranges the rows of the row-major `n × p` matrix `x` so that row `k` becomes the former row
+/// `order[k]` (`order` a permutation of `0..n`), following the permutation's cycles with one row of
+/// scratch.
+fn permute_rows(x: &mut [f64], p: usize, order: &[usize]) {
+    if p == 0 {
+        return;
+    }
+    let mut placed = vec![false; order.len()];
+    let mut first = vec![0.0; p];
+    for start in 0..order.len() {
+        if placed[start] {
+            continue;
+        }
+        first.copy_from_slice(&x[start * p..(start + 1) * p]);
+        let mut k = start;
+        loop {
+            placed[k] = true;
+            let from = order[k];
+            if from == start {
+                x[k * p..(k + 1) * p].copy_from_slice(&first);
+                break;
+            }
+            x.copy_within(from * p..(from + 1) * p, k * p);
+            k = from;
+        }
+    }
 }
 
 /// Column means and population standard deviations of the row-major `n × p` matrix `x` (two passes,
@@ -556,7 +607,7 @@ const DIVERGED: f64 = 15.0;
 /// because the coefficient is running off to infinity, not because covariates are collinear.
 const DIVERGING_AT_SINGULAR: f64 = 5.0;
 
-pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
+pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<CoxModel> {
     if params.max_iter == 0 {
         return Err(Error::InvalidParam { name: "max_iter", message: "0 iterations".into() });
     }
@@ -572,7 +623,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>) -> Result<CoxModel> {
     if !(0.0..=1.0).contains(&params.l1_ratio) {
         return Err(Error::InvalidParam { name: "l1_ratio", message: format!("{} is not in [0, 1]", params.l1_ratio) });
     }
-    let prep = prepare(data)?;
+    let prep = prepare(data, owned)?;
     let p = prep.p;
     let names = data.names;
     // The penalty n·λ·(r·Σ|βⱼ sdⱼ| + (1−r)/2·Σ(βⱼ sdⱼ)²) in the standardized units of the fit, whose
@@ -906,6 +957,40 @@ mod tests {
     }
 
     #[test]
+    fn rows_permute_in_place_along_cycles() {
+        let x: Vec<f64> = (0..18).map(f64::from).collect();
+        for order in [vec![0, 1, 2, 3, 4, 5], vec![5, 4, 3, 2, 1, 0], vec![2, 0, 1, 5, 3, 4], vec![1, 0, 3, 2, 4, 5]] {
+            let mut y = x.clone();
+            permute_rows(&mut y, 3, &order);
+            let expected: Vec<f64> = order.iter().flat_map(|&i| x[i * 3..i * 3 + 3].to_vec()).collect();
+            assert_eq!(y, expected, "order {order:?}");
+        }
+    }
+
+    #[test]
+    fn an_owned_matrix_fits_exactly_as_a_borrowed_one() {
+        let (x, names, t, e) = toy();
+        let strata: Vec<usize> = (0..t.len()).map(|i| i % 3).collect();
+        let weights: Vec<f64> = (0..t.len()).map(|i| 1.0 + (i % 4) as f64 / 2.0).collect();
+        for ties in [Ties::Efron, Ties::Breslow] {
+            let params = CoxParams { ties, ..CoxParams::default() };
+            let mut data = CoxData::new(&x, &names, &t, &e);
+            data.strata = Some(&strata);
+            data.weights = Some(&weights);
+            let borrowed = params.fit(&data).unwrap();
+            data.x = &[];
+            let owned = params.fit_owned(&data, x.clone()).unwrap();
+            assert_eq!(owned.coefficients, borrowed.coefficients);
+            assert_eq!(owned.covariance, borrowed.covariance);
+            assert_eq!(owned.log_likelihood, borrowed.log_likelihood);
+            assert_eq!(owned.concordance, borrowed.concordance);
+            assert_eq!(owned.means, borrowed.means);
+        }
+        let data = CoxData::new(&x, &names, &t, &e);
+        assert!(CoxParams::default().fit_owned(&data, x.clone()).is_err());
+    }
+
+    #[test]
     fn score_and_information_match_finite_differences() {
         let (x, names, t, e) = toy();
         let weights: Vec<f64> = (0..t.len()).map(|i| 1.0 + (i % 3) as f64).collect();
@@ -913,7 +998,7 @@ mod tests {
         let mut data = CoxData::new(&x, &names, &t, &e);
         data.weights = Some(&weights);
         data.strata = Some(&strata);
-        let prep = prepare(&data).unwrap();
+        let prep = prepare(&data, None).unwrap();
         for ties in [Ties::Efron, Ties::Breslow] {
             let beta = [0.3, -0.2];
             let e0 = evaluate(&prep, &beta, ties, true);
@@ -949,7 +1034,7 @@ mod tests {
         let mut data = CoxData::new(&x, &names, &t, &e);
         data.weights = Some(&w);
         data.strata = Some(&strata);
-        let prep = prepare(&data).unwrap();
+        let prep = prepare(&data, None).unwrap();
         let beta = [0.25, -0.1];
         let eta: Vec<f64> =
             (0..n).map(|i| (0..2).map(|j| beta[j] * (x[2 * i + j] - prep.mean[j]) / prep.scale[j]).sum()).collect();
@@ -989,7 +1074,7 @@ mod tests {
         let names = vec!["a".to_string(), "b".to_string()];
         let mut data = CoxData::new(&x, &names, &t, &e);
         data.strata = Some(&strata);
-        let prep = prepare(&data).unwrap();
+        let prep = prepare(&data, None).unwrap();
         let beta = [0.3, 0.1];
         for ties in [Ties::Efron, Ties::Breslow] {
             let ev = evaluate(&prep, &beta, ties, true);
@@ -1033,7 +1118,7 @@ mod tests {
         let (x, names, t, e) = toy();
         let data = CoxData::new(&x, &names, &t, &e);
         let m = CoxParams::default().fit(&data).unwrap();
-        let prep = prepare(&data).unwrap();
+        let prep = prepare(&data, None).unwrap();
         let beta: Vec<f64> = m.coefficients.iter().zip(&prep.scale).map(|(b, s)| b * s).collect();
         let ev = evaluate(&prep, &beta, Ties::Efron, false);
         assert!(ev.grad.iter().all(|g| g.abs() < 1e-9), "{:?}", ev.grad);

@@ -23,7 +23,7 @@ use serde::Serialize;
 pub use predict::SurvivalCurves;
 pub use residuals::{PhTest, Schoenfeld, TimeTransform};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::special::{normal_quantile, normal_sf};
 
 /// How tied event times enter the partial likelihood.
@@ -179,7 +179,21 @@ pub struct CoefficientSummary {
 impl CoxParams {
     /// Fits the model.
     pub fn fit(&self, data: &CoxData<'_>) -> Result<CoxModel> {
-        fit::fit(self, data)
+        fit::fit(self, data, None)
+    }
+
+    /// Fits the model on a covariate matrix handed over by the caller: `x` (row-major, `n ×
+    /// data.names.len()`) takes the place of `data.x`, which must be empty. The fit sorts and
+    /// standardizes `x` in place instead of copying it, so the peak memory holds one `n × p` matrix
+    /// instead of two. The result is the same as [`CoxParams::fit`]'s.
+    pub fn fit_owned(&self, data: &CoxData<'_>, x: Vec<f64>) -> Result<CoxModel> {
+        if !data.x.is_empty() {
+            return Err(Error::InvalidParam {
+                name: "x",
+                message: "fit_owned takes the covariates as its own argument; data.x must be empty".into(),
+            });
+        }
+        fit::fit(self, data, Some(x))
     }
 }
 
