@@ -64,7 +64,7 @@ impl Frame {
         let shown = path.display().to_string();
         let io = |source| Error::Io { path: shown.clone(), source };
         match format_of(path)? {
-            Format::Parquet => read_parquet(path),
+            Format::Parquet => read_parquet(path, None),
             Format::Delimited { delimiter, gzip } => {
                 let file = File::open(path).map_err(io)?;
                 if gzip {
@@ -74,6 +74,41 @@ impl Frame {
                 }
             }
         }
+    }
+
+    /// Reads only the named columns of a table (kept in the file's order; a name may repeat), like
+    /// [`Frame::read`] otherwise. A name the file lacks is [`Error::MissingColumn`], listing the
+    /// file's columns. A Parquet file decodes only those columns, so a wide file costs what its used
+    /// columns cost and a misspelt name is reported before any data is read; delimited text is parsed
+    /// whole, then narrowed.
+    ///
+    /// ```
+    /// use mlhc_frame::Frame;
+    ///
+    /// let dir = std::env::temp_dir().join("mlhc-frame-read-columns-doc");
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("t.csv");
+    /// std::fs::write(&path, "week,arrest,race\n20,1,black\n").unwrap();
+    /// let frame = Frame::read_columns(&path, &["arrest", "week"]).unwrap();
+    /// assert_eq!(frame.names(), vec!["week", "arrest"]);
+    /// let err = Frame::read_columns(&path, &["weeks"]).unwrap_err().to_string();
+    /// assert_eq!(err, "no column \"weeks\" (columns: week, arrest, race)");
+    /// ```
+    pub fn read_columns(path: &Path, names: &[&str]) -> Result<Frame> {
+        match format_of(path)? {
+            Format::Parquet => read_parquet(path, Some(names)),
+            Format::Delimited { .. } => Frame::read(path)?.narrow(names),
+        }
+    }
+
+    /// The named columns, in this frame's order; an unknown name is [`Error::MissingColumn`].
+    fn narrow(self, names: &[&str]) -> Result<Frame> {
+        if let Some(name) = names.iter().find(|n| !self.has_column(n)) {
+            return Err(Error::MissingColumn { name: name.to_string(), available: self.names.join(", ") });
+        }
+        let kept =
+            self.names.into_iter().zip(self.columns).filter(|(name, _)| names.contains(&name.as_str())).collect();
+        Ok(Frame::from_columns(kept))
     }
 
     /// Reads delimited text with a header row. `source` names the input in errors.
@@ -171,25 +206,36 @@ const PARQUET_BATCH_ROWS: usize = 65_536;
 
 /// Reads a Parquet file, decoding its columns in parallel (each from its own file handle, sharing the
 /// footer metadata read once) straight into the frame's column vectors.
-fn read_parquet(path: &Path) -> Result<Frame> {
+fn read_parquet(path: &Path, only: Option<&[&str]>) -> Result<Frame> {
     let shown = path.display().to_string();
     let perr = |e: &dyn std::fmt::Display| Error::Parquet { path: shown.clone(), message: e.to_string() };
     let open = || File::open(path).map_err(|source| Error::Io { path: shown.clone(), source });
     let metadata = ArrowReaderMetadata::load(&open()?, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
     let schema = metadata.schema().clone();
     let n_rows = usize::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
-    let mut names: Vec<String> = Vec::with_capacity(schema.fields().len());
-    for field in schema.fields() {
+    let all: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut seen = std::collections::HashSet::with_capacity(all.len());
+    if let Some(name) = all.iter().find(|n| !seen.insert(**n)) {
+        return Err(Error::DuplicateColumn { path: shown.clone(), name: name.to_string() });
+    }
+    if let Some(name) = only.into_iter().flatten().find(|n| !seen.contains(*n)) {
+        return Err(Error::MissingColumn { name: name.to_string(), available: all.join(", ") });
+    }
+    // The selected columns (all by default), in file order.
+    let mut selected: Vec<usize> = Vec::with_capacity(all.len());
+    let mut names: Vec<String> = Vec::with_capacity(all.len());
+    for (i, field) in schema.fields().iter().enumerate() {
+        if only.is_some_and(|only| !only.contains(&field.name().as_str())) {
+            continue;
+        }
         let t = field.data_type();
         if !is_numeric_type(t) && !is_text_type(t) {
             return Err(perr(&format!("column {:?} has unsupported type {t}", field.name())));
         }
-        if names.contains(field.name()) {
-            return Err(Error::DuplicateColumn { path: shown.clone(), name: field.name().clone() });
-        }
+        selected.push(i);
         names.push(field.name().clone());
     }
-    let columns = (0..names.len())
+    let columns = selected
         .into_par_iter()
         .map(|i| {
             let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
@@ -421,6 +467,38 @@ mod tests {
             ])
         );
         assert!(f.numeric("t").is_err());
+
+        // Only the named columns, in file order; a misspelt name lists the file's columns.
+        let g = Frame::read_columns(&pq, &["s", "i", "s"]).unwrap();
+        assert_eq!(g.names(), vec!["i", "s"]);
+        assert_eq!(g.column("s").unwrap(), f.column("s").unwrap());
+        assert_eq!(g.numeric("i").unwrap(), f.numeric("i").unwrap());
+        assert_eq!(
+            Frame::read_columns(&pq, &["i", "x"]).unwrap_err().to_string(),
+            "no column \"x\" (columns: i, f, b, s, d, t)"
+        );
+        let g = Frame::read_columns(&gz, &["g"]).unwrap();
+        assert_eq!(g.names(), vec!["g"]);
+        assert!(Frame::read_columns(&gz, &["x"]).is_err());
+    }
+
+    #[test]
+    fn parquet_columns_outside_the_selection_are_not_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let pq = dir.path().join("t.parquet");
+        let list = arrow_array::ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1)]), None]);
+        let batch = RecordBatch::try_from_iter(vec![
+            ("x", Arc::new(Float32Array::from(vec![0.5, 1.5])) as ArrayRef),
+            ("nested", Arc::new(list) as ArrayRef),
+        ])
+        .unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        assert!(Frame::read(&pq).unwrap_err().to_string().contains("column \"nested\" has unsupported type"));
+        let f = Frame::read_columns(&pq, &["x"]).unwrap();
+        assert_eq!(f.numeric("x").unwrap(), &Numbers::from(vec![Some(0.5), Some(1.5)]));
+        assert!(Frame::read_columns(&pq, &["nested"]).is_err());
     }
 
     #[test]

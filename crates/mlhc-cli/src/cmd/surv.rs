@@ -805,7 +805,23 @@ fn roles(input: &Input) -> Roles {
 }
 
 fn load(path: &Path, roles: &Roles) -> anyhow::Result<SurvivalTable> {
-    let frame = Frame::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // With the covariates named, only the columns some role uses are read (a Parquet file decodes
+    // just those); by default every numeric column is a covariate, so all are read.
+    let frame = match &roles.covariates {
+        Some(covariates) => {
+            let mut used: Vec<&str> = vec![&roles.duration, &roles.event];
+            used.extend(covariates.iter().map(String::as_str));
+            used.extend(
+                [&roles.group, &roles.strata, &roles.weights, &roles.cluster, &roles.entry]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            );
+            Frame::read_columns(path, &used)
+        }
+        None => Frame::read(path),
+    }
+    .with_context(|| format!("cannot read {}", path.display()))?;
     SurvivalTable::from_frame(&frame, roles).with_context(|| format!("cannot use {}", path.display()))
 }
 
