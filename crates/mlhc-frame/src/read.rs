@@ -95,19 +95,38 @@ impl Frame {
     /// assert_eq!(err, "no column \"weeks\" (columns: week, arrest, race)");
     /// ```
     pub fn read_columns(path: &Path, names: &[&str]) -> Result<Frame> {
+        let pick = Pick { names, numeric: false };
         match format_of(path)? {
-            Format::Parquet => read_parquet(path, Some(names)),
-            Format::Delimited { .. } => Frame::read(path)?.narrow(names),
+            Format::Parquet => read_parquet(path, Some(pick)),
+            Format::Delimited { .. } => Frame::read(path)?.narrow(pick),
         }
     }
 
-    /// The named columns, in this frame's order; an unknown name is [`Error::MissingColumn`].
-    fn narrow(self, names: &[&str]) -> Result<Frame> {
-        if let Some(name) = names.iter().find(|n| !self.has_column(n)) {
+    /// Reads the named columns and every numeric column, like [`Frame::read_columns`]: the columns a
+    /// command needs when every numeric column is a candidate covariate. A Parquet file's text
+    /// (string, timestamp, date) columns outside `names` are not decoded, and columns of unsupported
+    /// types outside `names` are skipped.
+    pub fn read_columns_and_numeric(path: &Path, names: &[&str]) -> Result<Frame> {
+        let pick = Pick { names, numeric: true };
+        match format_of(path)? {
+            Format::Parquet => read_parquet(path, Some(pick)),
+            Format::Delimited { .. } => Frame::read(path)?.narrow(pick),
+        }
+    }
+
+    /// The picked columns, in this frame's order; an unknown name is [`Error::MissingColumn`].
+    fn narrow(self, pick: Pick<'_>) -> Result<Frame> {
+        if let Some(name) = pick.names.iter().find(|n| !self.has_column(n)) {
             return Err(Error::MissingColumn { name: name.to_string(), available: self.names.join(", ") });
         }
-        let kept =
-            self.names.into_iter().zip(self.columns).filter(|(name, _)| names.contains(&name.as_str())).collect();
+        let kept = self
+            .names
+            .into_iter()
+            .zip(self.columns)
+            .filter(|(name, column)| {
+                pick.names.contains(&name.as_str()) || (pick.numeric && matches!(column, Column::Numeric(_)))
+            })
+            .collect();
         Ok(Frame::from_columns(kept))
     }
 
@@ -206,7 +225,14 @@ const PARQUET_BATCH_ROWS: usize = 65_536;
 
 /// Reads a Parquet file, decoding its columns in parallel (each from its own file handle, sharing the
 /// footer metadata read once) straight into the frame's column vectors.
-fn read_parquet(path: &Path, only: Option<&[&str]>) -> Result<Frame> {
+/// Which columns a read keeps: the named ones, and with `numeric` every numeric one too.
+#[derive(Clone, Copy)]
+struct Pick<'a> {
+    names: &'a [&'a str],
+    numeric: bool,
+}
+
+fn read_parquet(path: &Path, only: Option<Pick<'_>>) -> Result<Frame> {
     let shown = path.display().to_string();
     let perr = |e: &dyn std::fmt::Display| Error::Parquet { path: shown.clone(), message: e.to_string() };
     let open = || File::open(path).map_err(|source| Error::Io { path: shown.clone(), source });
@@ -218,17 +244,17 @@ fn read_parquet(path: &Path, only: Option<&[&str]>) -> Result<Frame> {
     if let Some(name) = all.iter().find(|n| !seen.insert(**n)) {
         return Err(Error::DuplicateColumn { path: shown.clone(), name: name.to_string() });
     }
-    if let Some(name) = only.into_iter().flatten().find(|n| !seen.contains(*n)) {
+    if let Some(name) = only.into_iter().flat_map(|p| p.names).find(|n| !seen.contains(*n)) {
         return Err(Error::MissingColumn { name: name.to_string(), available: all.join(", ") });
     }
     // The selected columns (all by default), in file order.
     let mut selected: Vec<usize> = Vec::with_capacity(all.len());
     let mut names: Vec<String> = Vec::with_capacity(all.len());
     for (i, field) in schema.fields().iter().enumerate() {
-        if only.is_some_and(|only| !only.contains(&field.name().as_str())) {
+        let t = field.data_type();
+        if only.is_some_and(|p| !(p.names.contains(&field.name().as_str()) || (p.numeric && is_numeric_type(t)))) {
             continue;
         }
-        let t = field.data_type();
         if !is_numeric_type(t) && !is_text_type(t) {
             return Err(perr(&format!("column {:?} has unsupported type {t}", field.name())));
         }
@@ -499,6 +525,38 @@ mod tests {
         let f = Frame::read_columns(&pq, &["x"]).unwrap();
         assert_eq!(f.numeric("x").unwrap(), &Numbers::from(vec![Some(0.5), Some(1.5)]));
         assert!(Frame::read_columns(&pq, &["nested"]).is_err());
+    }
+
+    #[test]
+    fn named_and_numeric_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let pq = dir.path().join("t.parquet");
+        let list = arrow_array::ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1)]), None]);
+        let batch = RecordBatch::try_from_iter(vec![
+            ("note", Arc::new(StringArray::from(vec![Some("a"), None])) as ArrayRef),
+            ("x", Arc::new(Float32Array::from(vec![0.5, 1.5])) as ArrayRef),
+            ("site", Arc::new(StringArray::from(vec![Some("u"), Some("v")])) as ArrayRef),
+            ("nested", Arc::new(list) as ArrayRef),
+            ("n", Arc::new(Int64Array::from(vec![Some(3), None])) as ArrayRef),
+        ])
+        .unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let f = Frame::read_columns_and_numeric(&pq, &["site"]).unwrap();
+        assert_eq!(f.names(), vec!["x", "site", "n"]);
+        assert_eq!(f.numeric("n").unwrap(), &Numbers::from(vec![Some(3.0), None]));
+        assert_eq!(Frame::read_columns_and_numeric(&pq, &[]).unwrap().names(), vec!["x", "n"]);
+        assert!(Frame::read_columns_and_numeric(&pq, &["nope"])
+            .unwrap_err()
+            .to_string()
+            .contains("no column \"nope\""));
+
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, "note,x,site,n\na,0.5,u,3\n,1.5,v,NA\n").unwrap();
+        let g = Frame::read_columns_and_numeric(&csv, &["site"]).unwrap();
+        assert_eq!(g.names(), vec!["x", "site", "n"]);
+        assert_eq!(g.numeric("n").unwrap(), f.numeric("n").unwrap());
     }
 
     #[test]

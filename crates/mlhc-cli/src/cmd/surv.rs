@@ -805,21 +805,19 @@ fn roles(input: &Input) -> Roles {
 }
 
 fn load(path: &Path, roles: &Roles) -> anyhow::Result<SurvivalTable> {
-    // With the covariates named, only the columns some role uses are read (a Parquet file decodes
-    // just those); by default every numeric column is a covariate, so all are read.
+    // Only the columns some role uses are read (a Parquet file decodes just those); by default every
+    // numeric column is a covariate, so every numeric column is read too.
+    let mut used: Vec<&str> = vec![&roles.duration, &roles.event];
+    used.extend(roles.covariates.iter().flatten().map(String::as_str));
+    used.extend(
+        [&roles.group, &roles.strata, &roles.weights, &roles.cluster, &roles.entry]
+            .into_iter()
+            .flatten()
+            .map(String::as_str),
+    );
     let frame = match &roles.covariates {
-        Some(covariates) => {
-            let mut used: Vec<&str> = vec![&roles.duration, &roles.event];
-            used.extend(covariates.iter().map(String::as_str));
-            used.extend(
-                [&roles.group, &roles.strata, &roles.weights, &roles.cluster, &roles.entry]
-                    .into_iter()
-                    .flatten()
-                    .map(String::as_str),
-            );
-            Frame::read_columns(path, &used)
-        }
-        None => Frame::read(path),
+        Some(_) => Frame::read_columns(path, &used),
+        None => Frame::read_columns_and_numeric(path, &used),
     }
     .with_context(|| format!("cannot read {}", path.display()))?;
     SurvivalTable::from_frame(&frame, roles).with_context(|| format!("cannot use {}", path.display()))
