@@ -111,6 +111,18 @@ impl Frame {
         }
         let n_cols = out_names.len();
         let n_rows = self.n_rows();
+        if n_rows.checked_mul(n_cols).is_none_or(|cells| cells > crate::MAX_DESIGN_CELLS) {
+            let widths = parts.iter().map(|part| match part {
+                Part::Num(_) => 1,
+                Part::Dummies(_, kept) => kept.len(),
+            });
+            let (widest, widest_cols) = columns
+                .iter()
+                .zip(widths)
+                .max_by_key(|&(_, w)| w)
+                .map_or((String::new(), 0), |(&(name, _), w)| (name.to_string(), w));
+            return Err(Error::DesignTooLarge { rows: n_rows, cols: n_cols, widest, widest_cols });
+        }
         let mut values = vec![0.0; n_rows * n_cols];
         // Row blocks of about 256 KiB are filled column by column while they sit in cache.
         if let Some(block_rows) = 32_768_usize.checked_div(n_cols).map(|r| r.max(1)) {
@@ -152,6 +164,23 @@ mod tests {
         assert_eq!(d.names, vec!["g[T.b]", "g[T.c]", "x"]);
         assert_eq!(d.values, vec![1., 0., 1., 0., 1., 2., 0., 0., 3., 1., 0., 4.]);
         assert_eq!(d.column_values(2), vec![1., 2., 3., 4.]);
+    }
+
+    #[test]
+    fn a_design_too_large_to_hold_names_its_widest_column() {
+        // 40,000 rows whose text column has one value per row: 40,000 × 40,000 cells.
+        let mut csv = String::from("x,id\n");
+        for i in 0..40_000 {
+            csv.push_str(&format!("{i},p{i}\n"));
+        }
+        let f = Frame::from_csv_reader(csv.as_bytes(), b',', "t.csv").unwrap();
+        let e = f.design(&["x", "id"]).unwrap_err();
+        assert!(
+            matches!(&e, crate::Error::DesignTooLarge { rows: 40_000, cols: 40_000, widest, widest_cols: 39_999 } if widest == "id"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("column \"id\" alone adds 39999 columns"), "{e}");
+        assert_eq!(f.design(&["x"]).unwrap().n_cols, 1);
     }
 
     #[test]

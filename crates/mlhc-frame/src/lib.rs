@@ -123,7 +123,29 @@ pub enum Error {
         /// The value.
         value: f64,
     },
+    /// The dense design matrix would hold more than [`MAX_DESIGN_CELLS`] cells, almost always because
+    /// a text column with nearly one value per row (an identifier, free text) was one-hot encoded.
+    #[error(
+        "the design matrix would be {rows} rows × {cols} columns, over the {} cells a dense design may hold; \
+         column {widest:?} alone adds {widest_cols} columns (one-hot encoding of its text values): leave \
+         identifiers and free text out of the covariates",
+        MAX_DESIGN_CELLS
+    )]
+    DesignTooLarge {
+        /// Rows of the design.
+        rows: usize,
+        /// Columns of the design.
+        cols: usize,
+        /// The column contributing the most design columns.
+        widest: String,
+        /// How many design columns it contributes.
+        widest_cols: usize,
+    },
 }
+
+/// The most cells a dense design matrix may hold (2³⁰, 8 GiB of `f64`): wider problems belong to the
+/// sparse paths (MEDS tabularized features).
+pub const MAX_DESIGN_CELLS: usize = 1 << 30;
 
 /// Result with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

@@ -103,6 +103,10 @@ impl Formula {
             let mut acc = Block { names: vec![String::new()], cols: vec![vec![1.0; n]] };
             for (factor, label) in term.factors.iter().zip(&term.labels) {
                 let b = factor_block(frame, factor, label)?;
+                let width = acc.cols.len().saturating_mul(b.cols.len());
+                if over_limit(n, names.len().saturating_add(width)) {
+                    return Err(too_large(n, names.len().saturating_add(width), label, width));
+                }
                 let mut next = Block { names: Vec::new(), cols: Vec::new() };
                 for (an, ac) in acc.names.iter().zip(&acc.cols) {
                     for (bn, bc) in b.names.iter().zip(&b.cols) {
@@ -139,17 +143,31 @@ fn number_label(v: f64) -> String {
     }
 }
 
-fn dummies<T: PartialEq>(cells: &[&T], levels: &[&T], label: &str, level_names: &[String]) -> Block {
+/// The error for a design wider than a dense matrix may be, `label` adding `cols` of its columns.
+fn too_large(rows: usize, cols: usize, label: &str, added: usize) -> Error {
+    Error::Frame(mlhc_frame::Error::DesignTooLarge { rows, cols, widest: label.to_string(), widest_cols: added })
+}
+
+/// Whether `rows × cols` cells exceed what a dense design may hold.
+fn over_limit(rows: usize, cols: usize) -> bool {
+    rows.checked_mul(cols).is_none_or(|cells| cells > mlhc_frame::MAX_DESIGN_CELLS)
+}
+
+fn dummies<T: PartialEq>(cells: &[&T], levels: &[&T], label: &str, level_names: &[String]) -> Result<Block> {
+    let width = levels.len().saturating_sub(1);
+    if over_limit(cells.len(), width) {
+        return Err(too_large(cells.len(), width, label, width));
+    }
     let mut names = Vec::new();
     let mut cols = Vec::new();
     for (lvl, lname) in levels.iter().zip(level_names).skip(1) {
         names.push(format!("{label}[T.{lname}]"));
         cols.push(cells.iter().map(|c| if *c == *lvl { 1.0 } else { 0.0 }).collect());
     }
-    Block { names, cols }
+    Ok(Block { names, cols })
 }
 
-fn categorical(column: &Column, label: &str) -> Block {
+fn categorical(column: &Column, label: &str) -> Result<Block> {
     match column {
         Column::Numeric(v) => {
             let cells: Vec<f64> = v.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
@@ -176,9 +194,9 @@ fn categorical(column: &Column, label: &str) -> Block {
 
 fn factor_block(frame: &Frame, factor: &Factor, label: &str) -> Result<Block> {
     match factor {
-        Factor::Categorical(name) => Ok(categorical(frame.column(name)?, label)),
+        Factor::Categorical(name) => categorical(frame.column(name)?, label),
         Factor::Column(name) => match frame.column(name)? {
-            Column::Text(_) => Ok(categorical(frame.column(name)?, name)),
+            Column::Text(_) => categorical(frame.column(name)?, name),
             Column::Numeric(v) => {
                 let col: Vec<f64> = v.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
                 if let Some(row) = col.iter().position(|x| !x.is_finite()) {
@@ -236,6 +254,22 @@ mod tests {
     fn frame() -> Frame {
         let csv = "age,edu,race,y\n30,2,white,1\n40,1,black,0\n50,3,white,1\n";
         Frame::from_csv_reader(csv.as_bytes(), b',', "t.csv").unwrap()
+    }
+
+    #[test]
+    fn an_identifier_as_a_covariate_is_an_error_not_an_allocation() {
+        // 40,000 rows whose `id` has one value per row: 39,999 dummies, 1.6e9 cells.
+        let mut csv = String::from("age,id\n");
+        for i in 0..40_000 {
+            csv.push_str(&format!("{},p{i}\n", 20 + i % 50));
+        }
+        let frame = Frame::from_csv_reader(csv.as_bytes(), b',', "t.csv").unwrap();
+        for formula in ["age + id", "age + C(id)"] {
+            let e = Formula::parse(formula).unwrap().design(&frame).unwrap_err().to_string();
+            assert!(e.contains("the design matrix would be 40000 rows × 39999 columns"), "{formula}: {e}");
+            assert!(e.contains("alone adds 39999 columns"), "{formula}: {e}");
+        }
+        assert_eq!(Formula::parse("age + C(age)").unwrap().design(&frame).unwrap().n_cols, 1 + 49);
     }
 
     #[test]
