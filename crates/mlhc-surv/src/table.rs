@@ -2,7 +2,7 @@
 //! matrix (text covariates one-hot encoded, first sorted level as reference), strata, weights and
 //! clusters. No file I/O: the caller reads the frame.
 
-use mlhc_frame::{Column, Frame};
+use mlhc_frame::{Column, Design, Frame};
 
 use crate::error::{Error, Result};
 
@@ -131,6 +131,41 @@ impl SurvivalTable {
         })
     }
 
+    /// Like [`SurvivalTable::from_frame`], with the covariates already read into `design` (by
+    /// [`Frame::read_with_design`], which reads a tall table in half the memory): `frame` holds the
+    /// other roles' columns. `None` when rows would have to be dropped for missing cells in those
+    /// columns (then read the covariates into the frame too and use [`SurvivalTable::from_frame`]).
+    pub fn from_frame_and_design(frame: &Frame, design: Design, roles: &Roles) -> Result<Option<Self>> {
+        let special = [&roles.group, &roles.strata, &roles.weights, &roles.cluster, &roles.entry];
+        let is_special =
+            |c: &str| c == roles.duration || c == roles.event || special.iter().any(|s| s.as_deref() == Some(c));
+        if let Some(c) = design.names.iter().find(|c| is_special(c)) {
+            return Err(Error::InvalidParam {
+                name: "covariates",
+                message: format!("{c:?} is also the duration, event, group, strata, weight, cluster or entry column"),
+            });
+        }
+        if roles.covariates.as_ref().is_some_and(|c| *c != design.names) || design.n_rows != frame.n_rows() {
+            return Err(Error::InvalidParam {
+                name: "design",
+                message: format!(
+                    "the design has columns [{}] and {} rows, the roles name [{}] and the frame has {} rows",
+                    design.names.join(", "),
+                    design.n_rows,
+                    roles.covariates.as_deref().unwrap_or_default().join(", "),
+                    frame.n_rows()
+                ),
+            });
+        }
+        let mut table = Self::from_frame(frame, &Roles { covariates: Some(Vec::new()), ..roles.clone() })?;
+        if table.n_dropped > 0 {
+            return Ok(None);
+        }
+        table.names = design.names;
+        table.x = design.values;
+        Ok(Some(table))
+    }
+
     /// Rows.
     pub fn n_rows(&self) -> usize {
         self.durations.len()
@@ -202,5 +237,31 @@ mod tests {
         let t = SurvivalTable::from_frame(&frame, &roles).unwrap();
         assert_eq!(t.names, vec!["age", "sex[T.m]"]);
         assert_eq!(t.x, vec![60.0, 1.0, 50.0, 0.0]);
+    }
+
+    #[test]
+    fn a_design_read_beside_the_frame() {
+        let csv = "t,e,age,site\n5,1,60,2\n3,0,70,\n4,1,50,1\n";
+        let whole = Frame::from_csv_reader(csv.as_bytes(), b',', "t.csv").unwrap();
+        let design = whole.design(&["age"]).unwrap();
+        let frame = Frame::from_csv_reader("t,e,site\n5,1,2\n3,0,\n4,1,1\n".as_bytes(), b',', "r.csv").unwrap();
+        let mut roles = Roles { duration: "t".into(), event: "e".into(), ..Roles::default() };
+        roles.covariates = Some(vec!["age".into()]);
+        let t = SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles).unwrap().unwrap();
+        let full = SurvivalTable::from_frame(&whole, &roles).unwrap();
+        assert_eq!((&t.names, &t.x, &t.durations, &t.events), (&full.names, &full.x, &full.durations, &full.events));
+        // Rows to drop for the strata's missing cell: no shortcut; without dropping, from_frame's error.
+        roles.strata = Some("site".into());
+        roles.drop_incomplete = true;
+        assert!(SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles).unwrap().is_none());
+        roles.drop_incomplete = false;
+        let err = SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles).unwrap_err().to_string();
+        assert!(err.contains("\"site\", row 1"), "{err}");
+        // Covariates that are another role, or that differ from the design's columns, are errors.
+        roles.strata = Some("age".into());
+        assert!(SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles).is_err());
+        roles.strata = None;
+        roles.covariates = Some(vec!["site".into()]);
+        assert!(SurvivalTable::from_frame_and_design(&frame, design, &roles).is_err());
     }
 }

@@ -808,19 +808,29 @@ fn load(path: &Path, roles: &Roles) -> anyhow::Result<SurvivalTable> {
     // Only the columns some role uses are read (a Parquet file decodes just those); by default every
     // numeric column is a covariate, so every numeric column is read too.
     let mut used: Vec<&str> = vec![&roles.duration, &roles.event];
-    used.extend(roles.covariates.iter().flatten().map(String::as_str));
     used.extend(
         [&roles.group, &roles.strata, &roles.weights, &roles.cluster, &roles.entry]
             .into_iter()
             .flatten()
             .map(String::as_str),
     );
-    let frame = match &roles.covariates {
-        Some(_) => Frame::read_columns(path, &used),
+    let covariates: Option<Vec<&str>> = roles.covariates.as_ref().map(|c| c.iter().map(String::as_str).collect());
+    let cannot_read = || format!("cannot read {}", path.display());
+    let cannot_use = || format!("cannot use {}", path.display());
+    // Numeric covariates of a Parquet file go straight into the design matrix, without a column copy.
+    if let Some((frame, design)) =
+        Frame::read_with_design(path, &used, covariates.as_deref()).with_context(cannot_read)?
+    {
+        if let Some(t) = SurvivalTable::from_frame_and_design(&frame, design, roles).with_context(cannot_use)? {
+            return Ok(t);
+        }
+    }
+    let frame = match &covariates {
+        Some(c) => Frame::read_columns(path, &[used, c.clone()].concat()),
         None => Frame::read_columns_and_numeric(path, &used),
     }
-    .with_context(|| format!("cannot read {}", path.display()))?;
-    SurvivalTable::from_frame(&frame, roles).with_context(|| format!("cannot use {}", path.display()))
+    .with_context(cannot_read)?;
+    SurvivalTable::from_frame(&frame, roles).with_context(cannot_use)
 }
 
 /// A JSON number, or null for an infinite or undefined value.
