@@ -524,10 +524,10 @@ const TILE: usize = 4;
 /// Rows per panel of [`gram_chunk`] (two padded copies of a panel stay in the L1/L2 cache).
 const PANEL: usize = 64;
 
-/// `Σₖ qₖ zₖ zₖ'` over one chunk of rows, upper triangle of a `p × p` matrix. Rows are copied in
-/// panels into two zero-padded buffers (`qₖ zₖ` and `zₖ`, width a multiple of [`TILE`]); each
-/// `TILE × TILE` block of the upper triangle is accumulated over a panel in registers, so every
-/// loaded value is used `TILE` times.
+/// `Σₖ qₖ zₖ zₖ'` over one chunk of rows, upper triangle of a `p × p` matrix. A panel of rows is
+/// scaled into a zero-padded buffer (`qₖ zₖ`, width a multiple of [`TILE`]); each `TILE × TILE` block
+/// of the upper triangle is accumulated over the panel in registers, from that buffer and `z` itself,
+/// so every loaded value is used `TILE` times.
 ///
 /// The kernel is compiled for the widest vector instructions the CPU offers (AVX2 where present,
 /// detected at run time) and dispatched there. It has no fused multiply-adds and no reordered sums,
@@ -558,27 +558,38 @@ impl pulp::WithSimd for GramChunk<'_> {
 #[inline(always)]
 fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
     let ps = p.div_ceil(TILE) * TILE;
+    // Columns below `full` are read from `z` itself; the last, partial tile from a zero-padded copy.
+    let full = p / TILE * TILE;
     let mut acc = vec![0.0; ps * ps];
     let mut weighted = vec![0.0; PANEL * ps];
-    let mut plain = vec![0.0; PANEL * ps];
+    let mut tail = vec![0.0; PANEL * TILE];
     for (zp, qp) in z.chunks(p * PANEL).zip(q.chunks(PANEL)) {
         let rows = qp.len();
-        for ((row, &qk), (wr, pr)) in
-            zp.chunks_exact(p).zip(qp).zip(weighted.chunks_exact_mut(ps).zip(plain.chunks_exact_mut(ps)))
+        for (((row, &qk), wr), tr) in
+            zp.chunks_exact(p).zip(qp).zip(weighted.chunks_exact_mut(ps)).zip(tail.chunks_exact_mut(TILE))
         {
-            pr[..p].copy_from_slice(row);
             wr[..p].iter_mut().zip(row).for_each(|(w, v)| *w = qk * v);
+            tr[..p - full].copy_from_slice(&row[full..]);
         }
         for ib in (0..ps).step_by(TILE) {
             for jb in (ib..ps).step_by(TILE) {
                 let mut t = [[0.0_f64; TILE]; TILE];
-                for (wr, pr) in weighted.chunks_exact(ps).zip(plain.chunks_exact(ps)).take(rows) {
+                let mut add = |wr: &[f64], b: &[f64]| {
                     let a: [f64; TILE] = wr[ib..ib + TILE].try_into().unwrap_or([0.0; TILE]);
-                    let b: [f64; TILE] = pr[jb..jb + TILE].try_into().unwrap_or([0.0; TILE]);
+                    let b: [f64; TILE] = b.try_into().unwrap_or([0.0; TILE]);
                     for x in 0..TILE {
                         for y in 0..TILE {
                             t[x][y] += a[x] * b[y];
                         }
+                    }
+                };
+                if jb < full {
+                    for (wr, zr) in weighted.chunks_exact(ps).zip(zp.chunks_exact(p)).take(rows) {
+                        add(wr, &zr[jb..jb + TILE]);
+                    }
+                } else {
+                    for (wr, tr) in weighted.chunks_exact(ps).zip(tail.chunks_exact(TILE)).take(rows) {
+                        add(wr, tr);
                     }
                 }
                 for (x, tx) in t.iter().enumerate() {
