@@ -210,15 +210,24 @@ fn moments(x: &[f64], n: usize, p: usize) -> std::result::Result<(Vec<f64>, Vec<
             .enumerate()
             .map(|(c, chunk)| {
                 let mut acc = vec![0.0; p];
-                for (r, row) in chunk.chunks_exact(p).enumerate() {
-                    match centre {
-                        None => {
-                            if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-                                return Err((c * ROWS_PER_TASK + r, j));
-                            }
+                match centre {
+                    None => {
+                        for row in chunk.chunks_exact(p) {
                             acc.iter_mut().zip(row).for_each(|(a, v)| *a += v);
                         }
-                        Some(m) => acc.iter_mut().zip(row).zip(m).for_each(|((a, v), m)| *a += (v - m) * (v - m)),
+                        // A non-finite value makes its column's sum non-finite: only then look for it
+                        // (a sum can also overflow, which is not an error here).
+                        if acc.iter().any(|a| !a.is_finite()) {
+                            let bad = chunk.iter().position(|v| !v.is_finite());
+                            if let Some(at) = bad {
+                                return Err((c * ROWS_PER_TASK + at / p, at % p));
+                            }
+                        }
+                    }
+                    Some(m) => {
+                        for row in chunk.chunks_exact(p) {
+                            acc.iter_mut().zip(row).zip(m).for_each(|((a, v), m)| *a += (v - m) * (v - m));
+                        }
                     }
                 }
                 Ok(acc)
@@ -1105,6 +1114,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_first_non_finite_covariate_is_named() {
+        let (n, p) = (ROWS_PER_TASK + 10, 2);
+        let mut x: Vec<f64> = (0..n * p).map(|i| (i % 7) as f64).collect();
+        let t: Vec<f64> = (0..n).map(|i| (i % 13) as f64 + 1.0).collect();
+        let e: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
+        let names: Vec<String> = vec!["a".into(), "b".into()];
+        // In the second chunk of rows: an infinity in "a" after a NaN in "b" (row-major order).
+        x[(ROWS_PER_TASK + 5) * p] = f64::INFINITY;
+        x[(ROWS_PER_TASK + 3) * p + 1] = f64::NAN;
+        let err = CoxParams::default().fit(&CoxData::new(&x, &names, &t, &e)).unwrap_err();
+        assert!(
+            matches!(&err, Error::NonFiniteCovariate { covariate, row, .. } if covariate == "b" && *row == ROWS_PER_TASK + 3),
+            "{err}"
+        );
+        x[(ROWS_PER_TASK + 3) * p + 1] = 1.0;
+        let err = CoxParams::default().fit(&CoxData::new(&x, &names, &t, &e)).unwrap_err();
+        assert!(
+            matches!(&err, Error::NonFiniteCovariate { covariate, row, value } if covariate == "a" && *row == ROWS_PER_TASK + 5 && value.is_infinite()),
+            "{err}"
+        );
     }
 
     #[test]
