@@ -52,6 +52,9 @@ pub(super) struct Eval {
     pub ll: f64,
     pub grad: Vec<f64>,
     pub info: Vec<f64>,
+    /// The β evaluated at and its linear predictor (sorted rows).
+    pub beta: Vec<f64>,
+    pub eta: Vec<f64>,
 }
 
 const ROWS_PER_TASK: usize = 8192;
@@ -454,7 +457,7 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
     }
     flush(&mut rows, &mut rank_one);
     if !full {
-        return Eval { ll, grad, info: Vec::new() };
+        return Eval { ll, grad, info: Vec::new(), beta: beta.to_vec(), eta };
     }
     // aₖ: Σ alpha over the blocks at or after k's block in its stratum (times ≤ tₖ), less those at or
     // before its entry time.
@@ -478,7 +481,7 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
             info[j * p + i] = info[i * p + j];
         }
     }
-    Eval { ll, grad, info }
+    Eval { ll, grad, info, beta: beta.to_vec(), eta }
 }
 
 /// A per-block quantity summed over a stratum's blocks with time ≤ u, for any u (a step function
@@ -790,7 +793,8 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
             covariance[i * p + j] = cov_std[i * p + j] / (prep.scale[i] * prep.scale[j]);
         }
     }
-    let eta_sorted = linear_predictor(&prep, &beta);
+    // The last evaluation's linear predictor, when it was at the final β.
+    let eta_sorted = if e.beta == beta { std::mem::take(&mut e.eta) } else { linear_predictor(&prep, &beta) };
     let concordance = match prep.entry {
         None => Some(stratified_concordance(&prep, &eta_sorted)?),
         Some(_) => None,
