@@ -11,7 +11,9 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 
@@ -254,13 +256,45 @@ struct Pick<'a> {
     numeric: bool,
 }
 
+/// A Parquet file's footer, read once, shared by readers of single columns (each with its own file
+/// handle, so columns decode in parallel).
+struct ParquetFile<'a> {
+    path: &'a Path,
+    shown: String,
+    metadata: ArrowReaderMetadata,
+    n_rows: usize,
+}
+
+impl<'a> ParquetFile<'a> {
+    fn open(path: &'a Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|source| Error::Io { path: shown.clone(), source })?;
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+            .map_err(|e| Error::Parquet { path: shown.clone(), message: e.to_string() })?;
+        let n_rows = usize::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
+        Ok(Self { path, shown, metadata, n_rows })
+    }
+
+    /// An error about this file.
+    fn error(&self, e: &dyn std::fmt::Display) -> Error {
+        Error::Parquet { path: self.shown.clone(), message: e.to_string() }
+    }
+
+    /// A reader of column `i` alone, `batch_rows` rows at a time.
+    fn column(&self, i: usize, batch_rows: usize) -> Result<ParquetRecordBatchReader> {
+        let file = File::open(self.path).map_err(|source| Error::Io { path: self.shown.clone(), source })?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone());
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [i]);
+        builder.with_projection(mask).with_batch_size(batch_rows).build().map_err(|e| self.error(&e))
+    }
+}
+
 fn read_parquet(path: &Path, only: Option<Pick<'_>>) -> Result<Frame> {
-    let shown = path.display().to_string();
-    let perr = |e: &dyn std::fmt::Display| Error::Parquet { path: shown.clone(), message: e.to_string() };
-    let open = || File::open(path).map_err(|source| Error::Io { path: shown.clone(), source });
-    let metadata = ArrowReaderMetadata::load(&open()?, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
-    let schema = metadata.schema().clone();
-    let n_rows = usize::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let file = ParquetFile::open(path)?;
+    let perr = |e: &dyn std::fmt::Display| file.error(e);
+    let shown = &file.shown;
+    let schema = file.metadata.schema().clone();
+    let n_rows = file.n_rows;
     let all: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let mut seen = std::collections::HashSet::with_capacity(all.len());
     if let Some(name) = all.iter().find(|n| !seen.insert(**n)) {
@@ -286,10 +320,7 @@ fn read_parquet(path: &Path, only: Option<Pick<'_>>) -> Result<Frame> {
     let columns = selected
         .into_par_iter()
         .map(|i| {
-            let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
-            let mask = ProjectionMask::roots(builder.parquet_schema(), [i]);
-            let reader =
-                builder.with_projection(mask).with_batch_size(PARQUET_BATCH_ROWS).build().map_err(|e| perr(&e))?;
+            let reader = file.column(i, PARQUET_BATCH_ROWS)?;
             let mut col = if is_numeric_type(schema.field(i).data_type()) {
                 Column::Numeric(Numbers::with_capacity(n_rows))
             } else {
@@ -319,12 +350,10 @@ const DESIGN_BATCH_ROWS: usize = 8192;
 /// [`Frame::read_with_design`]'s matrix: every covariate column read by its own reader, the readers
 /// advanced together (in parallel) one batch at a time and each batch transposed into its rows.
 fn read_parquet_design(path: &Path, names: &[&str], covariates: Option<&[&str]>) -> Result<Option<Design>> {
-    let shown = path.display().to_string();
-    let perr = |e: &dyn std::fmt::Display| Error::Parquet { path: shown.clone(), message: e.to_string() };
-    let open = || File::open(path).map_err(|source| Error::Io { path: shown.clone(), source });
-    let metadata = ArrowReaderMetadata::load(&open()?, ArrowReaderOptions::default()).map_err(|e| perr(&e))?;
-    let schema = metadata.schema().clone();
-    let n_rows = usize::try_from(metadata.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let file = ParquetFile::open(path)?;
+    let perr = |e: &dyn std::fmt::Display| file.error(e);
+    let schema = file.metadata.schema().clone();
+    let n_rows = file.n_rows;
     let numeric = |i: usize| is_numeric_type(schema.field(i).data_type());
     let fields: Vec<usize> = match covariates {
         Some(list) => {
@@ -345,14 +374,7 @@ fn read_parquet_design(path: &Path, names: &[&str], covariates: Option<&[&str]>)
             .collect(),
     };
     let p = fields.len();
-    let mut readers = fields
-        .iter()
-        .map(|&i| {
-            let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open()?, metadata.clone());
-            let mask = ProjectionMask::roots(builder.parquet_schema(), [i]);
-            builder.with_projection(mask).with_batch_size(DESIGN_BATCH_ROWS).build().map_err(|e| perr(&e))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut readers = fields.iter().map(|&i| file.column(i, DESIGN_BATCH_ROWS)).collect::<Result<Vec<_>>>()?;
     let mut values = vec![0.0; n_rows * p];
     let mut done = 0;
     while p > 0 && done < n_rows {
@@ -523,6 +545,13 @@ mod tests {
 
     use super::*;
 
+    /// Writes `batch` to the Parquet file `path`.
+    fn write_parquet(path: &Path, batch: RecordBatch) {
+        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
     #[test]
     fn csv_types_and_na_strings() {
         let f = Frame::from_csv_reader(
@@ -586,9 +615,7 @@ mod tests {
             ),
         ])
         .unwrap();
-        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&pq, batch);
         let f = Frame::read(&pq).unwrap();
         assert_eq!(f.numeric("i").unwrap(), &Numbers::from(vec![Some(1.0), None, Some(3.0)]));
         assert_eq!(f.numeric("f").unwrap(), &Numbers::from(vec![Some(0.5), Some(1.5), Some(2.5)]));
@@ -634,9 +661,7 @@ mod tests {
             ("n", Arc::new(Int64Array::from(vec![Some(3), None])) as ArrayRef),
         ])
         .unwrap();
-        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&pq, batch);
         // Columns outside the selection are not decoded: an unsupported type there is no error.
         assert!(Frame::read(&pq).unwrap_err().to_string().contains("column \"nested\" has unsupported type"));
         let x = Frame::read_columns(&pq, &["x"]).unwrap();
@@ -688,9 +713,7 @@ mod tests {
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pq = dir.path().join("late.parquet");
-        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&pq, batch);
         let f = Frame::read(&pq).unwrap();
         let late_col = f.numeric("late").unwrap();
         assert_eq!(late_col, &late.iter().map(|x| x.map(|x| x as f64)).collect::<Numbers>());
@@ -729,9 +752,7 @@ mod tests {
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pq = dir.path().join("design.parquet");
-        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&pq).unwrap(), batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(&pq, batch);
         let whole = Frame::read(&pq).unwrap();
         let named = ["dose", "flag", "count", "age"];
         let (frame, design) = Frame::read_with_design(&pq, &["t", "site"], Some(&named)).unwrap().unwrap();
