@@ -752,9 +752,21 @@ mod tests {
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pq = dir.path().join("design.parquet");
+        // The same rows in row groups of 5,000, which end batches early.
+        let grouped = dir.path().join("grouped.parquet");
+        let props =
+            parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(5000)).build();
+        let mut w =
+            parquet::arrow::ArrowWriter::try_new(File::create(&grouped).unwrap(), batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
         write_parquet(&pq, batch);
         let whole = Frame::read(&pq).unwrap();
         let named = ["dose", "flag", "count", "age"];
+        let footer = ArrowReaderMetadata::load(&File::open(&grouped).unwrap(), ArrowReaderOptions::default()).unwrap();
+        assert_eq!(footer.metadata().num_row_groups(), n.div_ceil(5000));
+        let (_, design) = Frame::read_with_design(&grouped, &["t"], Some(&named)).unwrap().unwrap();
+        assert_eq!(design, whole.design(&named).unwrap());
         let (frame, design) = Frame::read_with_design(&pq, &["t", "site"], Some(&named)).unwrap().unwrap();
         assert_eq!(frame.names(), vec!["t", "site"]);
         assert_eq!(design, whole.design(&named).unwrap());
