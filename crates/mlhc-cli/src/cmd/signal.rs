@@ -580,9 +580,10 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                 (rec.physical(channel).held(), spf, rec.signal_fs(channel))
             };
             let read_ms = t0.elapsed().as_secs_f64() * 1e3;
+            let n_samples = x.len();
             let t1 = Instant::now();
             let beats = QrsDetector::new(m)
-                .detect(&x, fs)
+                .detect_owned(x, fs)
                 .with_context(|| format!("cannot detect QRS complexes in channel {channel}"))?;
             let detect_s = t1.elapsed().as_secs_f64();
             let anns: Vec<Annotation> = beats
@@ -601,11 +602,11 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                 method: m.name(),
                 channel,
                 fs,
-                n_samples: x.len(),
+                n_samples,
                 n_beats: anns.len(),
                 read_ms,
                 detect_ms: detect_s * 1e3,
-                samples_per_second: x.len() as f64 / detect_s.max(1e-9),
+                samples_per_second: n_samples as f64 / detect_s.max(1e-9),
             };
             if json {
                 ui::print_json(&out)?;

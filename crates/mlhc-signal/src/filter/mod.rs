@@ -6,10 +6,12 @@
 //! sample (`sosfilt_zi`), so a constant input comes out unchanged.
 
 pub mod butter;
+mod lanes;
 pub mod median;
 pub mod resample;
 
 pub use butter::{butterworth, Band, Section};
+pub(crate) use lanes::filtfilt_in_place;
 pub use median::{median_baseline, median_filter};
 pub use resample::{resample_poly, Resampler};
 
@@ -122,8 +124,7 @@ pub(crate) fn filtfilt_finite(sos: &[Section], x: &[f64]) -> Result<Vec<f64>> {
 /// [`filtfilt_finite`] without trimming the padding: the filtered signal is `ext[pad..pad + n]`
 /// of the returned `(ext, pad)`, which spares a copy of the whole signal.
 pub(crate) fn filtfilt_padded(sos: &[Section], x: &[f64]) -> Result<(Vec<f64>, usize)> {
-    let trivial = sos.iter().filter(|s| s[2] == 0.0).count().min(sos.iter().filter(|s| s[5] == 0.0).count());
-    let pad = 3 * (2 * sos.len() + 1 - trivial);
+    let pad = padlen(sos);
     if x.len() <= pad {
         return Err(Error::TooFew { what: "filtfilt", needed: pad + 1, got: x.len() });
     }
@@ -139,6 +140,12 @@ pub(crate) fn filtfilt_padded(sos: &[Section], x: &[f64]) -> Result<(Vec<f64>, u
     let mut z: Vec<[f64; 2]> = zi.iter().map(|z| [z[0] * last, z[1] * last]).collect();
     sosfilt_reversed_in_place(sos, &mut ext, &mut z);
     Ok((ext, pad))
+}
+
+/// Samples of odd extension at each end (SciPy's default `padlen` for `sosfiltfilt`).
+fn padlen(sos: &[Section]) -> usize {
+    let trivial = sos.iter().filter(|s| s[2] == 0.0).count().min(sos.iter().filter(|s| s[5] == 0.0).count());
+    3 * (2 * sos.len() + 1 - trivial)
 }
 
 /// A second-order IIR notch at `f0` Hz with quality factor `q` (SciPy's `iirnotch`), as one section.

@@ -1,74 +1,152 @@
 //! Elgendi's two event-related moving averages (PLoS ONE 2013).
 
-use super::{argmax_abs, bandpass, flat_floor, moving_average_sq, presence};
+use super::{bandpass_in_place, block_verdict, flat_floor, presence_block, two_means};
 use crate::error::Result;
 
-pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
-    let filtered = bandpass(x, fs, 8.0, 20.0, 3)?;
-    let bp = filtered.as_slice();
+/// Detects beats in `x`, which is overwritten with its band-passed signal.
+pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
     let n = x.len();
+    let floor = flat_floor(&x);
+    bandpass_in_place(&mut x, fs, 8.0, 20.0, 3)?;
+    let bp = x.as_slice();
     let w1 = ((0.097 * fs).round() as usize).max(1);
     let w2 = ((0.611 * fs).round() as usize).max(1);
-    let (ma_qrs, energy) = moving_average_sq(bp, w1);
-    let alpha = 0.08 * energy / n as f64;
-    let present = presence(&ma_qrs, fs, presence_ratio, flat_floor(x));
+    let alpha = 0.08 * sum_sq(bp) / n as f64;
     let refractory = (0.25 * fs).round() as usize;
-    // The 611 ms beat average is only ever read in order, so it runs alongside the scan.
-    let mut ma_beat = RunningMean::new(bp, w2);
-    let mut beats: Vec<usize> = Vec::new();
-    let mut peaks: Vec<f64> = Vec::new();
-    // Beats before this index of `peaks` are forgotten (after a pause longer than `reset`).
-    let mut recent_start = 0usize;
     let reset = (RESET_SECONDS * fs).round() as usize;
-    let mut i = 0;
-    while i < n {
-        if ma_qrs[i] <= ma_beat.at(i) + alpha {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut top = 0.0f64;
-        let mut top_at = start;
-        while i < n && ma_qrs[i] > ma_beat.at(i) + alpha {
-            if ma_qrs[i] > top {
-                top = ma_qrs[i];
-                top_at = i;
+    // The two averages are computed a presence block at a time into buffers that are reused, so the
+    // detector holds no signal-length buffer beyond the band-passed signal itself.
+    let block = presence_block(fs);
+    let n_blocks = (n / block).max(1);
+    let (mut qrs, mut beat, mut prefix, mut scratch) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut present: Vec<bool> = Vec::with_capacity(n_blocks);
+    let mut beats = Beats { w1, refractory, reset, list: Vec::new(), peaks: Vec::new(), recent_start: 0 };
+    // The block of samples above the threshold being read, if any.
+    let mut open: Option<Open> = None;
+    for b in 0..n_blocks {
+        let lo = b * block;
+        let hi = if b + 1 == n_blocks { n } else { lo + block };
+        two_means(bp, lo, hi, (w1, w2), &mut prefix, &mut qrs, &mut beat);
+        present.push(block_verdict(&qrs, presence_ratio, floor, &mut scratch));
+        let mut k = 0;
+        while k < qrs.len() {
+            let Some(o) = open.as_mut() else {
+                // Outside a block: skip to the next sample above the threshold, eight at a time
+                // while none of them is.
+                while let (Some(q), Some(b)) = (qrs.get(k..k + 8), beat.get(k..k + 8)) {
+                    if q.iter().zip(b).fold(false, |any, (q, b)| any | (*q > b + alpha)) {
+                        break;
+                    }
+                    k += 8;
+                }
+                while k < qrs.len() && qrs[k] <= beat[k] + alpha {
+                    k += 1;
+                }
+                if k < qrs.len() {
+                    open = Some(Open { start: lo + k, top: 0.0, top_at: lo + k, r: lo + k, r_abs: f64::NEG_INFINITY });
+                }
+                continue;
+            };
+            // Inside a block: follow its largest QRS average and largest amplitude (in locals, so
+            // the loop's comparisons do not wait on memory).
+            let (mut top, mut top_at, mut r, mut r_abs) = (o.top, o.top_at, o.r, o.r_abs);
+            let block_bp = &bp[lo..hi];
+            while k < qrs.len() && qrs[k] > beat[k] + alpha {
+                if qrs[k] > top {
+                    top = qrs[k];
+                    top_at = lo + k;
+                }
+                let a = block_bp[k].abs();
+                if a > r_abs {
+                    r_abs = a;
+                    r = lo + k;
+                }
+                k += 1;
             }
-            i += 1;
+            (o.top, o.top_at, o.r, o.r_abs) = (top, top_at, r, r_abs);
+            if k < qrs.len() {
+                let closed = *o;
+                open = None;
+                beats.close(&closed, lo + k, |i| present[(i / block).min(present.len() - 1)]);
+            }
         }
-        if i - start < w1 || !present.at(top_at) {
-            continue;
+    }
+    if let Some(o) = open {
+        beats.close(&o, n, |i| present[(i / block).min(present.len() - 1)]);
+    }
+    Ok(beats.list)
+}
+
+/// Sum of squares, in eight interleaved partial sums.
+fn sum_sq(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * v;
         }
-        let r = argmax_abs(bp, start, i);
+    }
+    acc.iter().sum::<f64>() + rest.iter().map(|v| v * v).sum::<f64>()
+}
+
+/// A block of samples whose QRS average exceeds the beat average plus the offset.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    start: usize,
+    /// Largest QRS average in the block, and where.
+    top: f64,
+    top_at: usize,
+    /// Largest absolute band-passed amplitude in the block (the R peak), and where.
+    r: usize,
+    r_abs: f64,
+}
+
+/// The beats accepted so far, with the rules that accept a block as a beat.
+struct Beats {
+    w1: usize,
+    refractory: usize,
+    reset: usize,
+    list: Vec<usize>,
+    /// Peak QRS average of each beat in `list`.
+    peaks: Vec<f64>,
+    /// Beats before this index of `peaks` are forgotten (after a pause longer than `reset`).
+    recent_start: usize,
+}
+
+impl Beats {
+    /// Judges the block `o` that ended at `end` (exclusive).
+    fn close(&mut self, o: &Open, end: usize, present: impl Fn(usize) -> bool) {
+        if end - o.start < self.w1 || !present(o.top_at) {
+            return;
+        }
+        let r = o.r;
         // Elgendi's thresholds are relative to the beat average, which between sparse beats is
         // the noise level: with slow rates and strong noise, 97 ms noise excursions pass them.
         // Their peak energy is a small fraction of a QRS complex's, so a block much weaker than
         // the recent beats is skipped.
-        if beats.last().is_some_and(|&last| r - last > reset) {
+        if self.list.last().is_some_and(|&last| r - last > self.reset) {
             // A long pause: the recent beats no longer describe the signal's amplitude.
-            recent_start = peaks.len();
+            self.recent_start = self.peaks.len();
         }
-        let reference = median_of_last(&peaks[recent_start..], HISTORY);
-        if reference.is_some_and(|m| top < MIN_PEAK_FRACTION * m) {
-            continue;
+        let reference = median_of_last(&self.peaks[self.recent_start..], HISTORY);
+        if reference.is_some_and(|m| o.top < MIN_PEAK_FRACTION * m) {
+            return;
         }
-        match (beats.last(), peaks.last_mut()) {
-            (Some(&last), Some(last_peak)) if r - last < refractory => {
+        match (self.list.last_mut(), self.peaks.last_mut()) {
+            (Some(last), Some(last_peak)) if r - *last < self.refractory => {
                 // Two blocks within the refractory period belong to one beat: keep the stronger.
-                if top > *last_peak {
-                    *last_peak = top;
-                    if let Some(b) = beats.last_mut() {
-                        *b = r;
-                    }
+                if o.top > *last_peak {
+                    *last_peak = o.top;
+                    *last = r;
                 }
             }
             _ => {
-                beats.push(r);
-                peaks.push(top);
+                self.list.push(r);
+                self.peaks.push(o.top);
             }
         }
     }
-    Ok(beats)
 }
 
 /// Accepted beats whose peak QRS energy sets the reference for the next block.
@@ -92,39 +170,6 @@ fn median_of_last(v: &[f64], k: usize) -> Option<f64> {
     buf.sort_by(f64::total_cmp);
     let m = buf.len() / 2;
     Some(if buf.len() % 2 == 1 { buf[m] } else { 0.5 * (buf[m - 1] + buf[m]) })
-}
-
-/// Centered mean of `x²` over `w` samples (shrinking at the ends), for non-decreasing indices.
-struct RunningMean<'a> {
-    x: &'a [f64],
-    before: usize,
-    after: usize,
-    /// Sum over x[lo..hi].
-    sum: f64,
-    lo: usize,
-    hi: usize,
-}
-
-impl<'a> RunningMean<'a> {
-    fn new(x: &'a [f64], w: usize) -> Self {
-        let before = w / 2;
-        RunningMean { x, before, after: w.max(1) - 1 - before, sum: 0.0, lo: 0, hi: 0 }
-    }
-
-    /// The mean of the window around `i`; `i` must not decrease between calls.
-    fn at(&mut self, i: usize) -> f64 {
-        let want_hi = (i + self.after + 1).min(self.x.len());
-        let want_lo = i.saturating_sub(self.before);
-        while self.hi < want_hi {
-            self.sum += self.x[self.hi] * self.x[self.hi];
-            self.hi += 1;
-        }
-        while self.lo < want_lo {
-            self.sum -= self.x[self.lo] * self.x[self.lo];
-            self.lo += 1;
-        }
-        self.sum / (self.hi - self.lo) as f64
-    }
 }
 
 #[cfg(test)]

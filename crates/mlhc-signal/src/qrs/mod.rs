@@ -12,7 +12,7 @@ mod elgendi;
 mod pan_tompkins;
 
 use crate::error::{Error, Result};
-use crate::filter::{butterworth, filtfilt_padded, Band};
+use crate::filter::{butterworth, filtfilt_in_place, Band};
 
 /// A QRS detection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,6 +87,19 @@ impl QrsDetector {
     /// indices (R peaks), increasing. Non-finite samples are an error; a signal with no beats
     /// returns an empty list.
     pub fn detect(&self, x: &[f64], fs: f64) -> Result<Vec<usize>> {
+        self.check(x, fs)?;
+        self.run(x.to_vec(), fs)
+    }
+
+    /// [`QrsDetector::detect`] on a signal the caller no longer needs: the detector works in its
+    /// buffer (overwriting it with the band-passed signal) instead of a copy, which saves the
+    /// memory and the time of a second signal-length buffer.
+    pub fn detect_owned(&self, x: Vec<f64>, fs: f64) -> Result<Vec<usize>> {
+        self.check(&x, fs)?;
+        self.run(x, fs)
+    }
+
+    fn check(&self, x: &[f64], fs: f64) -> Result<()> {
         if !(fs.is_finite() && fs >= 50.0) {
             return Err(Error::InvalidParameter {
                 name: "fs",
@@ -99,13 +112,17 @@ impl QrsDetector {
                 message: format!("{} is not at least 1", self.presence_ratio),
             });
         }
-        if let Some(index) = x.iter().position(|v| !v.is_finite()) {
+        if let Some(index) = first_non_finite(x) {
             return Err(Error::NonFinite { index });
         }
         let min_len = (MIN_SECONDS * fs).ceil() as usize;
         if x.len() < min_len {
             return Err(Error::TooFew { what: "QRS detection", needed: min_len, got: x.len() });
         }
+        Ok(())
+    }
+
+    fn run(&self, x: Vec<f64>, fs: f64) -> Result<Vec<usize>> {
         match self.method {
             Method::PanTompkins => pan_tompkins::detect(x, fs, self.presence_ratio),
             Method::TwoAverages => elgendi::detect(x, fs, self.presence_ratio),
@@ -113,84 +130,97 @@ impl QrsDetector {
     }
 }
 
-/// A zero-phase band-passed signal, kept inside the padded buffer the filter ran over.
-struct Filtered {
-    ext: Vec<f64>,
-    pad: usize,
-    n: usize,
-}
-
-impl Filtered {
-    /// The filtered samples, one per input sample.
-    fn as_slice(&self) -> &[f64] {
-        &self.ext[self.pad..self.pad + self.n]
+/// Index of the first NaN or infinite sample: 64 samples at a time, searched only in a block
+/// that holds one.
+fn first_non_finite(x: &[f64]) -> Option<usize> {
+    let mut at = 0;
+    for block in x.chunks(64) {
+        if !block.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            return block.iter().position(|v| !v.is_finite()).map(|i| at + i);
+        }
+        at += block.len();
     }
+    None
 }
 
-/// Zero-phase Butterworth band-pass.
-fn bandpass(x: &[f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<Filtered> {
+/// Zero-phase Butterworth band-pass of `x` in place.
+fn bandpass_in_place(x: &mut [f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<()> {
     let hi = hi.min(0.45 * fs);
     let sos = butterworth(order, Band::BandPass(lo, hi), fs)?;
     // `detect` has already checked that every sample is finite.
-    let (ext, pad) = filtfilt_padded(&sos, x)?;
-    Ok(Filtered { ext, pad, n: x.len() })
+    filtfilt_in_place(&sos, x)
 }
 
-/// Centered moving average of `x²` over `w` samples (shrinking at the ends), together with the
-/// sum of `x²` over the whole signal (in index order); the same sums as [`moving_average_of`] with `|i| x[i]²`.
-fn moving_average_sq(x: &[f64], w: usize) -> (Vec<f64>, f64) {
+/// Centered moving averages of `x²` over windows of `w₁` and `w₂` samples (shrinking at the ends
+/// of the signal) for the samples `lo..hi`, into `out1` and `out2` (replacing their contents).
+/// Where both windows lie inside the signal, every average is a difference of one prefix sum of
+/// squares over the stretch (`prefix` is its reused buffer), so the two averages cost one running
+/// sum between them and the rest vectorizes; the few samples near the ends are summed directly.
+fn two_means(
+    x: &[f64],
+    lo: usize,
+    hi: usize,
+    (w1, w2): (usize, usize),
+    prefix: &mut Vec<f64>,
+    out1: &mut Vec<f64>,
+    out2: &mut Vec<f64>,
+) {
     let n = x.len();
-    let w = w.max(1);
-    let before = w / 2;
-    let after = w - 1 - before;
-    let mut out = Vec::with_capacity(n);
-    let head = after.min(n);
-    let mut sum = 0.0f64;
-    let mut total = 0.0f64;
-    for v in &x[..head] {
-        sum += v * v;
-        total += v * v;
-    }
-    let mut len = head;
-    // Phase 1: the window grows at both ends until its left edge leaves sample 0.
-    // Phase 2: the window slides. Phase 3: the window shrinks at the right end.
-    let grow_end = (before + 1).min(n.saturating_sub(after)).min(n);
-    for i in 0..grow_end {
-        let v = x[i + after];
-        sum += v * v;
-        total += v * v;
-        len += 1;
-        out.push(sum / len as f64);
-    }
-    let mut i = grow_end;
-    if n >= after && grow_end == before + 1 {
-        let slide_end = n - after;
-        if i < slide_end {
-            let lenf = len as f64;
-            for (inc, dec) in x[i + after..n].iter().zip(&x[i - before - 1..slide_end - before - 1]) {
-                sum += inc * inc;
-                total += inc * inc;
-                sum -= dec * dec;
-                out.push(sum / lenf);
-            }
-            i = slide_end;
+    let hi = hi.min(n);
+    let lo = lo.min(hi);
+    let half = |w: usize| {
+        let w = w.max(1);
+        (w / 2, w - 1 - w / 2)
+    };
+    let ((b1, a1), (b2, a2)) = (half(w1), half(w2));
+    let (before, after) = (b1.max(b2), a1.max(a2));
+    // Samples lo..s and e..hi have a window that reaches past an end of the signal.
+    let s = before.clamp(lo, hi);
+    let e = n.saturating_sub(after).clamp(s, hi);
+    let direct = |i: usize, (b, a): (usize, usize)| {
+        let (from, to) = (i.saturating_sub(b), (i + a + 1).min(n));
+        x[from..to].iter().map(|v| v * v).sum::<f64>() / (to - from) as f64
+    };
+    out1.clear();
+    out2.clear();
+    out1.extend((lo..s).map(|i| direct(i, (b1, a1))));
+    out2.extend((lo..s).map(|i| direct(i, (b2, a2))));
+    if s < e {
+        // prefix[k] = Σ x[t]² for t in base .. base + k.
+        let base = s - before;
+        let top = e + after;
+        prefix.clear();
+        prefix.resize(top - base + 1, 0.0);
+        let mut sum = 0.0f64;
+        let (head, rest) = prefix.split_at_mut(1);
+        head[0] = 0.0;
+        let src = &x[base..top];
+        // Four samples at a time: the running sum advances once per four samples.
+        let mut groups = rest.chunks_exact_mut(4).zip(src.chunks_exact(4));
+        for (p, v) in &mut groups {
+            let d: [f64; 4] = std::array::from_fn(|k| v[k] * v[k]);
+            let (d01, d23) = (d[0] + d[1], d[2] + d[3]);
+            p[0] = sum + d[0];
+            p[1] = sum + d01;
+            p[2] = (sum + d01) + d[2];
+            sum += d01 + d23;
+            p[3] = sum;
         }
-    }
-    for k in i..n {
-        if k + after < n {
-            let v = x[k + after];
+        let done = src.len() / 4 * 4;
+        for (p, v) in rest[done..].iter_mut().zip(&src[done..]) {
             sum += v * v;
-            total += v * v;
-            len += 1;
+            *p = sum;
         }
-        if k > before {
-            let d = x[k - before - 1];
-            sum -= d * d;
-            len -= 1;
+        let len = e - s;
+        for ((b, a), out) in [((b1, a1), &mut *out1), ((b2, a2), &mut *out2)] {
+            let inv = 1.0 / (b + a + 1) as f64;
+            let upper = &prefix[s + a + 1 - base..][..len];
+            let lower = &prefix[s - b - base..][..len];
+            out.extend(upper.iter().zip(lower).map(|(u, l)| (u - l) * inv));
         }
-        out.push(sum / len as f64);
     }
-    (out, total)
+    out1.extend((e..hi).map(|i| direct(i, (b1, a1))));
+    out2.extend((e..hi).map(|i| direct(i, (b2, a2))));
 }
 
 /// Centered moving average over `w` samples of `f(0), …, f(n − 1)` (shrinking at the ends), by a
@@ -226,29 +256,50 @@ fn moving_average(x: &[f64], w: usize) -> Vec<f64> {
 /// Length of the blocks the presence gate judges, in seconds.
 const PRESENCE_BLOCK_SECONDS: f64 = 10.0;
 
+/// Samples in a block of the presence gate.
+fn presence_block(fs: f64) -> usize {
+    ((PRESENCE_BLOCK_SECONDS * fs) as usize).max(1)
+}
+
 /// The signal-presence gate: for each sample, whether its block of about ten seconds holds
-/// QRS-like energy bursts, judged by the ratio of the 90th to the 10th percentile of `energy`.
-/// For white or uniform noise that ratio stays under 9 (measured 4.8–8.2 for the energies used
-/// here); for ECG from 40 to 180 bpm, even with 0.15 mV of noise, it exceeds 24. A block whose
-/// 90th percentile is negligible next to the signal's scale (`floor`) is flat and never passes.
+/// QRS-like energy bursts (see [`block_verdict`]). The last block absorbs the remainder.
 fn presence(energy: &[f64], fs: f64, ratio: f64, floor: f64) -> Presence {
     let n = energy.len();
-    let block = ((PRESENCE_BLOCK_SECONDS * fs) as usize).max(1);
+    let block = presence_block(fs);
     let n_blocks = (n / block).max(1);
-    let mut present = Vec::with_capacity(n_blocks);
     let mut scratch = Vec::with_capacity(block);
-    for b in 0..n_blocks {
-        let lo = b * block;
-        let hi = if b + 1 == n_blocks { n } else { lo + block };
-        // Every fourth sample estimates the percentiles as well at a quarter of the cost.
-        scratch.clear();
-        scratch.extend(energy[lo..hi].iter().step_by(4).copied());
-        let len = scratch.len();
-        let p90 = *scratch.select_nth_unstable_by(len * 9 / 10, f64::total_cmp).1;
-        let p10 = *scratch.select_nth_unstable_by(len / 10, f64::total_cmp).1;
-        present.push(p90 > floor && p90 > ratio * p10);
-    }
+    let present = (0..n_blocks)
+        .map(|b| {
+            let lo = b * block;
+            let hi = if b + 1 == n_blocks { n } else { lo + block };
+            block_verdict(&energy[lo..hi], ratio, floor, &mut scratch)
+        })
+        .collect();
     Presence { block, present }
+}
+
+/// Whether a block of QRS energy holds QRS-like bursts, judged by the ratio of the 90th to the
+/// 10th percentile of `energy` (of every fourth sample, which estimates them as well at a quarter
+/// of the cost). For white or uniform noise that ratio stays under 9 (measured 4.8–8.2 for the
+/// energies used here); for ECG from 40 to 180 bpm, even with 0.15 mV of noise, it exceeds 24. A
+/// block whose 90th percentile is negligible next to the signal's scale (`floor`) is flat and
+/// never passes.
+fn block_verdict(energy: &[f64], ratio: f64, floor: f64, scratch: &mut Vec<u64>) -> bool {
+    // Energies are averages of squares, so at least zero up to rounding; a rounding-level negative
+    // counts as zero, which cannot change the verdict (a block passes only with p90 > floor ≥ 0, and
+    // then p90 > ratio · p10 holds for any p10 ≤ 0). The bits of non-negative doubles sort as
+    // integers do.
+    scratch.clear();
+    scratch.extend(energy.iter().step_by(4).map(|v| v.max(0.0).to_bits()));
+    let len = scratch.len();
+    if len == 0 {
+        return false;
+    }
+    let (k90, k10) = (len * 9 / 10, len / 10);
+    let p10 = f64::from_bits(*scratch.select_nth_unstable(k10).1);
+    // p90 > t exactly when at most k90 values are ≤ t (p90 is the value of rank k90 from 0).
+    let t = floor.max(ratio * p10);
+    scratch.iter().filter(|&&v| v <= t.to_bits()).count() <= k90
 }
 
 /// The presence gate's verdict per block.
@@ -269,7 +320,16 @@ impl Presence {
 /// The energy below which a block counts as flat: squared 1e-9 of the largest amplitude, so that
 /// rounding noise of a filtered constant never passes for a signal.
 fn flat_floor(x: &[f64]) -> f64 {
-    let m = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    // Eight running maxima, so the scan is not one chain of dependent comparisons.
+    let mut acc = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a = a.max(v.abs());
+        }
+    }
+    let m = acc.iter().chain(rest).fold(0.0f64, |a, v| a.max(v.abs()));
     (1e-9 * m).powi(2)
 }
 
@@ -306,16 +366,41 @@ mod tests {
     }
 
     #[test]
-    fn moving_average_sq_matches_the_general_form_bit_for_bit() {
-        for n in [0usize, 1, 3, 7, 20, 61] {
+    fn two_means_in_stretches_match_the_moving_average() {
+        for n in [1usize, 3, 7, 20, 61, 500] {
             let x: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 * 0.1 - 0.37).collect();
-            for w in [1, 2, 5, 8, 19, 40, 100] {
-                let (got, total) = moving_average_sq(&x, w);
-                let want = moving_average_of(n, w, |i| x[i] * x[i]);
-                assert_eq!(got, want, "n {n} w {w}");
-                assert_eq!(total, x.iter().map(|v| v * v).sum::<f64>(), "n {n} w {w}");
+            for (w1, w2) in [(1, 1), (2, 5), (8, 19), (5, 40), (40, 100), (35, 700)] {
+                let want1 = moving_average_of(n, w1, |i| x[i] * x[i]);
+                let want2 = moving_average_of(n, w2, |i| x[i] * x[i]);
+                for step in [1, 3, 64, n] {
+                    let (mut got1, mut got2, mut prefix) = (Vec::new(), Vec::new(), Vec::new());
+                    let (mut o1, mut o2) = (Vec::new(), Vec::new());
+                    for lo in (0..n).step_by(step) {
+                        two_means(&x, lo, lo + step, (w1, w2), &mut prefix, &mut o1, &mut o2);
+                        assert_eq!((o1.len(), o2.len()), ((lo + step).min(n) - lo, (lo + step).min(n) - lo));
+                        got1.extend_from_slice(&o1);
+                        got2.extend_from_slice(&o2);
+                    }
+                    for (got, want) in [(&got1, &want1), (&got2, &want2)] {
+                        assert_eq!(got.len(), n);
+                        for (i, (g, v)) in got.iter().zip(want).enumerate() {
+                            assert!((g - v).abs() <= 1e-14, "n {n} w {w1}/{w2} step {step} at {i}: {g} vs {v}");
+                        }
+                    }
+                }
             }
         }
+    }
+
+    #[test]
+    fn block_verdict_percentiles() {
+        let mut scratch = Vec::new();
+        // Every fourth sample of 0..400 is 0, 4, ..., 396: p90 = 360, p10 = 40.
+        let ramp: Vec<f64> = (0..400).map(f64::from).collect();
+        assert!(block_verdict(&ramp, 8.9, 0.0, &mut scratch));
+        assert!(!block_verdict(&ramp, 9.0, 0.0, &mut scratch));
+        assert!(!block_verdict(&ramp, 1.0, 360.0, &mut scratch));
+        assert!(!block_verdict(&[5.0], 1.0, 0.0, &mut scratch));
     }
 
     #[test]

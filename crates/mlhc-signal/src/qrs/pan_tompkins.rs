@@ -1,6 +1,6 @@
 //! Pan & Tompkins (1985), with zero-phase filters so the fiducial marks need no delay correction.
 
-use super::{argmax_abs, bandpass, flat_floor, moving_average_of, presence};
+use super::{argmax_abs, bandpass_in_place, flat_floor, moving_average_of, presence};
 use crate::error::Result;
 
 /// A local maximum of the integrated signal with the matching band-passed amplitude.
@@ -23,10 +23,17 @@ impl Levels {
     }
 }
 
-pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
-    let filtered = bandpass(x, fs, 5.0, 15.0, 2)?;
-    let bp = filtered.as_slice();
+/// Detects beats in `x`, which is overwritten with its band-passed signal.
+pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
     let n = x.len();
+    let floor = flat_floor(&x) / 64.0;
+    // Learning phase: the first two seconds set the initial signal and noise levels. A constant
+    // lead-in (a record that starts with invalid samples, held at the first valid value) is
+    // skipped: learning from it would set the thresholds near zero.
+    let learn = ((2.0 * fs) as usize).clamp(1, n.max(1));
+    let lead_in = x.iter().position(|&v| v != x[0]).map_or(0, |i| i - 1).min(n - learn);
+    bandpass_in_place(&mut x, fs, 5.0, 15.0, 2)?;
+    let bp = x.as_slice();
     // Five-point derivative, centered: (2x[n+2] + x[n+1] − x[n−1] − 2x[n−2]) / 8, in units per sample.
     let deriv = |i: usize| {
         if i >= 2 && i + 2 < n {
@@ -37,7 +44,7 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
     };
     let w = ((0.150 * fs).round() as usize).max(1);
     let mwi = moving_average_of(n, w, |i| deriv(i).powi(2));
-    let present = presence(&mwi, fs, presence_ratio, flat_floor(x) / 64.0);
+    let present = presence(&mwi, fs, presence_ratio, floor);
     let half_qrs = (0.075 * fs).round() as usize;
     let refractory = (0.2 * fs).round() as usize;
     let t_wave_window = (0.36 * fs).round() as usize;
@@ -53,11 +60,6 @@ pub(super) fn detect(x: &[f64], fs: f64, presence_ratio: f64) -> Result<Vec<usiz
             cands.push(Candidate { at: i, integrated: mwi[i], filtered: f, slope: s });
         }
     }
-    // Learning phase: the first two seconds set the initial signal and noise levels. A constant
-    // lead-in (a record that starts with invalid samples, held at the first valid value) is
-    // skipped: learning from it would set the thresholds near zero.
-    let learn = ((2.0 * fs) as usize).clamp(1, n.max(1));
-    let lead_in = x.iter().position(|&v| v != x[0]).map_or(0, |i| i - 1).min(n - learn);
     let (mut li, mut lf) = learn_levels(&mwi, bp, lead_in, lead_in + learn);
     // No beat for this long (search-back included) relearns the levels from the last two
     // seconds, so a drop in amplitude cannot silence the detector for good.
