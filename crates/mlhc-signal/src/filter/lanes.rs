@@ -128,6 +128,43 @@ fn run_one<const N: usize, const REV: bool>(secs: &[BandSection; N], st: &mut St
     }
 }
 
+/// Samples per lane moved at a time between the stretches and the lane-major working block.
+const BLOCK: usize = 32;
+
+/// Runs the lane-major `block` (row `k` holds sample `k` of every lane) through the cascade,
+/// forward or last row first. The states are a local copy, so they stay in registers.
+#[inline(always)]
+fn run_block<const N: usize, const REV: bool>(
+    secs: &[BandSection; N],
+    st: &mut States<N, LANES>,
+    block: &mut [[f64; LANES]],
+) {
+    let mut local = *st;
+    if REV {
+        for row in block.iter_mut().rev() {
+            *row = local.step(secs, *row);
+        }
+    } else {
+        for row in block.iter_mut() {
+            *row = local.step(secs, *row);
+        }
+    }
+    *st = local;
+}
+
+/// The range of `len` samples, `BLOCK` at a time, in the order a pass visits them.
+fn blocks<const REV: bool>(len: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..len.div_ceil(BLOCK)).map(move |b| {
+        let from = b * BLOCK;
+        let to = (from + BLOCK).min(len);
+        if REV {
+            len - to..len - from
+        } else {
+            from..to
+        }
+    })
+}
+
 /// [`LANES`] equal stretches run in place side by side, forward or last sample first.
 struct Stretches<'a, const N: usize, const REV: bool> {
     secs: &'a [BandSection; N],
@@ -143,13 +180,20 @@ impl<const N: usize, const REV: bool> pulp::WithSimd for Stretches<'_, N, REV> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
         let len = self.lanes.iter().map(|l| l.len()).min().unwrap_or(0);
-        let mut lanes = self.lanes.map(|l| &mut l[..len]);
-        for t in 0..len {
-            let i = if REV { len - 1 - t } else { t };
-            let v = std::array::from_fn(|j| lanes[j][i]);
-            let y = self.st.step(self.secs, v);
-            for (lane, y) in lanes.iter_mut().zip(y) {
-                lane[i] = y;
+        let mut lanes = self.lanes;
+        let mut block = [[0.0f64; LANES]; BLOCK];
+        for range in blocks::<REV>(len) {
+            let rows = &mut block[..range.len()];
+            for (j, lane) in lanes.iter().enumerate() {
+                for (row, v) in rows.iter_mut().zip(&lane[range.clone()]) {
+                    row[j] = *v;
+                }
+            }
+            run_block::<N, REV>(self.secs, self.st, rows);
+            for (j, lane) in lanes.iter_mut().enumerate() {
+                for (row, v) in rows.iter().zip(&mut lane[range.clone()]) {
+                    *v = row[j];
+                }
             }
         }
     }
@@ -168,11 +212,15 @@ impl<const N: usize, const REV: bool> pulp::WithSimd for WarmUp<'_, N, REV> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
         let len = self.lanes.iter().map(|l| l.len()).min().unwrap_or(0);
-        let lanes = self.lanes.map(|l| &l[..len]);
-        for t in 0..len {
-            let i = if REV { len - 1 - t } else { t };
-            let v = std::array::from_fn(|j| lanes[j][i]);
-            self.st.step(self.secs, v);
+        let mut block = [[0.0f64; LANES]; BLOCK];
+        for range in blocks::<REV>(len) {
+            let rows = &mut block[..range.len()];
+            for (j, lane) in self.lanes.iter().enumerate() {
+                for (row, v) in rows.iter_mut().zip(&lane[range.clone()]) {
+                    row[j] = *v;
+                }
+            }
+            run_block::<N, REV>(self.secs, self.st, rows);
         }
     }
 }

@@ -47,23 +47,27 @@ pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64) -> Result<Ve
                 }
                 continue;
             };
-            // Inside a block: follow its largest QRS average and largest amplitude (in locals, so
-            // the loop's comparisons do not wait on memory).
-            let (mut top, mut top_at, mut r, mut r_abs) = (o.top, o.top_at, o.r, o.r_abs);
-            let block_bp = &bp[lo..hi];
+            // Inside a block: find where it ends in this stretch (eight samples at a time while all
+            // of them are above), then its largest QRS average and largest amplitude there. The
+            // first of equal maxima wins, here and against the block's earlier stretches.
+            let from = k;
+            while let (Some(q), Some(b)) = (qrs.get(k..k + 8), beat.get(k..k + 8)) {
+                if !q.iter().zip(b).fold(true, |all, (q, b)| all & (*q > b + alpha)) {
+                    break;
+                }
+                k += 8;
+            }
             while k < qrs.len() && qrs[k] > beat[k] + alpha {
-                if qrs[k] > top {
-                    top = qrs[k];
-                    top_at = lo + k;
-                }
-                let a = block_bp[k].abs();
-                if a > r_abs {
-                    r_abs = a;
-                    r = lo + k;
-                }
                 k += 1;
             }
-            (o.top, o.top_at, o.r, o.r_abs) = (top, top_at, r, r_abs);
+            let (top, top_at) = first_max(&qrs[from..k], |v| v);
+            if top > o.top {
+                (o.top, o.top_at) = (top, lo + from + top_at);
+            }
+            let (r_abs, r) = first_max(&bp[lo + from..lo + k], f64::abs);
+            if r_abs > o.r_abs {
+                (o.r_abs, o.r) = (r_abs, lo + from + r);
+            }
             if k < qrs.len() {
                 let closed = *o;
                 open = None;
@@ -75,6 +79,21 @@ pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64) -> Result<Ve
         beats.close(&o, n, |i| present[(i / block).min(present.len() - 1)]);
     }
     Ok(beats.list)
+}
+
+/// The largest `f(v)` over `v` (negative infinity for none) and the index of its first occurrence:
+/// the maximum in eight interleaved running maxima, then its place.
+fn first_max(v: &[f64], f: impl Fn(f64) -> f64 + Copy) -> (f64, usize) {
+    let mut acc = [f64::NEG_INFINITY; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a = a.max(f(*x));
+        }
+    }
+    let m = acc.iter().copied().chain(rest.iter().map(|x| f(*x))).fold(f64::NEG_INFINITY, f64::max);
+    (m, v.iter().position(|x| f(*x) == m).unwrap_or(0))
 }
 
 /// Sum of squares, in eight interleaved partial sums.
