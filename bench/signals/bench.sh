@@ -15,10 +15,11 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install -q "neurokit2==0.2.12" "wfdb==4.3.0" "numpy==1.26.4" "scipy==1.13.1" "pandas==2.2.3"
 fi
 cargo build --release -q -p mlhc-cli
+cargo build --release -q -p mlhc-signal --example qrs_speed
 out=bench/out/signals
 mkdir -p "$out"
 cp testdata/physio/100.hea testdata/physio/100.dat testdata/physio/100.atr "$out/"
 if [ ! -f "$out/synth24h.atr" ]; then
   "$venv/bin/python" bench/signals/make_synth.py "$out/synth24h" 86400
 fi
-"$venv/bin/python" bench/signals/compare.py target/release/mlhc "$out"
+"$venv/bin/python" bench/signals/compare.py target/release/mlhc "$out" target/release/examples/qrs_speed

@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if channel >= rec.digital.len() {
         return Err(format!("channel {channel} does not exist: the record has {} signals", rec.digital.len()).into());
     }
-    let x = rec.physical(channel).held();
+    let x = rec.physical(channel).into_held();
     let fs = rec.signal_fs(channel);
     for method in methods {
         let detector = QrsDetector::new(method);

@@ -577,7 +577,7 @@ pub fn run(cmd: SignalCommand) -> anyhow::Result<ExitCode> {
                     bail!("channel {channel} does not exist: the record has {} signals", rec.digital.len());
                 }
                 let spf = rec.header.signals[channel].samples_per_frame as usize;
-                (rec.physical(channel).held(), spf, rec.signal_fs(channel))
+                (rec.physical(channel).into_held(), spf, rec.signal_fs(channel))
             };
             let read_ms = t0.elapsed().as_secs_f64() * 1e3;
             let n_samples = x.len();

@@ -87,19 +87,20 @@ impl QrsDetector {
     /// indices (R peaks), increasing. Non-finite samples are an error; a signal with no beats
     /// returns an empty list.
     pub fn detect(&self, x: &[f64], fs: f64) -> Result<Vec<usize>> {
-        self.check(x, fs)?;
-        self.run(x.to_vec(), fs)
+        let largest = self.check(x, fs)?;
+        self.run(x.to_vec(), fs, largest)
     }
 
     /// [`QrsDetector::detect`] on a signal the caller no longer needs: the detector works in its
     /// buffer (overwriting it with the band-passed signal) instead of a copy, which saves the
     /// memory and the time of a second signal-length buffer.
     pub fn detect_owned(&self, x: Vec<f64>, fs: f64) -> Result<Vec<usize>> {
-        self.check(&x, fs)?;
-        self.run(x, fs)
+        let largest = self.check(&x, fs)?;
+        self.run(x, fs, largest)
     }
 
-    fn check(&self, x: &[f64], fs: f64) -> Result<()> {
+    /// Checks the settings and the signal; returns the signal's largest magnitude.
+    fn check(&self, x: &[f64], fs: f64) -> Result<f64> {
         if !(fs.is_finite() && fs >= 50.0) {
             return Err(Error::InvalidParameter {
                 name: "fs",
@@ -112,35 +113,49 @@ impl QrsDetector {
                 message: format!("{} is not at least 1", self.presence_ratio),
             });
         }
-        if let Some(index) = first_non_finite(x) {
-            return Err(Error::NonFinite { index });
-        }
+        let largest = largest_magnitude(x).map_err(|index| Error::NonFinite { index })?;
         let min_len = (MIN_SECONDS * fs).ceil() as usize;
         if x.len() < min_len {
             return Err(Error::TooFew { what: "QRS detection", needed: min_len, got: x.len() });
         }
-        Ok(())
+        Ok(largest)
     }
 
-    fn run(&self, x: Vec<f64>, fs: f64) -> Result<Vec<usize>> {
+    fn run(&self, x: Vec<f64>, fs: f64, largest: f64) -> Result<Vec<usize>> {
+        let floor = flat_floor(largest);
         match self.method {
-            Method::PanTompkins => pan_tompkins::detect(x, fs, self.presence_ratio),
-            Method::TwoAverages => elgendi::detect(x, fs, self.presence_ratio),
+            Method::PanTompkins => pan_tompkins::detect(x, fs, self.presence_ratio, floor),
+            Method::TwoAverages => elgendi::detect(x, fs, self.presence_ratio, floor),
         }
     }
 }
 
-/// Index of the first NaN or infinite sample: 64 samples at a time, searched only in a block
-/// that holds one.
-fn first_non_finite(x: &[f64]) -> Option<usize> {
+/// The largest `|x|` (zero for an empty signal), or the index of the first NaN or infinite
+/// sample: one pass in eight running maxima, 64 samples at a time, a block searched only when it
+/// holds a non-finite sample.
+fn largest_magnitude(x: &[f64]) -> std::result::Result<f64, usize> {
+    let mut acc = [0.0f64; 8];
     let mut at = 0;
     for block in x.chunks(64) {
-        if !block.iter().fold(true, |ok, v| ok & v.is_finite()) {
-            return block.iter().position(|v| !v.is_finite()).map(|i| at + i);
+        let mut finite = true;
+        let lanes = block.chunks_exact(8);
+        let rest = lanes.remainder();
+        for c in lanes {
+            for (a, v) in acc.iter_mut().zip(c) {
+                finite &= v.is_finite();
+                *a = a.max(v.abs());
+            }
+        }
+        for v in rest {
+            finite &= v.is_finite();
+            acc[0] = acc[0].max(v.abs());
+        }
+        if !finite {
+            return Err(at + block.iter().position(|v| !v.is_finite()).unwrap_or(0));
         }
         at += block.len();
     }
-    None
+    Ok(acc.iter().fold(0.0f64, |a, v| a.max(*v)))
 }
 
 /// Zero-phase Butterworth band-pass of `x` in place.
@@ -317,20 +332,10 @@ impl Presence {
     }
 }
 
-/// The energy below which a block counts as flat: squared 1e-9 of the largest amplitude, so that
-/// rounding noise of a filtered constant never passes for a signal.
-fn flat_floor(x: &[f64]) -> f64 {
-    // Eight running maxima, so the scan is not one chain of dependent comparisons.
-    let mut acc = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for (a, v) in acc.iter_mut().zip(c) {
-            *a = a.max(v.abs());
-        }
-    }
-    let m = acc.iter().chain(rest).fold(0.0f64, |a, v| a.max(v.abs()));
-    (1e-9 * m).powi(2)
+/// The energy below which a block counts as flat: squared 1e-9 of the largest amplitude
+/// `largest`, so that rounding noise of a filtered constant never passes for a signal.
+fn flat_floor(largest: f64) -> f64 {
+    (1e-9 * largest).powi(2)
 }
 
 /// Index of the largest `|x|` in `x[lo..hi]` (clamped); `lo` when the range is empty.
@@ -389,6 +394,21 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn largest_magnitude_or_first_non_finite() {
+        assert_eq!(largest_magnitude(&[]), Ok(0.0));
+        let mut x: Vec<f64> = (0..200).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+        x[131] = -7.5;
+        assert_eq!(largest_magnitude(&x), Ok(7.5));
+        assert_eq!(largest_magnitude(&x[..3]), Ok(5.0));
+        for (at, bad) in [(0, f64::NAN), (63, f64::INFINITY), (64, f64::NEG_INFINITY), (197, f64::NAN)] {
+            let mut y = x.clone();
+            y[at] = bad;
+            y[199] = f64::NAN;
+            assert_eq!(largest_magnitude(&y), Err(at), "{bad} at {at}");
         }
     }
 

@@ -1,6 +1,6 @@
 //! Pan & Tompkins (1985), with zero-phase filters so the fiducial marks need no delay correction.
 
-use super::{argmax_abs, bandpass_in_place, flat_floor, moving_average_of, presence};
+use super::{argmax_abs, bandpass_in_place, moving_average_of, presence};
 use crate::error::Result;
 
 /// A local maximum of the integrated signal with the matching band-passed amplitude.
@@ -23,10 +23,11 @@ impl Levels {
     }
 }
 
-/// Detects beats in `x`, which is overwritten with its band-passed signal.
-pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
+/// Detects beats in `x`, which is overwritten with its band-passed signal; `floor` is the
+/// [`super::flat_floor`] of the signal.
+pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64, floor: f64) -> Result<Vec<usize>> {
     let n = x.len();
-    let floor = flat_floor(&x) / 64.0;
+    let floor = floor / 64.0;
     // Learning phase: the first two seconds set the initial signal and noise levels. A constant
     // lead-in (a record that starts with invalid samples, held at the first valid value) is
     // skipped: learning from it would set the thresholds near zero.

@@ -44,6 +44,22 @@ impl PhysicalSignal {
             })
             .collect()
     }
+
+    /// [`PhysicalSignal::held`] in the signal's own buffer, for a caller that no longer needs the
+    /// NaNs: no second signal-length buffer.
+    pub fn into_held(self) -> Vec<f64> {
+        let PhysicalSignal { mut values, valid } = self;
+        let first = (0..values.len()).find(|&i| valid.get(i)).map_or(0.0, |i| values[i]);
+        let mut last = first;
+        for (i, v) in values.iter_mut().enumerate() {
+            if valid.get(i) {
+                last = *v;
+            } else {
+                *v = last;
+            }
+        }
+        values
+    }
 }
 
 /// Signals stored in one file, in header order.
@@ -416,5 +432,6 @@ mod tests {
         assert!(!p.valid.get(0) && p.valid.get(1));
         assert_eq!(p.values[1], 2.0);
         assert_eq!(p.held(), vec![2.0, 2.0]);
+        assert_eq!(p.clone().into_held(), p.held());
     }
 }
