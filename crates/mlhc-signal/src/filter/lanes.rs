@@ -165,11 +165,13 @@ fn blocks<const REV: bool>(len: usize) -> impl Iterator<Item = std::ops::Range<u
     })
 }
 
-/// [`LANES`] equal stretches run in place side by side, forward or last sample first.
+/// [`LANES`] equal stretches run in place side by side, forward or last sample first; the
+/// backward pass also adds up the squares of what it writes, per lane, in `sum_sq`.
 struct Stretches<'a, const N: usize, const REV: bool> {
     secs: &'a [BandSection; N],
     st: &'a mut States<N, LANES>,
     lanes: [&'a mut [f64]; LANES],
+    sum_sq: &'a mut [f64; LANES],
 }
 
 impl<const N: usize, const REV: bool> pulp::WithSimd for Stretches<'_, N, REV> {
@@ -193,6 +195,13 @@ impl<const N: usize, const REV: bool> pulp::WithSimd for Stretches<'_, N, REV> {
             for (j, lane) in lanes.iter_mut().enumerate() {
                 for (row, v) in rows.iter().zip(&mut lane[range.clone()]) {
                     *v = row[j];
+                }
+            }
+            if REV {
+                for row in rows.iter() {
+                    for (s, v) in self.sum_sq.iter_mut().zip(row) {
+                        *s += v * v;
+                    }
                 }
             }
         }
@@ -227,8 +236,9 @@ impl<const N: usize, const REV: bool> pulp::WithSimd for WarmUp<'_, N, REV> {
 
 /// Zero-phase forward-backward filtering of `x` in place, equal to [`super::filtfilt`] up to
 /// rounding (bit for bit when `x` is too short for the lanes). Band-pass cascades of one to four
-/// sections run in lanes; any other cascade runs through `filtfilt` itself.
-pub(crate) fn filtfilt_in_place(sos: &[Section], x: &mut [f64]) -> Result<()> {
+/// sections run in lanes; any other cascade runs through `filtfilt` itself. Returns the sum of
+/// squares of the filtered signal (its energy), added up as the last pass writes it.
+pub(crate) fn filtfilt_in_place(sos: &[Section], x: &mut [f64]) -> Result<f64> {
     let secs: Option<Vec<BandSection>> = sos.iter().map(BandSection::from_section).collect();
     let done = match secs.as_deref() {
         Some([a]) => in_lanes(&[*a], sos, x),
@@ -242,13 +252,13 @@ pub(crate) fn filtfilt_in_place(sos: &[Section], x: &mut [f64]) -> Result<()> {
         None => {
             let (ext, pad) = super::filtfilt_padded(sos, x)?;
             x.copy_from_slice(&ext[pad..pad + x.len()]);
-            Ok(())
+            Ok(sum_sq(x))
         }
     }
 }
 
 /// [`filtfilt_in_place`] for `N` band-pass sections; `None` when the cascade is unstable.
-fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f64]) -> Option<Result<()>> {
+fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f64]) -> Option<Result<f64>> {
     let w = warm_up(secs)?;
     let n = x.len();
     let pad = padlen(sos);
@@ -273,14 +283,16 @@ fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f
         let mut back = States::<N, 1>::steady(&zi, [right[pad - 1]]);
         run_one::<N, true>(secs, &mut back, &mut right);
         run_one::<N, true>(secs, &mut back, x);
-        return Some(Ok(()));
+        return Some(Ok(sum_sq(x)));
     }
     // Stretch j is x[j·c .. (j + 1)·c]; the last one also takes the remainder x[LANES·c ..].
     let starts: [usize; LANES] = std::array::from_fn(|j| (j * c).saturating_sub(w));
     let mut st = States::<N, LANES>::steady(&zi, starts.map(|s| x[s]));
     arch.dispatch(WarmUp::<N, false> { secs, st: &mut st, lanes: starts.map(|s| &x[s..s + w]) });
     st.set_lane(0, &first);
-    arch.dispatch(Stretches::<N, false> { secs, st: &mut st, lanes: stretches(&mut x[..LANES * c], c) });
+    let mut unused = [0.0; LANES];
+    let lanes = stretches(&mut x[..LANES * c], c);
+    arch.dispatch(Stretches::<N, false> { secs, st: &mut st, lanes, sum_sq: &mut unused });
     let mut last = st.lane(LANES - 1);
     run_one::<N, false>(secs, &mut last, &mut x[LANES * c..]);
     run_one::<N, false>(secs, &mut last, &mut right);
@@ -294,8 +306,23 @@ fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f
     let mut st = States::<N, LANES>::steady(&zi, ends.map(|e| x[e + w - 1]));
     arch.dispatch(WarmUp::<N, true> { secs, st: &mut st, lanes: ends.map(|e| &x[e..e + w]) });
     st.set_lane(LANES - 1, &last);
-    arch.dispatch(Stretches::<N, true> { secs, st: &mut st, lanes: stretches(&mut x[..LANES * c], c) });
-    Some(Ok(()))
+    let mut energy = [0.0; LANES];
+    let lanes = stretches(&mut x[..LANES * c], c);
+    arch.dispatch(Stretches::<N, true> { secs, st: &mut st, lanes, sum_sq: &mut energy });
+    Some(Ok(energy.iter().sum::<f64>() + sum_sq(&x[LANES * c..])))
+}
+
+/// Sum of squares, in eight interleaved partial sums.
+fn sum_sq(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * v;
+        }
+    }
+    acc.iter().sum::<f64>() + rest.iter().map(|v| v * v).sum::<f64>()
 }
 
 /// The [`LANES`] consecutive stretches of length `c` of `x` (`x.len() == LANES · c`).
@@ -329,8 +356,9 @@ mod tests {
                 let x = signal(n);
                 let want = filtfilt(&sos, &x).unwrap();
                 let mut got = x.clone();
-                filtfilt_in_place(&sos, &mut got).unwrap();
+                let energy = filtfilt_in_place(&sos, &mut got).unwrap();
                 assert_eq!(got, want, "order {order}, n {n}");
+                assert_eq!(energy, sum_sq(&want));
             }
         }
     }
@@ -347,7 +375,9 @@ mod tests {
             let x = signal(n);
             let want = filtfilt(&sos, &x).unwrap();
             let mut got = x.clone();
-            filtfilt_in_place(&sos, &mut got).unwrap();
+            let energy = filtfilt_in_place(&sos, &mut got).unwrap();
+            let plain: f64 = want.iter().map(|v| v * v).sum();
+            assert!((energy - plain).abs() <= 1e-12 * plain, "{energy} vs {plain}");
             let scale = want.iter().fold(0.0f64, |a, v| a.max(v.abs()));
             let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0f64, f64::max);
             assert!(worst <= 1e-13 * scale, "order {order} at {fs} Hz: {worst:e} against scale {scale}");

@@ -7,11 +7,11 @@ use crate::error::Result;
 /// [`super::flat_floor`] of the signal.
 pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64, floor: f64) -> Result<Vec<usize>> {
     let n = x.len();
-    bandpass_in_place(&mut x, fs, 8.0, 20.0, 3)?;
+    let energy = bandpass_in_place(&mut x, fs, 8.0, 20.0, 3)?;
     let bp = x.as_slice();
     let w1 = ((0.097 * fs).round() as usize).max(1);
     let w2 = ((0.611 * fs).round() as usize).max(1);
-    let alpha = 0.08 * sum_sq(bp) / n as f64;
+    let alpha = 0.08 * energy / n as f64;
     let refractory = (0.25 * fs).round() as usize;
     let reset = (RESET_SECONDS * fs).round() as usize;
     // The two averages are computed a presence block at a time into buffers that are reused, so the
@@ -94,19 +94,6 @@ fn first_max(v: &[f64], f: impl Fn(f64) -> f64 + Copy) -> (f64, usize) {
     }
     let m = acc.iter().copied().chain(rest.iter().map(|x| f(*x))).fold(f64::NEG_INFINITY, f64::max);
     (m, v.iter().position(|x| f(*x) == m).unwrap_or(0))
-}
-
-/// Sum of squares, in eight interleaved partial sums.
-fn sum_sq(x: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for (a, v) in acc.iter_mut().zip(c) {
-            *a += v * v;
-        }
-    }
-    acc.iter().sum::<f64>() + rest.iter().map(|v| v * v).sum::<f64>()
 }
 
 /// A block of samples whose QRS average exceeds the beat average plus the offset.

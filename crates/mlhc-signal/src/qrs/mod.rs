@@ -158,8 +158,8 @@ fn largest_magnitude(x: &[f64]) -> std::result::Result<f64, usize> {
     Ok(acc.iter().fold(0.0f64, |a, v| a.max(*v)))
 }
 
-/// Zero-phase Butterworth band-pass of `x` in place.
-fn bandpass_in_place(x: &mut [f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<()> {
+/// Zero-phase Butterworth band-pass of `x` in place; returns the band-passed signal's sum of squares.
+fn bandpass_in_place(x: &mut [f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<f64> {
     let hi = hi.min(0.45 * fs);
     let sos = butterworth(order, Band::BandPass(lo, hi), fs)?;
     // `detect` has already checked that every sample is finite.
