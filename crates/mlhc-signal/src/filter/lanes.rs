@@ -165,13 +165,31 @@ fn blocks<const REV: bool>(len: usize) -> impl Iterator<Item = std::ops::Range<u
     })
 }
 
-/// [`LANES`] equal stretches run in place side by side, forward or last sample first; the
-/// backward pass also adds up the squares of what it writes, per lane, in `sum_sq`.
+/// What the lane passes note per lane as they go: the forward pass, of what it reads; the backward
+/// pass, of what it writes.
+#[derive(Debug, Clone, Copy)]
+struct LaneStats {
+    /// Largest magnitude read (forward pass).
+    max_abs: [f64; LANES],
+    /// Whether every sample read was finite (forward pass).
+    finite: [bool; LANES],
+    /// Sum of squares written (backward pass).
+    sum_sq: [f64; LANES],
+}
+
+impl Default for LaneStats {
+    fn default() -> Self {
+        LaneStats { max_abs: [0.0; LANES], finite: [true; LANES], sum_sq: [0.0; LANES] }
+    }
+}
+
+/// [`LANES`] equal stretches run in place side by side, forward or last sample first, noting
+/// [`LaneStats`] on the way.
 struct Stretches<'a, const N: usize, const REV: bool> {
     secs: &'a [BandSection; N],
     st: &'a mut States<N, LANES>,
     lanes: [&'a mut [f64]; LANES],
-    sum_sq: &'a mut [f64; LANES],
+    stats: &'a mut LaneStats,
 }
 
 impl<const N: usize, const REV: bool> pulp::WithSimd for Stretches<'_, N, REV> {
@@ -184,11 +202,20 @@ impl<const N: usize, const REV: bool> pulp::WithSimd for Stretches<'_, N, REV> {
         let len = self.lanes.iter().map(|l| l.len()).min().unwrap_or(0);
         let mut lanes = self.lanes;
         let mut block = [[0.0f64; LANES]; BLOCK];
+        let stats = self.stats;
         for range in blocks::<REV>(len) {
             let rows = &mut block[..range.len()];
             for (j, lane) in lanes.iter().enumerate() {
                 for (row, v) in rows.iter_mut().zip(&lane[range.clone()]) {
                     row[j] = *v;
+                }
+            }
+            if !REV {
+                for row in rows.iter() {
+                    for ((m, f), v) in stats.max_abs.iter_mut().zip(&mut stats.finite).zip(row) {
+                        *m = m.max(v.abs());
+                        *f &= v.is_finite();
+                    }
                 }
             }
             run_block::<N, REV>(self.secs, self.st, rows);
@@ -199,7 +226,7 @@ impl<const N: usize, const REV: bool> pulp::WithSimd for Stretches<'_, N, REV> {
             }
             if REV {
                 for row in rows.iter() {
-                    for (s, v) in self.sum_sq.iter_mut().zip(row) {
+                    for (s, v) in stats.sum_sq.iter_mut().zip(row) {
                         *s += v * v;
                     }
                 }
@@ -234,11 +261,22 @@ impl<const N: usize, const REV: bool> pulp::WithSimd for WarmUp<'_, N, REV> {
     }
 }
 
+/// What [`filtfilt_in_place`] noted on the way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct InPlace {
+    /// The largest magnitude of the input.
+    pub largest: f64,
+    /// The sum of squares of the filtered signal.
+    pub energy: f64,
+}
+
 /// Zero-phase forward-backward filtering of `x` in place, equal to [`super::filtfilt`] up to
 /// rounding (bit for bit when `x` is too short for the lanes). Band-pass cascades of one to four
-/// sections run in lanes; any other cascade runs through `filtfilt` itself. Returns the sum of
-/// squares of the filtered signal (its energy), added up as the last pass writes it.
-pub(crate) fn filtfilt_in_place(sos: &[Section], x: &mut [f64]) -> Result<f64> {
+/// sections run in lanes; any other cascade runs through `filtfilt` itself. A NaN or infinite
+/// sample is an error naming the first one ([`Error::NonFinite`]); `x` may then hold partly
+/// filtered values. The input's largest magnitude is noted as the first pass reads it, the output's
+/// energy as the last pass writes it.
+pub(crate) fn filtfilt_in_place(sos: &[Section], x: &mut [f64]) -> Result<InPlace> {
     let secs: Option<Vec<BandSection>> = sos.iter().map(BandSection::from_section).collect();
     let done = match secs.as_deref() {
         Some([a]) => in_lanes(&[*a], sos, x),
@@ -250,27 +288,36 @@ pub(crate) fn filtfilt_in_place(sos: &[Section], x: &mut [f64]) -> Result<f64> {
     match done {
         Some(result) => result,
         None => {
+            let largest = largest_magnitude(x)?;
             let (ext, pad) = super::filtfilt_padded(sos, x)?;
             x.copy_from_slice(&ext[pad..pad + x.len()]);
-            Ok(sum_sq(x))
+            Ok(InPlace { largest, energy: sum_sq(x) })
         }
     }
 }
 
 /// [`filtfilt_in_place`] for `N` band-pass sections; `None` when the cascade is unstable.
-fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f64]) -> Option<Result<f64>> {
+fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f64]) -> Option<Result<InPlace>> {
     let w = warm_up(secs)?;
+    Some(lanes_pass(secs, sos, x, w))
+}
+
+fn lanes_pass<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f64], w: usize) -> Result<InPlace> {
     let n = x.len();
     let pad = padlen(sos);
     if n <= pad {
-        return Some(Err(Error::TooFew { what: "filtfilt", needed: pad + 1, got: n }));
+        largest_magnitude(x)?;
+        return Err(Error::TooFew { what: "filtfilt", needed: pad + 1, got: n });
     }
+    let c = n / LANES;
+    // The samples the left extension is made of are checked before it is: a non-finite one among
+    // them is the first. Elsewhere the forward pass checks what it reads.
+    let head = if c < 4 * w { largest_magnitude(x)? } else { largest_magnitude(&x[..=pad])? };
     let zi_all = sosfilt_zi(sos);
     let zi: [[f64; 2]; N] = std::array::from_fn(|k| zi_all[k]);
     // The odd extensions at both ends, as `filtfilt` pads the signal.
     let mut left: Vec<f64> = (1..=pad).rev().map(|i| 2.0 * x[0] - x[i]).collect();
     let mut right: Vec<f64> = (1..=pad).map(|i| 2.0 * x[n - 1] - x[n - 1 - i]).collect();
-    let c = n / LANES;
     let arch = pulp::Arch::new();
 
     // Forward. The first stretch continues from the left extension, exactly as `filtfilt` runs.
@@ -283,18 +330,26 @@ fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f
         let mut back = States::<N, 1>::steady(&zi, [right[pad - 1]]);
         run_one::<N, true>(secs, &mut back, &mut right);
         run_one::<N, true>(secs, &mut back, x);
-        return Some(Ok(sum_sq(x)));
+        return Ok(InPlace { largest: head, energy: sum_sq(x) });
     }
     // Stretch j is x[j·c .. (j + 1)·c]; the last one also takes the remainder x[LANES·c ..].
     let starts: [usize; LANES] = std::array::from_fn(|j| (j * c).saturating_sub(w));
     let mut st = States::<N, LANES>::steady(&zi, starts.map(|s| x[s]));
     arch.dispatch(WarmUp::<N, false> { secs, st: &mut st, lanes: starts.map(|s| &x[s..s + w]) });
     st.set_lane(0, &first);
-    let mut unused = [0.0; LANES];
+    let mut forward = LaneStats::default();
     let lanes = stretches(&mut x[..LANES * c], c);
-    arch.dispatch(Stretches::<N, false> { secs, st: &mut st, lanes, sum_sq: &mut unused });
+    arch.dispatch(Stretches::<N, false> { secs, st: &mut st, lanes, stats: &mut forward });
+    let tail = largest_magnitude(&x[LANES * c..]);
     let mut last = st.lane(LANES - 1);
     run_one::<N, false>(secs, &mut last, &mut x[LANES * c..]);
+    if tail.is_err() || forward.finite.contains(&false) {
+        // A non-finite sample makes the forward output non-finite from there on in its stretch,
+        // and the stretches before it (and their warm-ups) read only finite samples: the first
+        // non-finite forward output is the first non-finite input.
+        largest_magnitude(x)?;
+    }
+    let largest = forward.max_abs.iter().fold(head.max(tail.unwrap_or(0.0)), |a, b| a.max(*b));
     run_one::<N, false>(secs, &mut last, &mut right);
 
     // Backward. The last stretch starts from the filtered right extension, exactly as `filtfilt`.
@@ -306,10 +361,39 @@ fn in_lanes<const N: usize>(secs: &[BandSection; N], sos: &[Section], x: &mut [f
     let mut st = States::<N, LANES>::steady(&zi, ends.map(|e| x[e + w - 1]));
     arch.dispatch(WarmUp::<N, true> { secs, st: &mut st, lanes: ends.map(|e| &x[e..e + w]) });
     st.set_lane(LANES - 1, &last);
-    let mut energy = [0.0; LANES];
+    let mut backward = LaneStats::default();
     let lanes = stretches(&mut x[..LANES * c], c);
-    arch.dispatch(Stretches::<N, true> { secs, st: &mut st, lanes, sum_sq: &mut energy });
-    Some(Ok(energy.iter().sum::<f64>() + sum_sq(&x[LANES * c..])))
+    arch.dispatch(Stretches::<N, true> { secs, st: &mut st, lanes, stats: &mut backward });
+    Ok(InPlace { largest, energy: backward.sum_sq.iter().sum::<f64>() + sum_sq(&x[LANES * c..]) })
+}
+
+/// The largest `|x|` (zero for an empty signal), or [`Error::NonFinite`] naming the first NaN or
+/// infinite sample: one pass in eight running maxima, 64 samples at a time, a block searched only
+/// when it holds a non-finite sample.
+pub(crate) fn largest_magnitude(x: &[f64]) -> Result<f64> {
+    let mut acc = [0.0f64; 8];
+    let mut at = 0;
+    for block in x.chunks(64) {
+        let mut finite = true;
+        let lanes = block.chunks_exact(8);
+        let rest = lanes.remainder();
+        for c in lanes {
+            for (a, v) in acc.iter_mut().zip(c) {
+                finite &= v.is_finite();
+                *a = a.max(v.abs());
+            }
+        }
+        for v in rest {
+            finite &= v.is_finite();
+            acc[0] = acc[0].max(v.abs());
+        }
+        if !finite {
+            let index = at + block.iter().position(|v| !v.is_finite()).unwrap_or(0);
+            return Err(Error::NonFinite { index });
+        }
+        at += block.len();
+    }
+    Ok(acc.iter().fold(0.0f64, |a, v| a.max(*v)))
 }
 
 /// Sum of squares, in eight interleaved partial sums.
@@ -356,9 +440,10 @@ mod tests {
                 let x = signal(n);
                 let want = filtfilt(&sos, &x).unwrap();
                 let mut got = x.clone();
-                let energy = filtfilt_in_place(&sos, &mut got).unwrap();
+                let pass = filtfilt_in_place(&sos, &mut got).unwrap();
                 assert_eq!(got, want, "order {order}, n {n}");
-                assert_eq!(energy, sum_sq(&want));
+                assert_eq!(pass.energy, sum_sq(&want));
+                assert_eq!(pass.largest, x.iter().fold(0.0, |a: f64, v| a.max(v.abs())));
             }
         }
     }
@@ -375,9 +460,10 @@ mod tests {
             let x = signal(n);
             let want = filtfilt(&sos, &x).unwrap();
             let mut got = x.clone();
-            let energy = filtfilt_in_place(&sos, &mut got).unwrap();
+            let pass = filtfilt_in_place(&sos, &mut got).unwrap();
             let plain: f64 = want.iter().map(|v| v * v).sum();
-            assert!((energy - plain).abs() <= 1e-12 * plain, "{energy} vs {plain}");
+            assert!((pass.energy - plain).abs() <= 1e-12 * plain, "{} vs {plain}", pass.energy);
+            assert_eq!(pass.largest, x.iter().fold(0.0, |a: f64, v| a.max(v.abs())));
             let scale = want.iter().fold(0.0f64, |a, v| a.max(v.abs()));
             let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0f64, f64::max);
             assert!(worst <= 1e-13 * scale, "order {order} at {fs} Hz: {worst:e} against scale {scale}");
@@ -395,6 +481,34 @@ mod tests {
         let sos = butterworth(3, Band::BandPass(8.0, 20.0), 360.0).unwrap();
         let mut short = vec![1.0; 21];
         assert!(matches!(filtfilt_in_place(&sos, &mut short), Err(Error::TooFew { needed: 22, got: 21, .. })));
+    }
+
+    #[test]
+    fn the_first_non_finite_sample_is_named() {
+        let sos = butterworth(3, Band::BandPass(8.0, 20.0), 360.0).unwrap();
+        let w = warm_up(&sos.iter().map(|s| BandSection::from_section(s).unwrap()).collect::<Vec<_>>()).unwrap();
+        let n = LANES * 4 * w + 5;
+        let c = n / LANES;
+        let x = signal(n);
+        // The left extension's samples, stretch starts and ends, warm-up regions, the remainder.
+        for at in [0, 5, 21, 22, c - w, c - 1, c, 3 * c + 17, LANES * c - 1, LANES * c + 2, n - 1] {
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let mut y = x.clone();
+                y[at] = bad;
+                // A second one later never hides the first.
+                if at + c < n {
+                    y[at + c] = f64::NAN;
+                }
+                let got = filtfilt_in_place(&sos, &mut y);
+                assert!(matches!(got, Err(Error::NonFinite { index }) if index == at), "{bad} at {at}: {got:?}");
+            }
+        }
+        // Too short for the lanes, and a cascade that is not a band-pass.
+        let mut y = signal(500);
+        y[300] = f64::NAN;
+        assert!(matches!(filtfilt_in_place(&sos, &mut y.clone()), Err(Error::NonFinite { index: 300 })));
+        let low = butterworth(3, Band::LowPass(40.0), 360.0).unwrap();
+        assert!(matches!(filtfilt_in_place(&low, &mut y), Err(Error::NonFinite { index: 300 })));
     }
 
     #[test]

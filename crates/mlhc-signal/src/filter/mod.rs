@@ -11,7 +11,7 @@ pub mod median;
 pub mod resample;
 
 pub use butter::{butterworth, Band, Section};
-pub(crate) use lanes::filtfilt_in_place;
+pub(crate) use lanes::{filtfilt_in_place, largest_magnitude, InPlace};
 pub use median::{median_baseline, median_filter};
 pub use resample::{resample_poly, Resampler};
 

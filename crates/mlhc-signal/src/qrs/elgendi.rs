@@ -1,13 +1,14 @@
 //! Elgendi's two event-related moving averages (PLoS ONE 2013).
 
-use super::{bandpass_in_place, block_verdict, presence_block, two_means};
+use super::{bandpass_in_place, block_verdict, flat_floor, presence_block, two_means};
 use crate::error::Result;
+use crate::filter::InPlace;
 
-/// Detects beats in `x`, which is overwritten with its band-passed signal; `floor` is the
-/// [`super::flat_floor`] of the signal.
-pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64, floor: f64) -> Result<Vec<usize>> {
+/// Detects beats in `x`, which is overwritten with its band-passed signal.
+pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
     let n = x.len();
-    let energy = bandpass_in_place(&mut x, fs, 8.0, 20.0, 3)?;
+    let InPlace { largest, energy } = bandpass_in_place(&mut x, fs, 8.0, 20.0, 3)?;
+    let floor = flat_floor(largest);
     let bp = x.as_slice();
     let w1 = ((0.097 * fs).round() as usize).max(1);
     let w2 = ((0.611 * fs).round() as usize).max(1);

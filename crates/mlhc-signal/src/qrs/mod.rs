@@ -12,7 +12,7 @@ mod elgendi;
 mod pan_tompkins;
 
 use crate::error::{Error, Result};
-use crate::filter::{butterworth, filtfilt_in_place, Band};
+use crate::filter::{butterworth, filtfilt_in_place, largest_magnitude, Band, InPlace};
 
 /// A QRS detection algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,20 +87,21 @@ impl QrsDetector {
     /// indices (R peaks), increasing. Non-finite samples are an error; a signal with no beats
     /// returns an empty list.
     pub fn detect(&self, x: &[f64], fs: f64) -> Result<Vec<usize>> {
-        let largest = self.check(x, fs)?;
-        self.run(x.to_vec(), fs, largest)
+        self.check(x, fs)?;
+        self.run(x.to_vec(), fs)
     }
 
     /// [`QrsDetector::detect`] on a signal the caller no longer needs: the detector works in its
     /// buffer (overwriting it with the band-passed signal) instead of a copy, which saves the
     /// memory and the time of a second signal-length buffer.
     pub fn detect_owned(&self, x: Vec<f64>, fs: f64) -> Result<Vec<usize>> {
-        let largest = self.check(&x, fs)?;
-        self.run(x, fs, largest)
+        self.check(&x, fs)?;
+        self.run(x, fs)
     }
 
-    /// Checks the settings and the signal; returns the signal's largest magnitude.
-    fn check(&self, x: &[f64], fs: f64) -> Result<f64> {
+    /// Checks the settings and the signal's length. Whether every sample is finite is checked as
+    /// the band-pass reads them (and here, first, for a signal too short to detect in).
+    fn check(&self, x: &[f64], fs: f64) -> Result<()> {
         if !(fs.is_finite() && fs >= 50.0) {
             return Err(Error::InvalidParameter {
                 name: "fs",
@@ -113,56 +114,27 @@ impl QrsDetector {
                 message: format!("{} is not at least 1", self.presence_ratio),
             });
         }
-        let largest = largest_magnitude(x).map_err(|index| Error::NonFinite { index })?;
         let min_len = (MIN_SECONDS * fs).ceil() as usize;
         if x.len() < min_len {
+            largest_magnitude(x)?;
             return Err(Error::TooFew { what: "QRS detection", needed: min_len, got: x.len() });
         }
-        Ok(largest)
+        Ok(())
     }
 
-    fn run(&self, x: Vec<f64>, fs: f64, largest: f64) -> Result<Vec<usize>> {
-        let floor = flat_floor(largest);
+    fn run(&self, x: Vec<f64>, fs: f64) -> Result<Vec<usize>> {
         match self.method {
-            Method::PanTompkins => pan_tompkins::detect(x, fs, self.presence_ratio, floor),
-            Method::TwoAverages => elgendi::detect(x, fs, self.presence_ratio, floor),
+            Method::PanTompkins => pan_tompkins::detect(x, fs, self.presence_ratio),
+            Method::TwoAverages => elgendi::detect(x, fs, self.presence_ratio),
         }
     }
 }
 
-/// The largest `|x|` (zero for an empty signal), or the index of the first NaN or infinite
-/// sample: one pass in eight running maxima, 64 samples at a time, a block searched only when it
-/// holds a non-finite sample.
-fn largest_magnitude(x: &[f64]) -> std::result::Result<f64, usize> {
-    let mut acc = [0.0f64; 8];
-    let mut at = 0;
-    for block in x.chunks(64) {
-        let mut finite = true;
-        let lanes = block.chunks_exact(8);
-        let rest = lanes.remainder();
-        for c in lanes {
-            for (a, v) in acc.iter_mut().zip(c) {
-                finite &= v.is_finite();
-                *a = a.max(v.abs());
-            }
-        }
-        for v in rest {
-            finite &= v.is_finite();
-            acc[0] = acc[0].max(v.abs());
-        }
-        if !finite {
-            return Err(at + block.iter().position(|v| !v.is_finite()).unwrap_or(0));
-        }
-        at += block.len();
-    }
-    Ok(acc.iter().fold(0.0f64, |a, v| a.max(*v)))
-}
-
-/// Zero-phase Butterworth band-pass of `x` in place; returns the band-passed signal's sum of squares.
-fn bandpass_in_place(x: &mut [f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<f64> {
+/// Zero-phase Butterworth band-pass of `x` in place, with the input's largest magnitude and the
+/// band-passed signal's sum of squares; a non-finite sample is an error.
+fn bandpass_in_place(x: &mut [f64], fs: f64, lo: f64, hi: f64, order: usize) -> Result<InPlace> {
     let hi = hi.min(0.45 * fs);
     let sos = butterworth(order, Band::BandPass(lo, hi), fs)?;
-    // `detect` has already checked that every sample is finite.
     filtfilt_in_place(&sos, x)
 }
 
@@ -394,21 +366,6 @@ mod tests {
                     }
                 }
             }
-        }
-    }
-
-    #[test]
-    fn largest_magnitude_or_first_non_finite() {
-        assert_eq!(largest_magnitude(&[]), Ok(0.0));
-        let mut x: Vec<f64> = (0..200).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
-        x[131] = -7.5;
-        assert_eq!(largest_magnitude(&x), Ok(7.5));
-        assert_eq!(largest_magnitude(&x[..3]), Ok(5.0));
-        for (at, bad) in [(0, f64::NAN), (63, f64::INFINITY), (64, f64::NEG_INFINITY), (197, f64::NAN)] {
-            let mut y = x.clone();
-            y[at] = bad;
-            y[199] = f64::NAN;
-            assert_eq!(largest_magnitude(&y), Err(at), "{bad} at {at}");
         }
     }
 

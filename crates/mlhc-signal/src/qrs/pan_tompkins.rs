@@ -1,6 +1,6 @@
 //! Pan & Tompkins (1985), with zero-phase filters so the fiducial marks need no delay correction.
 
-use super::{argmax_abs, bandpass_in_place, moving_average_of, presence};
+use super::{argmax_abs, bandpass_in_place, flat_floor, moving_average_of, presence};
 use crate::error::Result;
 
 /// A local maximum of the integrated signal with the matching band-passed amplitude.
@@ -23,17 +23,15 @@ impl Levels {
     }
 }
 
-/// Detects beats in `x`, which is overwritten with its band-passed signal; `floor` is the
-/// [`super::flat_floor`] of the signal.
-pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64, floor: f64) -> Result<Vec<usize>> {
+/// Detects beats in `x`, which is overwritten with its band-passed signal.
+pub(super) fn detect(mut x: Vec<f64>, fs: f64, presence_ratio: f64) -> Result<Vec<usize>> {
     let n = x.len();
-    let floor = floor / 64.0;
     // Learning phase: the first two seconds set the initial signal and noise levels. A constant
     // lead-in (a record that starts with invalid samples, held at the first valid value) is
     // skipped: learning from it would set the thresholds near zero.
     let learn = ((2.0 * fs) as usize).clamp(1, n.max(1));
     let lead_in = x.iter().position(|&v| v != x[0]).map_or(0, |i| i - 1).min(n - learn);
-    bandpass_in_place(&mut x, fs, 5.0, 15.0, 2)?;
+    let floor = flat_floor(bandpass_in_place(&mut x, fs, 5.0, 15.0, 2)?.largest) / 64.0;
     let bp = x.as_slice();
     // Five-point derivative, centered: (2x[n+2] + x[n+1] − x[n−1] − 2x[n−2]) / 8, in units per sample.
     let deriv = |i: usize| {
