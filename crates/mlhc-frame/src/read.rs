@@ -545,11 +545,14 @@ mod tests {
 
     use super::*;
 
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
     /// Writes `batch` to the Parquet file `path`.
-    fn write_parquet(path: &Path, batch: RecordBatch) {
-        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+    fn write_parquet(path: &Path, batch: RecordBatch) -> TestResult {
+        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(path)?, batch.schema(), None)?;
+        w.write(&batch)?;
+        w.close()?;
+        Ok(())
     }
 
     #[test]
@@ -588,17 +591,17 @@ mod tests {
     }
 
     #[test]
-    fn gzip_tsv_and_parquet_files() {
-        let dir = tempfile::tempdir().unwrap();
+    fn gzip_tsv_and_parquet_files() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let gz = dir.path().join("t.tsv.gz");
         {
             use std::io::Write;
-            let mut w = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
-            w.write_all(b"t\tg\n1.5\tb\n2\ta\n").unwrap();
-            w.finish().unwrap();
+            let mut w = flate2::write::GzEncoder::new(File::create(&gz)?, flate2::Compression::fast());
+            w.write_all(b"t\tg\n1.5\tb\n2\ta\n")?;
+            w.finish()?;
         }
-        let f = Frame::read(&gz).unwrap();
-        assert_eq!(f.numeric("t").unwrap(), &Numbers::from(vec![Some(1.5), Some(2.0)]));
+        let f = Frame::read(&gz)?;
+        assert_eq!(f.numeric("t")?, &Numbers::from(vec![Some(1.5), Some(2.0)]));
 
         let pq = dir.path().join("t.parquet");
         let dict: DictionaryArray<Int32Type> = vec![Some("u"), None, Some("v")].into_iter().collect();
@@ -613,17 +616,16 @@ mod tests {
                 Arc::new(arrow_array::TimestampMicrosecondArray::from(vec![Some(0), None, Some(86_400_000_000)]))
                     as ArrayRef,
             ),
-        ])
-        .unwrap();
-        write_parquet(&pq, batch);
-        let f = Frame::read(&pq).unwrap();
-        assert_eq!(f.numeric("i").unwrap(), &Numbers::from(vec![Some(1.0), None, Some(3.0)]));
-        assert_eq!(f.numeric("f").unwrap(), &Numbers::from(vec![Some(0.5), Some(1.5), Some(2.5)]));
-        assert_eq!(f.boolean("b").unwrap(), vec![Some(true), Some(false), Some(true)]);
-        assert_eq!(f.column("s").unwrap(), &Column::Text(vec![Some("x".into()), Some("y".into()), None]));
-        assert_eq!(f.column("d").unwrap(), &Column::Text(vec![Some("u".into()), None, Some("v".into())]));
+        ])?;
+        write_parquet(&pq, batch)?;
+        let f = Frame::read(&pq)?;
+        assert_eq!(f.numeric("i")?, &Numbers::from(vec![Some(1.0), None, Some(3.0)]));
+        assert_eq!(f.numeric("f")?, &Numbers::from(vec![Some(0.5), Some(1.5), Some(2.5)]));
+        assert_eq!(f.boolean("b")?, vec![Some(true), Some(false), Some(true)]);
+        assert_eq!(f.column("s")?, &Column::Text(vec![Some("x".into()), Some("y".into()), None]));
+        assert_eq!(f.column("d")?, &Column::Text(vec![Some("u".into()), None, Some("v".into())]));
         // Timestamps are text, never numeric covariates.
-        let t = f.column("t").unwrap();
+        let t = f.column("t")?;
         assert_eq!(
             t,
             &Column::Text(vec![
@@ -635,22 +637,23 @@ mod tests {
         assert!(f.numeric("t").is_err());
 
         // Only the named columns, in file order; a misspelt name lists the file's columns.
-        let g = Frame::read_columns(&pq, &["s", "i", "s"]).unwrap();
+        let g = Frame::read_columns(&pq, &["s", "i", "s"])?;
         assert_eq!(g.names(), vec!["i", "s"]);
-        assert_eq!(g.column("s").unwrap(), f.column("s").unwrap());
-        assert_eq!(g.numeric("i").unwrap(), f.numeric("i").unwrap());
+        assert_eq!(g.column("s")?, f.column("s")?);
+        assert_eq!(g.numeric("i")?, f.numeric("i")?);
         assert_eq!(
             Frame::read_columns(&pq, &["i", "x"]).unwrap_err().to_string(),
             "no column \"x\" (columns: i, f, b, s, d, t)"
         );
-        let g = Frame::read_columns(&gz, &["g"]).unwrap();
+        let g = Frame::read_columns(&gz, &["g"])?;
         assert_eq!(g.names(), vec!["g"]);
         assert!(Frame::read_columns(&gz, &["x"]).is_err());
+        Ok(())
     }
 
     #[test]
-    fn named_and_numeric_columns_and_undecoded_others() {
-        let dir = tempfile::tempdir().unwrap();
+    fn named_and_numeric_columns_and_undecoded_others() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let pq = dir.path().join("t.parquet");
         let list = arrow_array::ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1)]), None]);
         let batch = RecordBatch::try_from_iter(vec![
@@ -659,32 +662,32 @@ mod tests {
             ("site", Arc::new(StringArray::from(vec![Some("u"), Some("v")])) as ArrayRef),
             ("nested", Arc::new(list) as ArrayRef),
             ("n", Arc::new(Int64Array::from(vec![Some(3), None])) as ArrayRef),
-        ])
-        .unwrap();
-        write_parquet(&pq, batch);
+        ])?;
+        write_parquet(&pq, batch)?;
         // Columns outside the selection are not decoded: an unsupported type there is no error.
         assert!(Frame::read(&pq).unwrap_err().to_string().contains("column \"nested\" has unsupported type"));
-        let x = Frame::read_columns(&pq, &["x"]).unwrap();
-        assert_eq!(x.numeric("x").unwrap(), &Numbers::from(vec![Some(0.5), Some(1.5)]));
+        let x = Frame::read_columns(&pq, &["x"])?;
+        assert_eq!(x.numeric("x")?, &Numbers::from(vec![Some(0.5), Some(1.5)]));
         assert!(Frame::read_columns(&pq, &["nested"]).is_err());
-        let f = Frame::read_columns_and_numeric(&pq, &["site"]).unwrap();
+        let f = Frame::read_columns_and_numeric(&pq, &["site"])?;
         assert_eq!(f.names(), vec!["x", "site", "n"]);
-        assert_eq!(f.numeric("n").unwrap(), &Numbers::from(vec![Some(3.0), None]));
-        assert_eq!(Frame::read_columns_and_numeric(&pq, &[]).unwrap().names(), vec!["x", "n"]);
+        assert_eq!(f.numeric("n")?, &Numbers::from(vec![Some(3.0), None]));
+        assert_eq!(Frame::read_columns_and_numeric(&pq, &[])?.names(), vec!["x", "n"]);
         assert!(Frame::read_columns_and_numeric(&pq, &["nope"])
             .unwrap_err()
             .to_string()
             .contains("no column \"nope\""));
 
         let csv = dir.path().join("t.csv");
-        std::fs::write(&csv, "note,x,site,n\na,0.5,u,3\n,1.5,v,NA\n").unwrap();
-        let g = Frame::read_columns_and_numeric(&csv, &["site"]).unwrap();
+        std::fs::write(&csv, "note,x,site,n\na,0.5,u,3\n,1.5,v,NA\n")?;
+        let g = Frame::read_columns_and_numeric(&csv, &["site"])?;
         assert_eq!(g.names(), vec!["x", "site", "n"]);
-        assert_eq!(g.numeric("n").unwrap(), f.numeric("n").unwrap());
+        assert_eq!(g.numeric("n")?, f.numeric("n")?);
+        Ok(())
     }
 
     #[test]
-    fn parquet_batches_fill_numbers_with_validity_only_after_a_null() {
+    fn parquet_batches_fill_numbers_with_validity_only_after_a_null() -> TestResult {
         let mut out = Numbers::with_capacity(8);
         push_numeric(&mut out, &(Arc::new(Float32Array::from(vec![0.5, 1.5])) as ArrayRef));
         push_numeric(&mut out, &(Arc::new(BooleanArray::from(vec![true, false])) as ArrayRef));
@@ -696,10 +699,11 @@ mod tests {
             vec![Some(0.5), Some(1.5), Some(1.0), Some(0.0), Some(7.0), None, Some(9.0), Some(1.0), None, Some(2.5)];
         assert_eq!(out, Numbers::from(expected));
         assert_eq!(out.null_count(), 2);
+        Ok(())
     }
 
     #[test]
-    fn parquet_null_only_in_a_later_batch() {
+    fn parquet_null_only_in_a_later_batch() -> TestResult {
         // More rows than one decoded batch, so the only null of "late" arrives in the second batch.
         let n = PARQUET_BATCH_ROWS + 10;
         let late: Vec<Option<i64>> = (0..n).map(|i| (i != n - 3).then_some(i as i64)).collect();
@@ -709,25 +713,25 @@ mod tests {
             ("late", Arc::new(Int64Array::from(late.clone())) as ArrayRef),
             ("mid", Arc::new(arrow_array::Float64Array::from(mid.clone())) as ArrayRef),
             ("full", Arc::new(arrow_array::Float64Array::from(full.clone())) as ArrayRef),
-        ])
-        .unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        ])?;
+        let dir = tempfile::tempdir()?;
         let pq = dir.path().join("late.parquet");
-        write_parquet(&pq, batch);
-        let f = Frame::read(&pq).unwrap();
-        let late_col = f.numeric("late").unwrap();
+        write_parquet(&pq, batch)?;
+        let f = Frame::read(&pq)?;
+        let late_col = f.numeric("late")?;
         assert_eq!(late_col, &late.iter().map(|x| x.map(|x| x as f64)).collect::<Numbers>());
         assert_eq!((late_col.null_count(), late_col.get(n - 3), late_col.get(n - 1)), (1, None, Some((n - 1) as f64)));
-        assert_eq!(f.numeric("mid").unwrap(), &Numbers::from(mid));
-        assert_eq!(f.numeric("mid").unwrap().null_count(), n.div_ceil(1000));
-        assert_eq!(f.numeric("full").unwrap().as_complete(), Some(&full[..]));
-        assert_eq!(f.complete_rows(&["late", "full"]).unwrap().len(), n - 1);
+        assert_eq!(f.numeric("mid")?, &Numbers::from(mid));
+        assert_eq!(f.numeric("mid")?.null_count(), n.div_ceil(1000));
+        assert_eq!(f.numeric("full")?.as_complete(), Some(&full[..]));
+        assert_eq!(f.complete_rows(&["late", "full"])?.len(), n - 1);
         let e = f.design(&["full", "late"]).unwrap_err().to_string();
         assert_eq!(e, format!("column \"late\", row {}: missing value", n - 3));
+        Ok(())
     }
 
     #[test]
-    fn parquet_covariates_decode_straight_into_the_design() {
+    fn parquet_covariates_decode_straight_into_the_design() -> TestResult {
         // Several design batches with a short last one, and every numeric type the design converts.
         let n = 2 * DESIGN_BATCH_ROWS + 1500;
         let column = |f: fn(usize) -> f64| -> Vec<f64> { (0..n).map(f).collect() };
@@ -748,40 +752,39 @@ mod tests {
             ("dose", Arc::new(arrow_array::Float64Array::from(dose)) as ArrayRef),
             ("gap", Arc::new(arrow_array::Float64Array::from(gap)) as ArrayRef),
             ("wild", Arc::new(arrow_array::Float64Array::from(wild)) as ArrayRef),
-        ])
-        .unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        ])?;
+        let dir = tempfile::tempdir()?;
         let pq = dir.path().join("design.parquet");
         // The same rows in row groups of 5,000, which end batches early.
         let grouped = dir.path().join("grouped.parquet");
         let props =
             parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(5000)).build();
-        let mut w =
-            parquet::arrow::ArrowWriter::try_new(File::create(&grouped).unwrap(), batch.schema(), Some(props)).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
-        write_parquet(&pq, batch);
-        let whole = Frame::read(&pq).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(File::create(&grouped)?, batch.schema(), Some(props))?;
+        w.write(&batch)?;
+        w.close()?;
+        write_parquet(&pq, batch)?;
+        let whole = Frame::read(&pq)?;
         let named = ["dose", "flag", "count", "age"];
-        let footer = ArrowReaderMetadata::load(&File::open(&grouped).unwrap(), ArrowReaderOptions::default()).unwrap();
+        let footer = ArrowReaderMetadata::load(&File::open(&grouped)?, ArrowReaderOptions::default())?;
         assert_eq!(footer.metadata().num_row_groups(), n.div_ceil(5000));
-        let (_, design) = Frame::read_with_design(&grouped, &["t"], Some(&named)).unwrap().unwrap();
-        assert_eq!(design, whole.design(&named).unwrap());
-        let (frame, design) = Frame::read_with_design(&pq, &["t", "site"], Some(&named)).unwrap().unwrap();
+        let (_, design) = Frame::read_with_design(&grouped, &["t"], Some(&named))?.ok_or("the design was not read")?;
+        assert_eq!(design, whole.design(&named)?);
+        let (frame, design) = Frame::read_with_design(&pq, &["t", "site"], Some(&named))?.ok_or("the design was not read")?;
         assert_eq!(frame.names(), vec!["t", "site"]);
-        assert_eq!(design, whole.design(&named).unwrap());
+        assert_eq!(design, whole.design(&named)?);
         // By default every other numeric column but the unnamed index, in file order; "gap" and
         // "wild" (a missing and an infinite cell) leave the design to Frame::design.
-        assert!(Frame::read_with_design(&pq, &["t"], None).unwrap().is_none());
-        let (_, design) = Frame::read_with_design(&pq, &["t", "gap", "wild"], None).unwrap().unwrap();
-        assert_eq!(design, whole.design(&["age", "count", "flag", "dose"]).unwrap());
+        assert!(Frame::read_with_design(&pq, &["t"], None)?.is_none());
+        let (_, design) = Frame::read_with_design(&pq, &["t", "gap", "wild"], None)?.ok_or("the design was not read")?;
+        assert_eq!(design, whole.design(&["age", "count", "flag", "dose"])?);
         for covariates in [&["age", "gap"][..], &["wild"], &["site"], &["agee"]] {
-            assert!(Frame::read_with_design(&pq, &["t"], Some(covariates)).unwrap().is_none(), "{covariates:?}");
+            assert!(Frame::read_with_design(&pq, &["t"], Some(covariates))?.is_none(), "{covariates:?}");
         }
         // A misspelt role column is the frame's error; delimited text has no shortcut.
         assert!(matches!(Frame::read_with_design(&pq, &["tt"], None), Err(Error::MissingColumn { .. })));
         let csv = dir.path().join("t.csv");
-        std::fs::write(&csv, "t,age\n1,2\n").unwrap();
-        assert!(Frame::read_with_design(&csv, &["t"], None).unwrap().is_none());
+        std::fs::write(&csv, "t,age\n1,2\n")?;
+        assert!(Frame::read_with_design(&csv, &["t"], None)?.is_none());
+        Ok(())
     }
 }

@@ -239,21 +239,23 @@ mod tests {
         assert_eq!(t.x, vec![60.0, 1.0, 50.0, 0.0]);
     }
 
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn a_design_read_beside_the_frame() {
+    fn a_design_read_beside_the_frame() -> TestResult {
         let csv = "t,e,age,site\n5,1,60,2\n3,0,70,\n4,1,50,1\n";
-        let whole = Frame::from_csv_reader(csv.as_bytes(), b',', "t.csv").unwrap();
-        let design = whole.design(&["age"]).unwrap();
-        let frame = Frame::from_csv_reader("t,e,site\n5,1,2\n3,0,\n4,1,1\n".as_bytes(), b',', "r.csv").unwrap();
+        let whole = Frame::from_csv_reader(csv.as_bytes(), b',', "t.csv")?;
+        let design = whole.design(&["age"])?;
+        let frame = Frame::from_csv_reader("t,e,site\n5,1,2\n3,0,\n4,1,1\n".as_bytes(), b',', "r.csv")?;
         let mut roles = Roles { duration: "t".into(), event: "e".into(), ..Roles::default() };
         roles.covariates = Some(vec!["age".into()]);
-        let t = SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles).unwrap().unwrap();
-        let full = SurvivalTable::from_frame(&whole, &roles).unwrap();
+        let t = SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles)?.ok_or("no table from the design")?;
+        let full = SurvivalTable::from_frame(&whole, &roles)?;
         assert_eq!((&t.names, &t.x, &t.durations, &t.events), (&full.names, &full.x, &full.durations, &full.events));
         // Rows to drop for the strata's missing cell: no shortcut; without dropping, from_frame's error.
         roles.strata = Some("site".into());
         roles.drop_incomplete = true;
-        assert!(SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles).unwrap().is_none());
+        assert!(SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles)?.is_none());
         roles.drop_incomplete = false;
         let err = SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles).unwrap_err().to_string();
         assert!(err.contains("\"site\", row 1"), "{err}");
@@ -263,5 +265,6 @@ mod tests {
         roles.strata = None;
         roles.covariates = Some(vec!["site".into()]);
         assert!(SurvivalTable::from_frame_and_design(&frame, design, &roles).is_err());
+        Ok(())
     }
 }

@@ -420,6 +420,22 @@ mod tests {
     use super::*;
     use crate::filter::{butterworth, filtfilt, Band};
 
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// A Butterworth band-pass as sections, and its warm-up.
+    fn band(
+        order: usize,
+        lo: f64,
+        hi: f64,
+        fs: f64,
+    ) -> std::result::Result<(Vec<Section>, usize), Box<dyn std::error::Error>> {
+        let sos = butterworth(order, Band::BandPass(lo, hi), fs)?;
+        let secs: Vec<BandSection> =
+            sos.iter().map(BandSection::from_section).collect::<Option<_>>().ok_or("not a band-pass")?;
+        let w = warm_up(&secs).ok_or("an unstable cascade")?;
+        Ok((sos, w))
+    }
+
     /// An ECG-like test signal: a sharp periodic spike, a slow wave and a deterministic jitter.
     fn signal(n: usize) -> Vec<f64> {
         (0..n)
@@ -433,34 +449,34 @@ mod tests {
     }
 
     #[test]
-    fn short_signals_give_filtfilt_bit_for_bit() {
+    fn short_signals_give_filtfilt_bit_for_bit() -> TestResult {
         for (order, lo, hi) in [(3, 8.0, 20.0), (2, 5.0, 15.0), (1, 0.5, 40.0), (4, 1.0, 30.0)] {
-            let sos = butterworth(order, Band::BandPass(lo, hi), 360.0).unwrap();
+            let sos = butterworth(order, Band::BandPass(lo, hi), 360.0)?;
             for n in [sos.len() * 6 + 4, 100, 3_600, 20_000] {
                 let x = signal(n);
-                let want = filtfilt(&sos, &x).unwrap();
+                let want = filtfilt(&sos, &x)?;
                 let mut got = x.clone();
-                let pass = filtfilt_in_place(&sos, &mut got).unwrap();
+                let pass = filtfilt_in_place(&sos, &mut got)?;
                 assert_eq!(got, want, "order {order}, n {n}");
                 assert_eq!(pass.energy, sum_sq(&want));
                 assert_eq!(pass.largest, x.iter().fold(0.0, |a: f64, v| a.max(v.abs())));
             }
         }
+        Ok(())
     }
 
     #[test]
-    fn lanes_equal_filtfilt_to_rounding() {
+    fn lanes_equal_filtfilt_to_rounding() -> TestResult {
         for (order, lo, hi, fs) in
             [(3, 8.0, 20.0, 360.0), (2, 5.0, 15.0, 360.0), (3, 8.0, 20.0, 128.0), (2, 5.0, 15.0, 1000.0)]
         {
-            let sos = butterworth(order, Band::BandPass(lo, hi), fs).unwrap();
-            let w = warm_up(&sos.iter().map(|s| BandSection::from_section(s).unwrap()).collect::<Vec<_>>()).unwrap();
+            let (sos, w) = band(order, lo, hi, fs)?;
             // A remainder of 5 samples past the last full stretch.
             let n = LANES * 4 * w + 5;
             let x = signal(n);
-            let want = filtfilt(&sos, &x).unwrap();
+            let want = filtfilt(&sos, &x)?;
             let mut got = x.clone();
-            let pass = filtfilt_in_place(&sos, &mut got).unwrap();
+            let pass = filtfilt_in_place(&sos, &mut got)?;
             let plain: f64 = want.iter().map(|v| v * v).sum();
             assert!((pass.energy - plain).abs() <= 1e-12 * plain, "{} vs {plain}", pass.energy);
             assert_eq!(pass.largest, x.iter().fold(0.0, |a: f64, v| a.max(v.abs())));
@@ -469,24 +485,25 @@ mod tests {
             assert!(worst <= 1e-13 * scale, "order {order} at {fs} Hz: {worst:e} against scale {scale}");
             assert_ne!(got, x);
         }
+        Ok(())
     }
 
     #[test]
-    fn other_cascades_and_short_input() {
-        let sos = butterworth(3, Band::LowPass(40.0), 360.0).unwrap();
+    fn other_cascades_and_short_input() -> TestResult {
+        let sos = butterworth(3, Band::LowPass(40.0), 360.0)?;
         let x = signal(50_000);
         let mut got = x.clone();
-        filtfilt_in_place(&sos, &mut got).unwrap();
-        assert_eq!(got, filtfilt(&sos, &x).unwrap());
-        let sos = butterworth(3, Band::BandPass(8.0, 20.0), 360.0).unwrap();
+        filtfilt_in_place(&sos, &mut got)?;
+        assert_eq!(got, filtfilt(&sos, &x)?);
+        let sos = butterworth(3, Band::BandPass(8.0, 20.0), 360.0)?;
         let mut short = vec![1.0; 21];
         assert!(matches!(filtfilt_in_place(&sos, &mut short), Err(Error::TooFew { needed: 22, got: 21, .. })));
+        Ok(())
     }
 
     #[test]
-    fn the_first_non_finite_sample_is_named() {
-        let sos = butterworth(3, Band::BandPass(8.0, 20.0), 360.0).unwrap();
-        let w = warm_up(&sos.iter().map(|s| BandSection::from_section(s).unwrap()).collect::<Vec<_>>()).unwrap();
+    fn the_first_non_finite_sample_is_named() -> TestResult {
+        let (sos, w) = band(3, 8.0, 20.0, 360.0)?;
         let n = LANES * 4 * w + 5;
         let c = n / LANES;
         let x = signal(n);
@@ -507,25 +524,20 @@ mod tests {
         let mut y = signal(500);
         y[300] = f64::NAN;
         assert!(matches!(filtfilt_in_place(&sos, &mut y.clone()), Err(Error::NonFinite { index: 300 })));
-        let low = butterworth(3, Band::LowPass(40.0), 360.0).unwrap();
+        let low = butterworth(3, Band::LowPass(40.0), 360.0)?;
         assert!(matches!(filtfilt_in_place(&low, &mut y), Err(Error::NonFinite { index: 300 })));
+        Ok(())
     }
 
     #[test]
-    fn warm_up_follows_the_slowest_pole() {
-        let secs = |order, lo, hi, fs| -> Vec<BandSection> {
-            butterworth(order, Band::BandPass(lo, hi), fs)
-                .unwrap()
-                .iter()
-                .map(|s| BandSection::from_section(s).unwrap())
-                .collect()
-        };
-        let w360 = warm_up(&secs(3, 8.0, 20.0, 360.0)).unwrap();
-        let w1000 = warm_up(&secs(3, 8.0, 20.0, 1000.0)).unwrap();
+    fn warm_up_follows_the_slowest_pole() -> TestResult {
+        let (_, w360) = band(3, 8.0, 20.0, 360.0)?;
+        let (_, w1000) = band(3, 8.0, 20.0, 1000.0)?;
         // SciPy 1.13.1: the largest pole radius of butter(3, [8, 20], "bandpass", fs=360) is 0.96830.
         let want = (80.0 * std::f64::consts::LN_2 / -(0.9683002729082392f64).ln()).ceil() as usize + 48;
         assert!(w360.abs_diff(want) <= 1, "{w360} vs {want}");
         assert!(w1000 > 2 * w360);
         assert_eq!(warm_up(&[BandSection { g: 1.0, a1: 0.0, a2: 1.0 }]), None);
+        Ok(())
     }
 }
