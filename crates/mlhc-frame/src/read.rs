@@ -769,13 +769,15 @@ mod tests {
         assert_eq!(footer.metadata().num_row_groups(), n.div_ceil(5000));
         let (_, design) = Frame::read_with_design(&grouped, &["t"], Some(&named))?.ok_or("the design was not read")?;
         assert_eq!(design, whole.design(&named)?);
-        let (frame, design) = Frame::read_with_design(&pq, &["t", "site"], Some(&named))?.ok_or("the design was not read")?;
+        let (frame, design) =
+            Frame::read_with_design(&pq, &["t", "site"], Some(&named))?.ok_or("the design was not read")?;
         assert_eq!(frame.names(), vec!["t", "site"]);
         assert_eq!(design, whole.design(&named)?);
         // By default every other numeric column but the unnamed index, in file order; "gap" and
         // "wild" (a missing and an infinite cell) leave the design to Frame::design.
         assert!(Frame::read_with_design(&pq, &["t"], None)?.is_none());
-        let (_, design) = Frame::read_with_design(&pq, &["t", "gap", "wild"], None)?.ok_or("the design was not read")?;
+        let (_, design) =
+            Frame::read_with_design(&pq, &["t", "gap", "wild"], None)?.ok_or("the design was not read")?;
         assert_eq!(design, whole.design(&["age", "count", "flag", "dose"])?);
         for covariates in [&["age", "gap"][..], &["wild"], &["site"], &["agee"]] {
             assert!(Frame::read_with_design(&pq, &["t"], Some(covariates))?.is_none(), "{covariates:?}");

@@ -249,7 +249,8 @@ mod tests {
         let frame = Frame::from_csv_reader("t,e,site\n5,1,2\n3,0,\n4,1,1\n".as_bytes(), b',', "r.csv")?;
         let mut roles = Roles { duration: "t".into(), event: "e".into(), ..Roles::default() };
         roles.covariates = Some(vec!["age".into()]);
-        let t = SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles)?.ok_or("no table from the design")?;
+        let t =
+            SurvivalTable::from_frame_and_design(&frame, design.clone(), &roles)?.ok_or("no table from the design")?;
         let full = SurvivalTable::from_frame(&whole, &roles)?;
         assert_eq!((&t.names, &t.x, &t.durations, &t.events), (&full.names, &full.x, &full.durations, &full.events));
         // Rows to drop for the strata's missing cell: no shortcut; without dropping, from_frame's error.
