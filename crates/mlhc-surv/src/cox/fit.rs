@@ -7,6 +7,12 @@
 //! matrix computed in parallel over rows. The S1 S1' part of a block of d tied events expands, over
 //! its Efron terms `S1 − (j/d)·S1_D`, into three symmetric products of S1 and S1_D with scalar sums,
 //! so a block costs O(p²) whatever its number of ties.
+//!
+//! The covariate rows themselves need not move. When the blocks with events are few (times in whole
+//! days give a few thousand), the n × p matrix stays in input order ([`Layout::Input`]): one pass
+//! computes every row's η and adds `rₖ zₖ` into a table row per segment (the rows a block with events
+//! adds to the risk set), and the running sums are taken over that table. Otherwise the rows are
+//! permuted into sorted order in place ([`Layout::Sorted`]).
 
 use rayon::prelude::*;
 
@@ -27,7 +33,7 @@ pub(super) struct Block {
 pub(super) struct Prepared {
     pub n: usize,
     pub p: usize,
-    /// Standardized covariates in sorted order, row-major.
+    /// Standardized covariates, row-major: in sorted order, or in input order with `input`.
     pub z: Vec<f64>,
     pub w: Vec<f64>,
     pub event: Vec<bool>,
@@ -37,14 +43,31 @@ pub(super) struct Prepared {
     pub blocks: Vec<Block>,
     /// Per stratum, the range of block indices, and the stratum label.
     pub strata: Vec<(std::ops::Range<usize>, usize)>,
+    /// The blocks with events, stratum by stratum, each with the first sorted row it adds to the risk
+    /// set (the rows after the previous block with events: blocks without events only add rows).
+    pub segments: Vec<(usize, usize)>,
+    /// Per stratum, its range of `segments`.
+    pub stratum_segments: Vec<std::ops::Range<usize>>,
+    /// Set when the covariate rows stay in input order ([`Layout::Input`]).
+    pub input: Option<InputRows>,
     /// Start–stop data: entry times in sorted order, and per stratum its sorted positions by
     /// descending entry (the order in which rows leave the risk set as time runs backwards).
     pub entry: Option<Vec<f64>>,
     pub leave_order: Vec<Vec<usize>>,
     pub mean: Vec<f64>,
     pub scale: Vec<f64>,
+    /// The largest |z| of each column.
+    pub zmax: Vec<f64>,
     /// `Σ_events wₖ zₖ`, the part of the score that does not depend on β.
     pub event_z: Vec<f64>,
+}
+
+impl Prepared {
+    /// The standardized covariates of the k-th row in sorted order.
+    pub(super) fn row(&self, k: usize) -> &[f64] {
+        let i = if self.input.is_some() { self.order[k] } else { k };
+        &self.z[i * self.p..(i + 1) * self.p]
+    }
 }
 
 /// Log-likelihood, score and information at one β (standardized units).
@@ -55,13 +78,56 @@ pub(super) struct Eval {
     /// The β evaluated at and its linear predictor (sorted rows).
     pub beta: Vec<f64>,
     pub eta: Vec<f64>,
+    /// The largest of `eta`.
+    pub eta_max: f64,
 }
 
 const ROWS_PER_TASK: usize = 8192;
 
+/// Where the standardized covariate rows are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// The fit always chooses; the tests fit both ways.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) enum Layout {
+    /// In input order when the per-chunk segment tables of [`Layout::Input`] are small (at most a
+    /// few thousand blocks with events, as with times in whole days), else sorted.
+    Auto,
+    /// Moved into sorted order: a risk set's rows are a contiguous run.
+    Sorted,
+    /// Left in input order (no n × p permutation): each pass scatters the rows into per-segment sums.
+    /// Not for start–stop data.
+    Input,
+}
+
+/// With [`Layout::Input`], per input row: its block, its segment ([`NO_SEGMENT`] for rows after
+/// the last block with events of their stratum, at risk at no event time), weight and event.
+pub(super) struct InputRows {
+    pub block: Vec<u32>,
+    pub segment: Vec<u32>,
+    pub w: Vec<f64>,
+    pub event: Vec<bool>,
+    /// The rows are split into this many equal chunks, each with its own segment table (a count
+    /// that depends on the data only, so the sums do not depend on the thread count).
+    pub chunks: usize,
+}
+
+pub(super) const NO_SEGMENT: u32 = u32::MAX;
+
+/// Bytes of segment tables [`Layout::Auto`] allows for the chunks of [`Layout::Input`].
+const INPUT_TABLES_BYTES: usize = 32 << 20;
+
+/// Chunks of [`Layout::Input`] at most.
+const INPUT_CHUNKS: usize = 4;
+
 /// Sorts and standardizes `data` for fitting. With `owned`, the covariate matrix is that buffer
 /// (`data.x` is not read) and is rearranged in place rather than copied.
+#[cfg(test)]
 pub(super) fn prepare(data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<Prepared> {
+    prepare_as(data, owned, Layout::Auto)
+}
+
+/// [`prepare`] with the rows kept as `layout` says.
+pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: Layout) -> Result<Prepared> {
     check_survival(data.durations, data.events)?;
     let n = data.durations.len();
     let p = data.names.len();
@@ -104,36 +170,6 @@ pub(super) fn prepare(data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<Pre
     let mut keys: Vec<(usize, f64, usize)> = (0..n).map(|i| (stratum_codes[i], data.durations[i], i)).collect();
     keys.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
     let order: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
-    let standardize = |out: &mut [f64], row: &[f64]| {
-        for ((o, v), (m, s)) in out.iter_mut().zip(row).zip(mean.iter().zip(&scale)) {
-            *o = (v - m) / s;
-        }
-    };
-    let z = match owned {
-        // Rows move along the permutation's cycles, then are standardized in parallel: no second
-        // n × p buffer (fresh memory costs more in page faults than the moves).
-        Some(mut z) => {
-            permute_rows(&mut z, p, &order);
-            z.par_chunks_mut(p.max(1) * ROWS_PER_TASK).for_each(|chunk| {
-                let mut row = vec![0.0; p];
-                for out in chunk.chunks_mut(p.max(1)) {
-                    row.copy_from_slice(out);
-                    standardize(out, &row);
-                }
-            });
-            z
-        }
-        None => {
-            let mut z = vec![0.0; n * p];
-            z.par_chunks_mut(p.max(1) * ROWS_PER_TASK).enumerate().for_each(|(c, chunk)| {
-                for (r, out) in chunk.chunks_mut(p.max(1)).enumerate() {
-                    let i = order[c * ROWS_PER_TASK + r];
-                    standardize(out, &x[i * p..(i + 1) * p]);
-                }
-            });
-            z
-        }
-    };
     let w: Vec<f64> = order.iter().map(|&i| data.weights.map_or(1.0, |w| w[i])).collect();
     let event: Vec<bool> = order.iter().map(|&i| data.events[i]).collect();
     let time: Vec<f64> = order.iter().map(|&i| data.durations[i]).collect();
@@ -153,6 +189,121 @@ pub(super) fn prepare(data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<Pre
         }
         strata.push((first_block..blocks.len(), stratum_levels[s]));
     }
+    // The blocks with events and, for each, the first row it adds to the risk set: the rows after the
+    // previous block with events (blocks without events only add rows).
+    let mut segments = Vec::new();
+    let mut stratum_segments = Vec::with_capacity(strata.len());
+    for (range, _) in &strata {
+        let first = segments.len();
+        let mut from = blocks[range.start].start;
+        for b in range.clone() {
+            let Block { start, end } = blocks[b];
+            if event[start..end].iter().any(|&e| e) {
+                segments.push((b, from));
+                from = end;
+            }
+        }
+        stratum_segments.push(first..segments.len());
+    }
+    let table_bytes = segments.len() * (2 * p + 4) * std::mem::size_of::<f64>();
+    let fits_u32 = u32::try_from(n).is_ok_and(|n| n < NO_SEGMENT);
+    let by_input = data.entries.is_none()
+        && p > 0
+        && fits_u32
+        && match layout {
+            Layout::Auto => 2 * table_bytes <= INPUT_TABLES_BYTES,
+            Layout::Sorted => false,
+            Layout::Input => true,
+        };
+    // The weight and event of the k-th row as kept.
+    let kept = |k: usize| -> (f64, bool) {
+        if by_input {
+            (data.weights.map_or(1.0, |w| w[k]), data.events[k])
+        } else {
+            (w[k], event[k])
+        }
+    };
+    // Standardizes one chunk of kept rows (the first is row `first`), each from `source(k, row)`,
+    // and returns its columns' largest |z| and its events' Σ wₖ zₖ.
+    let standardize = |first: usize, chunk: &mut [f64], source: &dyn Fn(usize, &mut [f64])| {
+        let mut zmax = vec![0.0; p];
+        let mut event_z = vec![0.0; p];
+        for (r, out) in chunk.chunks_mut(p.max(1)).enumerate() {
+            let k = first + r;
+            source(k, out);
+            let (wk, ek) = kept(k);
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = (*o - mean[j]) / scale[j];
+                zmax[j] = o.abs().max(zmax[j]);
+                if ek {
+                    event_z[j] += wk * *o;
+                }
+            }
+        }
+        (zmax, event_z)
+    };
+    let width = p.max(1);
+    type ChunkStats = (Vec<f64>, Vec<f64>);
+    let (z, parts): (Vec<f64>, Vec<ChunkStats>) = match owned {
+        // Rows move along the permutation's cycles (unless they stay in input order), then are
+        // standardized in parallel: no second n × p buffer (fresh memory costs more in page faults
+        // than the moves).
+        Some(mut z) => {
+            if !by_input {
+                permute_rows(&mut z, p, &order);
+            }
+            let parts = z
+                .par_chunks_mut(width * ROWS_PER_TASK)
+                .enumerate()
+                .map(|(c, chunk)| standardize(c * ROWS_PER_TASK, chunk, &|_, _| {}))
+                .collect();
+            (z, parts)
+        }
+        None => {
+            let mut z = vec![0.0; n * p];
+            let parts = z
+                .par_chunks_mut(width * ROWS_PER_TASK)
+                .enumerate()
+                .map(|(c, chunk)| {
+                    let source = |k: usize, out: &mut [f64]| {
+                        let i = if by_input { k } else { order[k] };
+                        out.copy_from_slice(&x[i * p..(i + 1) * p]);
+                    };
+                    standardize(c * ROWS_PER_TASK, chunk, &source)
+                })
+                .collect();
+            (z, parts)
+        }
+    };
+    // Chunk results in chunk order, so the sums do not depend on the thread count.
+    let mut zmax = vec![0.0; p];
+    let mut event_z = vec![0.0; p];
+    for (m, e) in parts {
+        zmax.iter_mut().zip(m).for_each(|(a, b)| *a = b.max(*a));
+        event_z.iter_mut().zip(e).for_each(|(a, b)| *a += b);
+    }
+    let input = by_input.then(|| {
+        let mut block = vec![0; n];
+        let mut segment = vec![NO_SEGMENT; n];
+        for (b, &Block { start, end }) in blocks.iter().enumerate() {
+            for &i in &order[start..end] {
+                block[i] = b as u32;
+            }
+        }
+        for (s, &(b, from)) in segments.iter().enumerate() {
+            for &i in &order[from..blocks[b].end] {
+                segment[i] = s as u32;
+            }
+        }
+        let chunks = (INPUT_TABLES_BYTES / table_bytes.max(1)).clamp(1, INPUT_CHUNKS).min(n.div_ceil(1024).max(1));
+        InputRows {
+            block,
+            segment,
+            w: data.weights.map_or_else(|| vec![1.0; n], <[f64]>::to_vec),
+            event: data.events.to_vec(),
+            chunks,
+        }
+    });
     let entry: Option<Vec<f64>> = data.entries.map(|e| order.iter().map(|&i| e[i]).collect());
     let leave_order = match &entry {
         Some(entry) => strata
@@ -166,11 +317,26 @@ pub(super) fn prepare(data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<Pre
             .collect(),
         None => Vec::new(),
     };
-    let mut event_z = vec![0.0; p];
-    for k in (0..n).filter(|&k| event[k]) {
-        event_z.iter_mut().zip(&z[k * p..(k + 1) * p]).for_each(|(a, v)| *a += w[k] * v);
-    }
-    Ok(Prepared { n, p, z, w, event, time, order, blocks, strata, entry, leave_order, mean, scale, event_z })
+    Ok(Prepared {
+        n,
+        p,
+        z,
+        w,
+        event,
+        time,
+        order,
+        blocks,
+        strata,
+        segments,
+        stratum_segments,
+        input,
+        entry,
+        leave_order,
+        mean,
+        scale,
+        zmax,
+        event_z,
+    })
 }
 
 /// Rearranges the rows of the row-major `n × p` matrix `x` so that row `k` becomes the former row
@@ -250,6 +416,11 @@ fn moments(x: &[f64], n: usize, p: usize) -> std::result::Result<(Vec<f64>, Vec<
     Ok((mean, var.into_iter().map(f64::sqrt).collect()))
 }
 
+/// `z'β` of one row.
+fn dot(row: &[f64], beta: &[f64]) -> f64 {
+    row.iter().zip(beta).map(|(a, b)| a * b).sum()
+}
+
 /// Linear predictor `z'β` for every sorted row, in parallel.
 pub(super) fn linear_predictor(prep: &Prepared, beta: &[f64]) -> Vec<f64> {
     let p = prep.p;
@@ -257,14 +428,15 @@ pub(super) fn linear_predictor(prep: &Prepared, beta: &[f64]) -> Vec<f64> {
     if p == 0 {
         return eta;
     }
-    eta.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each(|(c, out)| {
-        let base = c * ROWS_PER_TASK;
-        for (r, e) in out.iter_mut().enumerate() {
-            let row = &prep.z[(base + r) * p..(base + r + 1) * p];
-            *e = row.iter().zip(beta).map(|(a, b)| a * b).sum();
+    eta.par_chunks_mut(ROWS_PER_TASK).zip(prep.z.par_chunks(p * ROWS_PER_TASK)).for_each(|(out, rows)| {
+        for (e, row) in out.iter_mut().zip(rows.chunks_exact(p)) {
+            *e = dot(row, beta);
         }
     });
-    eta
+    match prep.input {
+        Some(_) => prep.order.par_iter().map(|&i| eta[i]).collect(),
+        None => eta,
+    }
 }
 
 /// The sums of one block with events over its terms. Term j (of `nt`) has denominator
@@ -291,29 +463,62 @@ pub(super) struct BlockSums<'a> {
     pub nt: f64,
 }
 
+/// Per segment (see [`Prepared::segments`]): Σ r·z over its rows and over its block's events, Σ r
+/// over both, and its events' total weight and count.
+pub(super) struct SegmentSums {
+    inc: Vec<f64>,
+    evs: Vec<f64>,
+    s0: Vec<f64>,
+    s0d: Vec<f64>,
+    wd: Vec<f64>,
+    d: Vec<usize>,
+}
+
+impl SegmentSums {
+    fn zeros(segments: usize, p: usize) -> Self {
+        Self {
+            inc: vec![0.0; segments * p],
+            evs: vec![0.0; segments * p],
+            s0: vec![0.0; segments],
+            s0d: vec![0.0; segments],
+            wd: vec![0.0; segments],
+            d: vec![0; segments],
+        }
+    }
+
+    fn add(&mut self, other: &Self) {
+        let add = |a: &mut [f64], b: &[f64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        add(&mut self.inc, &other.inc);
+        add(&mut self.evs, &other.evs);
+        add(&mut self.s0, &other.s0);
+        add(&mut self.s0d, &other.s0d);
+        add(&mut self.wd, &other.wd);
+        self.d.iter_mut().zip(&other.d).for_each(|(a, b)| *a += b);
+    }
+}
+
+/// Where [`walk_terms`] finds each segment's sums.
+#[derive(Clone, Copy)]
+pub(super) enum Risks<'a> {
+    /// Computed from the rows: `wₖ exp(ηₖ − c)` in sorted order.
+    Rows(&'a [f64]),
+    /// Already summed (from [`scatter_sums`]).
+    Summed(&'a SegmentSums),
+}
+
 /// Walks the risk sets of stratum `stratum` block by block (descending time), calling
-/// `visit(block, sums)` for each block that holds events. `r` is `wₖ exp(ηₖ − c)` in sorted order.
-/// With entry times, rows leave the risk set once the time reaches their entry.
+/// `visit(block, sums)` for each block that holds events. With entry times, rows leave the risk set
+/// once the time reaches their entry (only with [`Risks::Rows`]).
 pub(super) fn walk_terms(
     prep: &Prepared,
     stratum: usize,
-    r: &[f64],
+    risks: Risks<'_>,
     ties: Ties,
     mut visit: impl FnMut(usize, &BlockSums<'_>),
 ) {
     let p = prep.p;
-    let range = prep.strata[stratum].0.clone();
-    // The blocks with events and, for each, the first row it adds to the risk set: the rows after the
-    // previous block with events (blocks without events only add rows).
-    let mut segments: Vec<(usize, usize)> = Vec::new();
-    let mut from = prep.blocks[range.start].start;
-    for b in range {
-        let Block { start, end } = prep.blocks[b];
-        if prep.event[start..end].iter().any(|&e| e) {
-            segments.push((b, from));
-            from = end;
-        }
-    }
+    let range = prep.stratum_segments[stratum].clone();
+    let segments = &prep.segments[range.clone()];
     let mut s0 = 0.0;
     let mut s1 = vec![0.0; p];
     let mut leaving = prep.leave_order.get(stratum).map(|v| v.iter().peekable());
@@ -323,44 +528,54 @@ pub(super) fn walk_terms(
     const GROUP: usize = 1024;
     let mut inc = vec![0.0; GROUP * p.max(1)];
     let mut evs = vec![0.0; GROUP * p.max(1)];
-    for group in segments.chunks(GROUP) {
-        let scalars: Vec<(f64, f64, f64, usize)> = group
-            .par_iter()
-            .zip(inc.par_chunks_mut(p.max(1)))
-            .zip(evs.par_chunks_mut(p.max(1)))
-            .with_min_len(8)
-            .map(|((&(b, from), inc), evs)| {
-                let Block { start, end } = prep.blocks[b];
-                inc.iter_mut().for_each(|v| *v = 0.0);
-                evs.iter_mut().for_each(|v| *v = 0.0);
-                let (mut s0, mut s0d, mut wd, mut d) = (0.0, 0.0, 0.0, 0usize);
-                for k in from..end {
-                    let zk = &prep.z[k * p..(k + 1) * p];
-                    let rk = r[k];
-                    s0 += rk;
-                    inc.iter_mut().zip(zk).for_each(|(a, z)| *a += rk * z);
-                    if k >= start && prep.event[k] {
-                        s0d += rk;
-                        wd += prep.w[k];
-                        d += 1;
-                        evs.iter_mut().zip(zk).for_each(|(a, z)| *a += rk * z);
+    for (group_index, group) in segments.chunks(GROUP).enumerate() {
+        let first = range.start + group_index * GROUP;
+        let scalars: Vec<(f64, f64, f64, usize)> = match risks {
+            Risks::Rows(r) => group
+                .par_iter()
+                .zip(inc.par_chunks_mut(p.max(1)))
+                .zip(evs.par_chunks_mut(p.max(1)))
+                .with_min_len(8)
+                .map(|((&(b, from), inc), evs)| {
+                    let Block { start, end } = prep.blocks[b];
+                    inc.iter_mut().for_each(|v| *v = 0.0);
+                    evs.iter_mut().for_each(|v| *v = 0.0);
+                    let (mut s0, mut s0d, mut wd, mut d) = (0.0, 0.0, 0.0, 0usize);
+                    for k in from..end {
+                        let zk = prep.row(k);
+                        let rk = r[k];
+                        s0 += rk;
+                        inc.iter_mut().zip(zk).for_each(|(a, z)| *a += rk * z);
+                        if k >= start && prep.event[k] {
+                            s0d += rk;
+                            wd += prep.w[k];
+                            d += 1;
+                            evs.iter_mut().zip(zk).for_each(|(a, z)| *a += rk * z);
+                        }
                     }
-                }
-                (s0, s0d, wd, d)
-            })
-            .collect();
+                    (s0, s0d, wd, d)
+                })
+                .collect(),
+            Risks::Summed(t) => (first..first + group.len()).map(|s| (t.s0[s], t.s0d[s], t.wd[s], t.d[s])).collect(),
+        };
         for (g, (&(b, _), &(seg_s0, s0d, wd, d))) in group.iter().zip(&scalars).enumerate() {
             let Block { start, .. } = prep.blocks[b];
+            let (seg_s1, s1d) = match risks {
+                Risks::Rows(_) => (&inc[g * p..(g + 1) * p], &evs[g * p..(g + 1) * p]),
+                Risks::Summed(t) => {
+                    let s = first + g;
+                    (&t.inc[s * p..(s + 1) * p], &t.evs[s * p..(s + 1) * p])
+                }
+            };
             s0 += seg_s0;
-            s1.iter_mut().zip(&inc[g * p..(g + 1) * p]).for_each(|(a, v)| *a += v);
-            let s1d = &evs[g * p..(g + 1) * p];
-            if let (Some(entry), Some(leaving)) = (&prep.entry, leaving.as_mut()) {
+            s1.iter_mut().zip(seg_s1).for_each(|(a, v)| *a += v);
+            if let (Some(entry), Some(leaving), Risks::Rows(r)) = (&prep.entry, leaving.as_mut(), risks) {
                 let t = prep.time[start];
                 while let Some(&&k) = leaving.peek() {
                     if entry[k] < t {
                         break;
                     }
-                    let zk = &prep.z[k * p..(k + 1) * p];
+                    let zk = prep.row(k);
                     s0 -= r[k];
                     for (acc, z) in s1.iter_mut().zip(zk) {
                         *acc -= r[k] * z;
@@ -404,13 +619,109 @@ pub(super) fn walk_terms(
     }
 }
 
-/// Evaluates the log partial likelihood (and, with `full`, the score and information) at `beta`.
-pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) -> Eval {
+/// With the rows in input order: `z'β` per input row, and every segment's sums with
+/// `r = w exp(η − c)`, from one pass over the rows. Each of `rows.chunks` chunks of rows scatters
+/// into its own table; the tables are added in chunk order.
+fn scatter_sums(prep: &Prepared, rows: &InputRows, beta: &[f64], c: f64) -> (Vec<f64>, SegmentSums) {
     let p = prep.p;
-    let eta = linear_predictor(prep, beta);
-    // Shifting η by a constant leaves the partial likelihood unchanged and keeps exp() finite.
-    let c = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let r: Vec<f64> = eta.par_iter().zip(&prep.w).map(|(e, w)| w * (e - c).exp()).collect();
+    let segments = prep.segments.len();
+    let per_chunk = prep.n.div_ceil(rows.chunks).max(1);
+    let mut eta = vec![0.0; prep.n];
+    let parts: Vec<SegmentSums> = eta
+        .par_chunks_mut(per_chunk)
+        .zip(prep.z.par_chunks(p * per_chunk))
+        .enumerate()
+        .map(|(ci, (eta, z))| {
+            let mut t = SegmentSums::zeros(segments, p);
+            for (r, (e, zi)) in eta.iter_mut().zip(z.chunks_exact(p)).enumerate() {
+                let i = ci * per_chunk + r;
+                *e = dot(zi, beta);
+                let s = rows.segment[i];
+                if s == NO_SEGMENT {
+                    continue;
+                }
+                let s = s as usize;
+                let ri = rows.w[i] * (*e - c).exp();
+                // Events and the other rows go to separate sums (added when the tables are merged),
+                // so that each row updates one row of a table.
+                if rows.event[i] {
+                    t.s0d[s] += ri;
+                    t.wd[s] += rows.w[i];
+                    t.d[s] += 1;
+                    t.evs[s * p..(s + 1) * p].iter_mut().zip(zi).for_each(|(a, z)| *a += ri * z);
+                } else {
+                    t.s0[s] += ri;
+                    t.inc[s * p..(s + 1) * p].iter_mut().zip(zi).for_each(|(a, z)| *a += ri * z);
+                }
+            }
+            t
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_else(|| SegmentSums::zeros(segments, p));
+    for part in parts {
+        total.add(&part);
+    }
+    // The segment's sums over all its rows: the other rows' plus the events'.
+    total.inc.par_chunks_mut(p * 1024).zip(total.evs.par_chunks(p * 1024)).for_each(|(a, b)| {
+        a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+    });
+    total.s0.iter_mut().zip(&total.s0d).for_each(|(a, b)| *a += b);
+    (eta, total)
+}
+
+/// How far below the shift `c` the largest η may fall before the pass is redone with `c` = that
+/// largest η: every r stays at most 1, and the largest at least e⁻⁶⁴.
+const SHIFT_SLACK: f64 = 64.0;
+
+/// Evaluates the log partial likelihood (and, with `full`, the score and information) at `beta`.
+#[cfg(test)]
+pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) -> Eval {
+    evaluate_near(prep, beta, ties, full, None)
+}
+
+/// [`evaluate`], given an earlier evaluation `near` (for the shift of η, see below).
+pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: bool, near: Option<&Eval>) -> Eval {
+    let p = prep.p;
+    // Shifting η by a constant c leaves the partial likelihood unchanged and keeps exp() finite.
+    // Sorted rows: c is the largest η. Rows in input order are read once, so c must be known before
+    // the pass: an upper bound from an earlier evaluation (or from |z| ≤ zmax), redone with the exact
+    // largest η when the bound was far above it.
+    let (eta, c, eta_in, summed) = match &prep.input {
+        None => {
+            let eta = linear_predictor(prep, beta);
+            let c = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (eta, c, Vec::new(), None)
+        }
+        Some(rows) => {
+            let bound = |from: &[f64]| -> f64 {
+                beta.iter().zip(from).zip(&prep.zmax).map(|((b, f), m)| (b - f).abs() * m).sum()
+            };
+            let mut c = match near {
+                Some(e) => e.eta_max + bound(&e.beta),
+                None => bound(&vec![0.0; p]),
+            };
+            let (mut eta_in, mut summed) = scatter_sums(prep, rows, beta, c);
+            let largest = eta_in.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            // (Also when the bound is not a number.)
+            let close_enough = c - largest <= SHIFT_SLACK;
+            if !close_enough {
+                c = largest;
+                (eta_in, summed) = scatter_sums(prep, rows, beta, c);
+            }
+            let eta = prep.order.par_iter().map(|&i| eta_in[i]).collect();
+            (eta, c, eta_in, Some(summed))
+        }
+    };
+    let eta_max = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let r: Vec<f64> = match summed {
+        None => eta.par_iter().zip(&prep.w).map(|(e, w)| w * (e - c).exp()).collect(),
+        Some(_) => Vec::new(),
+    };
+    let risks = match &summed {
+        None => Risks::Rows(&r),
+        Some(t) => Risks::Summed(t),
+    };
     let mut ll: f64 =
         eta.iter().zip(&prep.w).zip(&prep.event).filter(|(_, &e)| e).map(|((eta, w), _)| w * (eta - c)).sum();
     let mut grad = prep.event_z.clone();
@@ -429,7 +740,7 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
     let mut alpha = vec![0.0; prep.blocks.len()];
     let mut own = vec![0.0; prep.blocks.len()];
     for stratum in 0..prep.strata.len() {
-        walk_terms(prep, stratum, &r, ties, |b, t| {
+        walk_terms(prep, stratum, risks, ties, |b, t| {
             ll -= t.log_den;
             // Σ_j wt·(S1 − f_j S1_D)/den_j
             for j in 0..p {
@@ -457,23 +768,43 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
     }
     flush(&mut rows, &mut rank_one);
     if !full {
-        return Eval { ll, grad, info: Vec::new(), beta: beta.to_vec(), eta };
+        return Eval { ll, grad, info: Vec::new(), beta: beta.to_vec(), eta, eta_max };
     }
     // aₖ: Σ alpha over the blocks at or after k's block in its stratum (times ≤ tₖ), less those at or
-    // before its entry time.
-    let mut q = vec![0.0; prep.n];
+    // before its entry time. qₖ = rₖ·aₖ (less `own` for the block's events), in the rows' kept order.
+    let mut acc = vec![0.0; prep.blocks.len()];
     for (range, _) in &prep.strata {
-        let before = Cumulative::new(prep, range.clone(), |b| alpha[b]);
-        let mut acc = 0.0;
+        let mut sum = 0.0;
         for b in range.clone().rev() {
-            acc += alpha[b];
-            let Block { start, end } = prep.blocks[b];
-            for k in start..end {
-                let entered = prep.entry.as_ref().map_or(0.0, |e| before.at(e[k]));
-                q[k] = r[k] * (acc - entered - if prep.event[k] { own[b] } else { 0.0 });
-            }
+            sum += alpha[b];
+            acc[b] = sum;
         }
     }
+    let q: Vec<f64> = match &prep.input {
+        Some(input) => eta_in
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let b = input.block[i] as usize;
+                let a = acc[b] - if input.event[i] { own[b] } else { 0.0 };
+                input.w[i] * (e - c).exp() * a
+            })
+            .collect(),
+        None => {
+            let mut q = vec![0.0; prep.n];
+            for (range, _) in &prep.strata {
+                let before = Cumulative::new(prep, range.clone(), |b| alpha[b]);
+                for b in range.clone() {
+                    let Block { start, end } = prep.blocks[b];
+                    for k in start..end {
+                        let entered = prep.entry.as_ref().map_or(0.0, |e| before.at(e[k]));
+                        q[k] = r[k] * (acc[b] - entered - if prep.event[k] { own[b] } else { 0.0 });
+                    }
+                }
+            }
+            q
+        }
+    };
     let mut info = weighted_gram(&prep.z, &q, p);
     for i in 0..p {
         for j in i..p {
@@ -481,7 +812,7 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
             info[j * p + i] = info[i * p + j];
         }
     }
-    Eval { ll, grad, info, beta: beta.to_vec(), eta }
+    Eval { ll, grad, info, beta: beta.to_vec(), eta, eta_max }
 }
 
 /// A per-block quantity summed over a stratum's blocks with time ≤ u, for any u (a step function
@@ -631,6 +962,16 @@ const DIVERGED: f64 = 15.0;
 const DIVERGING_AT_SINGULAR: f64 = 5.0;
 
 pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<CoxModel> {
+    fit_as(params, data, owned, Layout::Auto)
+}
+
+/// [`fit`] with the covariate rows kept as `layout` says.
+pub(super) fn fit_as(
+    params: &CoxParams,
+    data: &CoxData<'_>,
+    owned: Option<Vec<f64>>,
+    layout: Layout,
+) -> Result<CoxModel> {
     if params.max_iter == 0 {
         return Err(Error::InvalidParam { name: "max_iter", message: "0 iterations".into() });
     }
@@ -646,7 +987,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
     if !(0.0..=1.0).contains(&params.l1_ratio) {
         return Err(Error::InvalidParam { name: "l1_ratio", message: format!("{} is not in [0, 1]", params.l1_ratio) });
     }
-    let prep = prepare(data, owned)?;
+    let prep = prepare_as(data, owned, layout)?;
     let p = prep.p;
     let names = data.names;
     // The penalty n·λ·(r·Σ|βⱼ sdⱼ| + (1−r)/2·Σ(βⱼ sdⱼ)²) in the standardized units of the fit, whose
@@ -662,8 +1003,8 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
         });
     }
     // With `full`, the information too (an O(n·p²) pass; the likelihood and score are O(n·p)).
-    let evaluate = |beta: &[f64], full: bool| {
-        let mut e = evaluate(&prep, beta, params.ties, full);
+    let evaluate = |beta: &[f64], full: bool, near: Option<&Eval>| {
+        let mut e = evaluate_near(&prep, beta, params.ties, full, near);
         if ridge > 0.0 {
             for j in 0..p {
                 e.ll -= 0.5 * ridge * beta[j] * beta[j];
@@ -680,12 +1021,13 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
         (b.abs() > limit).then(|| Error::Separation { covariate: names[j].clone(), coefficient: b / prep.scale[j] })
     };
     let mut beta = vec![0.0; p];
-    let mut e = evaluate(&beta, true);
+    let mut e = evaluate(&beta, true, None);
     let null_ll = e.ll;
     let mut iterations = 0;
     let mut last_change = f64::NAN;
     let cov_std = if lasso > 0.0 {
-        let (b, last, its) = elastic_net(&|b: &[f64]| evaluate(b, true), p, lasso, params.max_iter)?;
+        let evaluate_near = |b: &[f64], near: &Eval| evaluate(b, true, Some(near));
+        let (b, last, its) = elastic_net(&evaluate_near, e, lasso, params.max_iter)?;
         beta = b;
         e = last;
         iterations = its;
@@ -699,7 +1041,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
             let chol = match Cholesky::factor(&e.info, p) {
                 Ok(c) => c,
                 Err(_) if !fresh => {
-                    e = evaluate(&beta, true);
+                    e = evaluate(&beta, true, Some(&e));
                     fresh = true;
                     continue;
                 }
@@ -714,7 +1056,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
                 if fresh {
                     break chol;
                 }
-                e = evaluate(&beta, true);
+                e = evaluate(&beta, true, Some(&e));
                 fresh = true;
                 continue;
             }
@@ -732,7 +1074,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
             let mut candidate;
             loop {
                 candidate = beta.iter().zip(&delta).map(|(b, d)| b + step * d).collect::<Vec<_>>();
-                next = evaluate(&candidate, full);
+                next = evaluate(&candidate, full, Some(&e));
                 if next.ll >= e.ll - 1e-12 * e.ll.abs() || step < 1e-6 {
                     break;
                 }
@@ -748,7 +1090,7 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
             fresh = full;
             if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
                 if !fresh {
-                    e = evaluate(&beta, true);
+                    e = evaluate(&beta, true, Some(&e));
                     fresh = true;
                 }
                 // The likelihood no longer moves. If the Newton step is still large, the maximum is at
@@ -824,16 +1166,18 @@ pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>
 /// Proximal Newton for `max ℓ(β) − ridge/2·‖β‖² − lasso·‖β‖₁` (ridge already inside `evaluate`): each
 /// step minimizes the quadratic model of −ℓ plus the L1 term exactly by cyclic coordinate descent
 /// (soft-thresholding gives exact zeros), then halves the step until the penalized objective does not
-/// increase. Returns β, the evaluation at β and the iterations taken.
+/// increase, starting from the evaluation `start`. Returns β, the evaluation at β and the iterations
+/// taken.
 fn elastic_net(
-    evaluate: &impl Fn(&[f64]) -> Eval,
-    p: usize,
+    evaluate: &impl Fn(&[f64], &Eval) -> Eval,
+    start: Eval,
     lasso: f64,
     max_iter: usize,
 ) -> Result<(Vec<f64>, Eval, usize)> {
     let objective = |e: &Eval, beta: &[f64]| -e.ll + lasso * beta.iter().map(|b| b.abs()).sum::<f64>();
-    let mut beta = vec![0.0; p];
-    let mut e = evaluate(&beta);
+    let p = start.beta.len();
+    let mut beta = start.beta.clone();
+    let mut e = start;
     let mut f = objective(&e, &beta);
     let mut last_change = f64::NAN;
     for iteration in 1..=max_iter {
@@ -861,7 +1205,7 @@ fn elastic_net(
         let mut step = 1.0;
         let (next_beta, next, next_f) = loop {
             let cand: Vec<f64> = beta.iter().zip(&u).map(|(b, v)| b + step * (v - b)).collect();
-            let ce = evaluate(&cand);
+            let ce = evaluate(&cand, &e);
             let cf = objective(&ce, &cand);
             if cf <= f + 1e-12 * f.abs() || step < 1e-8 {
                 break (cand, ce, cf);
@@ -963,6 +1307,10 @@ fn baseline_hazard(prep: &Prepared, eta: &[f64]) -> Vec<BaselineHazard> {
 mod tests {
     use super::*;
 
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    const LAYOUTS: [Layout; 2] = [Layout::Sorted, Layout::Input];
+
     fn toy() -> (Vec<f64>, Vec<String>, Vec<f64>, Vec<bool>) {
         let mut rng = mlhc_core::Rng::seed_from_u64(3);
         let n = 60;
@@ -978,6 +1326,98 @@ mod tests {
             e.push(rng.bernoulli(0.75));
         }
         (x, vec!["a".into(), "b".into()], t, e)
+    }
+
+    /// Covariates, names, times, events, weights and strata.
+    type TiedStrata = (Vec<f64>, Vec<String>, Vec<f64>, Vec<bool>, Vec<f64>, Vec<usize>);
+
+    /// Integer times with ties, two strata and weights.
+    fn tied_strata(n: usize, p: usize, seed: u64) -> TiedStrata {
+        let mut rng = mlhc_core::Rng::seed_from_u64(seed);
+        let x: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
+        let t: Vec<f64> =
+            (0..n).map(|i| (rng.exponential((0.5 * x[i * p] - 0.3 * x[i * p + 1]).exp()) * 50.0).ceil()).collect();
+        let e: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.7)).collect();
+        let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64 / 2.0).collect();
+        let strata: Vec<usize> = (0..n).map(|i| i % 2).collect();
+        let names: Vec<String> = (0..p).map(|j| format!("x{j}")).collect();
+        (x, names, t, e, w, strata)
+    }
+
+    fn close(u: f64, v: f64) -> bool {
+        (u - v).abs() <= 1e-9 * (1.0 + u.abs()) || (u.is_nan() && v.is_nan())
+    }
+
+    #[test]
+    fn both_layouts_fit_the_same_model() -> TestResult {
+        let (x, names, t, e, w, strata) = tied_strata(5000, 3, 11);
+        let mut data = CoxData::new(&x, &names, &t, &e);
+        data.weights = Some(&w);
+        data.strata = Some(&strata);
+        // A few hundred blocks with events: the automatic choice keeps the input order.
+        assert!(prepare(&data, None)?.input.is_some());
+        for params in [
+            CoxParams::default(),
+            CoxParams { ties: Ties::Breslow, robust: true, ..CoxParams::default() },
+            CoxParams { penalizer: 0.01, ..CoxParams::default() },
+            CoxParams { penalizer: 0.01, l1_ratio: 0.5, ..CoxParams::default() },
+        ] {
+            let a = fit_as(&params, &data, None, Layout::Sorted)?;
+            let b = fit_as(&params, &data, None, Layout::Input)?;
+            let same = |u: &[f64], v: &[f64]| u.len() == v.len() && u.iter().zip(v).all(|(u, v)| close(*u, *v));
+            assert!(same(&a.coefficients, &b.coefficients), "{params:?}: {:?} vs {:?}", a.coefficients, b.coefficients);
+            assert!(same(&a.covariance, &b.covariance), "{params:?}");
+            assert!(close(a.log_likelihood, b.log_likelihood), "{params:?}");
+            assert!(close(a.null_log_likelihood, b.null_log_likelihood), "{params:?}");
+            assert_eq!(a.concordance, b.concordance, "{params:?}");
+            for (ha, hb) in a.baseline.iter().zip(&b.baseline) {
+                assert_eq!(ha.times, hb.times);
+                assert!(same(&ha.cumulative_hazard, &hb.cumulative_hazard), "{params:?}");
+            }
+            // The owned matrix is standardized in place, in the same layout.
+            let mut owned_data = data;
+            owned_data.x = &[];
+            let c = fit_as(&params, &owned_data, Some(x.clone()), Layout::Input)?;
+            assert_eq!(c.coefficients, b.coefficients);
+            assert_eq!(c.covariance, b.covariance);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_loose_shift_is_replaced_by_the_largest_linear_predictor() -> TestResult {
+        // One outlier per column, in different rows: the bound Σ|βⱼ|·max|zⱼ| is about three times the
+        // largest η, so exp(η − bound) would underflow the risk sets and overflow 1/den².
+        let (mut x, names, t, e, w, strata) = tied_strata(5000, 3, 12);
+        x[0] = 1e4;
+        x[3 + 1] = -1e4;
+        x[6 + 2] = 1e4;
+        let mut data = CoxData::new(&x, &names, &t, &e);
+        data.weights = Some(&w);
+        data.strata = Some(&strata);
+        let sorted = prepare_as(&data, None, Layout::Sorted)?;
+        let input = prepare_as(&data, None, Layout::Input)?;
+        let beta = [3.0, -3.0, 3.0];
+        let bound: f64 = beta.iter().zip(&input.zmax).map(|(b, m): (&f64, &f64)| b.abs() * m).sum();
+        let a = evaluate(&sorted, &beta, Ties::Efron, true);
+        assert!(bound - a.eta_max > 400.0, "bound {bound}, largest η {}", a.eta_max);
+        let from_zero = evaluate(&input, &beta, Ties::Efron, true);
+        let near =
+            evaluate_near(&input, &beta, Ties::Efron, true, Some(&evaluate(&input, &[0.0; 3], Ties::Efron, false)));
+        for b in [&from_zero, &near] {
+            assert!(close(a.ll, b.ll), "{} vs {}", a.ll, b.ll);
+            assert!(a.grad.iter().zip(&b.grad).all(|(u, v)| close(*u, *v)), "{:?} vs {:?}", a.grad, b.grad);
+            // Entries of the information cancel down to 1e-7 of the largest: compared on its scale.
+            let scale = a.info.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+            assert!(
+                a.info.iter().zip(&b.info).all(|(u, v)| (u - v).abs() <= 1e-12 * scale),
+                "{:?} vs {:?}",
+                a.info,
+                b.info
+            );
+            assert_eq!(a.eta, b.eta);
+        }
+        Ok(())
     }
 
     #[test]
@@ -1015,36 +1455,43 @@ mod tests {
     }
 
     #[test]
-    fn score_and_information_match_finite_differences() {
+    fn score_and_information_match_finite_differences() -> TestResult {
         let (x, names, t, e) = toy();
         let weights: Vec<f64> = (0..t.len()).map(|i| 1.0 + (i % 3) as f64).collect();
         let strata: Vec<usize> = (0..t.len()).map(|i| i % 2).collect();
         let mut data = CoxData::new(&x, &names, &t, &e);
         data.weights = Some(&weights);
         data.strata = Some(&strata);
-        let prep = prepare(&data, None).unwrap();
-        for ties in [Ties::Efron, Ties::Breslow] {
-            let beta = [0.3, -0.2];
-            let e0 = evaluate(&prep, &beta, ties, true);
-            let h = 1e-6;
-            for j in 0..2 {
-                let mut bp = beta;
-                bp[j] += h;
-                let mut bm = beta;
-                bm[j] -= h;
-                let (ep, em) = (evaluate(&prep, &bp, ties, true), evaluate(&prep, &bm, ties, true));
-                let g = (ep.ll - em.ll) / (2.0 * h);
-                assert!((g - e0.grad[j]).abs() < 1e-6 * (1.0 + g.abs()), "{ties:?} grad {j}: {g} vs {}", e0.grad[j]);
-                for i in 0..2 {
-                    let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
-                    assert!((hij - e0.info[i * 2 + j]).abs() < 1e-5 * (1.0 + hij.abs()), "{ties:?} info {i}{j}");
+        for layout in LAYOUTS {
+            let prep = prepare_as(&data, None, layout)?;
+            for ties in [Ties::Efron, Ties::Breslow] {
+                let beta = [0.3, -0.2];
+                let e0 = evaluate(&prep, &beta, ties, true);
+                let h = 1e-6;
+                for j in 0..2 {
+                    let mut bp = beta;
+                    bp[j] += h;
+                    let mut bm = beta;
+                    bm[j] -= h;
+                    let (ep, em) = (evaluate(&prep, &bp, ties, true), evaluate(&prep, &bm, ties, true));
+                    let g = (ep.ll - em.ll) / (2.0 * h);
+                    assert!(
+                        (g - e0.grad[j]).abs() < 1e-6 * (1.0 + g.abs()),
+                        "{ties:?} grad {j}: {g} vs {}",
+                        e0.grad[j]
+                    );
+                    for i in 0..2 {
+                        let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
+                        assert!((hij - e0.info[i * 2 + j]).abs() < 1e-5 * (1.0 + hij.abs()), "{ties:?} info {i}{j}");
+                    }
                 }
             }
         }
+        Ok(())
     }
 
     #[test]
-    fn many_event_times_match_the_direct_likelihood() {
+    fn many_event_times_match_the_direct_likelihood() -> TestResult {
         // More blocks with events than one parallel group holds, in two strata, with weights.
         let mut rng = mlhc_core::Rng::seed_from_u64(5);
         let n = 3000;
@@ -1058,34 +1505,38 @@ mod tests {
         let mut data = CoxData::new(&x, &names, &t, &e);
         data.weights = Some(&w);
         data.strata = Some(&strata);
-        let prep = prepare(&data, None).unwrap();
-        let beta = [0.25, -0.1];
-        let eta: Vec<f64> =
-            (0..n).map(|i| (0..2).map(|j| beta[j] * (x[2 * i + j] - prep.mean[j]) / prep.scale[j]).sum()).collect();
-        let mut direct = 0.0;
-        for i in (0..n).filter(|&i| e[i]) {
-            let s0: f64 = (0..n).filter(|&k| strata[k] == strata[i] && t[k] >= t[i]).map(|k| w[k] * eta[k].exp()).sum();
-            direct += w[i] * (eta[i] - s0.ln());
-        }
-        let ev = evaluate(&prep, &beta, Ties::Breslow, true);
-        assert!((ev.ll - direct).abs() < 1e-9 * direct.abs(), "{} vs {direct}", ev.ll);
-        let h = 1e-6;
-        for j in 0..2 {
-            let (mut bp, mut bm) = (beta, beta);
-            bp[j] += h;
-            bm[j] -= h;
-            let (ep, em) = (evaluate(&prep, &bp, Ties::Breslow, true), evaluate(&prep, &bm, Ties::Breslow, true));
-            let g = (ep.ll - em.ll) / (2.0 * h);
-            assert!((g - ev.grad[j]).abs() < 1e-5 * (1.0 + g.abs()), "grad {j}: {g} vs {}", ev.grad[j]);
-            for i in 0..2 {
-                let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
-                assert!((hij - ev.info[i * 2 + j]).abs() < 1e-5 * (1.0 + hij.abs()), "info {i}{j}");
+        for layout in LAYOUTS {
+            let prep = prepare_as(&data, None, layout)?;
+            let beta = [0.25, -0.1];
+            let eta: Vec<f64> =
+                (0..n).map(|i| (0..2).map(|j| beta[j] * (x[2 * i + j] - prep.mean[j]) / prep.scale[j]).sum()).collect();
+            let mut direct = 0.0;
+            for i in (0..n).filter(|&i| e[i]) {
+                let s0: f64 =
+                    (0..n).filter(|&k| strata[k] == strata[i] && t[k] >= t[i]).map(|k| w[k] * eta[k].exp()).sum();
+                direct += w[i] * (eta[i] - s0.ln());
+            }
+            let ev = evaluate(&prep, &beta, Ties::Breslow, true);
+            assert!((ev.ll - direct).abs() < 1e-9 * direct.abs(), "{} vs {direct}", ev.ll);
+            let h = 1e-6;
+            for j in 0..2 {
+                let (mut bp, mut bm) = (beta, beta);
+                bp[j] += h;
+                bm[j] -= h;
+                let (ep, em) = (evaluate(&prep, &bp, Ties::Breslow, true), evaluate(&prep, &bm, Ties::Breslow, true));
+                let g = (ep.ll - em.ll) / (2.0 * h);
+                assert!((g - ev.grad[j]).abs() < 1e-5 * (1.0 + g.abs()), "grad {j}: {g} vs {}", ev.grad[j]);
+                for i in 0..2 {
+                    let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
+                    assert!((hij - ev.info[i * 2 + j]).abs() < 1e-5 * (1.0 + hij.abs()), "info {i}{j}");
+                }
             }
         }
+        Ok(())
     }
 
     #[test]
-    fn information_over_several_batches_matches_finite_differences() {
+    fn information_over_several_batches_matches_finite_differences() -> TestResult {
         // More blocks with events than one batch of the S1 S1' rows holds, with tied pairs (Efron's two
         // rows per block) and two strata.
         let mut rng = mlhc_core::Rng::seed_from_u64(9);
@@ -1098,26 +1549,29 @@ mod tests {
         let names = vec!["a".to_string(), "b".to_string()];
         let mut data = CoxData::new(&x, &names, &t, &e);
         data.strata = Some(&strata);
-        let prep = prepare(&data, None).unwrap();
-        let beta = [0.3, 0.1];
-        for ties in [Ties::Efron, Ties::Breslow] {
-            let ev = evaluate(&prep, &beta, ties, true);
-            let h = 1e-6;
-            for j in 0..2 {
-                let (mut bp, mut bm) = (beta, beta);
-                bp[j] += h;
-                bm[j] -= h;
-                let (ep, em) = (evaluate(&prep, &bp, ties, false), evaluate(&prep, &bm, ties, false));
-                for i in 0..2 {
-                    let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
-                    assert!(
-                        (hij - ev.info[i * 2 + j]).abs() < 1e-5 * hij.abs(),
-                        "{ties:?} info {i}{j}: {hij} vs {}",
-                        ev.info[i * 2 + j]
-                    );
+        for layout in LAYOUTS {
+            let prep = prepare_as(&data, None, layout)?;
+            let beta = [0.3, 0.1];
+            for ties in [Ties::Efron, Ties::Breslow] {
+                let ev = evaluate(&prep, &beta, ties, true);
+                let h = 1e-6;
+                for j in 0..2 {
+                    let (mut bp, mut bm) = (beta, beta);
+                    bp[j] += h;
+                    bm[j] -= h;
+                    let (ep, em) = (evaluate(&prep, &bp, ties, false), evaluate(&prep, &bm, ties, false));
+                    for i in 0..2 {
+                        let hij = -(ep.grad[i] - em.grad[i]) / (2.0 * h);
+                        assert!(
+                            (hij - ev.info[i * 2 + j]).abs() < 1e-5 * hij.abs(),
+                            "{ties:?} info {i}{j}: {hij} vs {}",
+                            ev.info[i * 2 + j]
+                        );
+                    }
                 }
             }
         }
+        Ok(())
     }
 
     #[test]
@@ -1161,23 +1615,29 @@ mod tests {
     }
 
     #[test]
-    fn score_vanishes_at_the_fit() {
+    fn score_vanishes_at_the_fit() -> TestResult {
         let (x, names, t, e) = toy();
         let data = CoxData::new(&x, &names, &t, &e);
         let m = CoxParams::default().fit(&data).unwrap();
-        let prep = prepare(&data, None).unwrap();
-        let beta: Vec<f64> = m.coefficients.iter().zip(&prep.scale).map(|(b, s)| b * s).collect();
-        let ev = evaluate(&prep, &beta, Ties::Efron, false);
-        assert!(ev.grad.iter().all(|g| g.abs() < 1e-9), "{:?}", ev.grad);
-        assert!((ev.ll - m.log_likelihood).abs() < 1e-12);
-        assert!(m.log_likelihood > m.null_log_likelihood);
-        // The covariance is the inverse information at the final β (never a reused one).
-        let inv = Cholesky::factor(&evaluate(&prep, &beta, Ties::Efron, true).info, 2).unwrap().inverse();
-        for i in 0..2 {
-            for j in 0..2 {
-                let want = inv[i * 2 + j] / (prep.scale[i] * prep.scale[j]);
-                assert!((m.covariance[i * 2 + j] - want).abs() < 1e-9 * want.abs().max(1e-3), "{i}{j}");
+        for layout in LAYOUTS {
+            let prep = prepare_as(&data, None, layout)?;
+            let beta: Vec<f64> = m.coefficients.iter().zip(&prep.scale).map(|(b, s)| b * s).collect();
+            let ev = evaluate(&prep, &beta, Ties::Efron, false);
+            assert!(ev.grad.iter().all(|g| g.abs() < 1e-9), "{:?}", ev.grad);
+            assert!((ev.ll - m.log_likelihood).abs() < 1e-12);
+            assert!(m.log_likelihood > m.null_log_likelihood);
+            // The covariance is the inverse information at the final β (never a reused one).
+            let Ok(chol) = Cholesky::factor(&evaluate(&prep, &beta, Ties::Efron, true).info, 2) else {
+                return Err("the information at the fit is not positive definite".into());
+            };
+            let inv = chol.inverse();
+            for i in 0..2 {
+                for j in 0..2 {
+                    let want = inv[i * 2 + j] / (prep.scale[i] * prep.scale[j]);
+                    assert!((m.covariance[i * 2 + j] - want).abs() < 1e-9 * want.abs().max(1e-3), "{i}{j}");
+                }
             }
         }
+        Ok(())
     }
 }

@@ -6,7 +6,7 @@
 //! `Σ_g (Σ_{k∈g} Dₖ)(Σ_{k∈g} Dₖ)'` over clusters g (each row its own cluster by default), as in
 //! R's `coxph(robust = TRUE)` and lifelines' `robust=True` / `cluster_col`.
 
-use super::fit::{linear_predictor, walk_terms, Block, Cumulative, Prepared};
+use super::fit::{linear_predictor, walk_terms, Block, Cumulative, Prepared, Risks};
 use super::Ties;
 use crate::data::encode_labels;
 
@@ -31,7 +31,7 @@ pub(super) fn sandwich(
     let mut own_vec = vec![0.0; nb * p];
     let mut zbar_event = vec![0.0; nb * p];
     for stratum in 0..prep.strata.len() {
-        walk_terms(prep, stratum, &r, ties, |b, t| {
+        walk_terms(prep, stratum, Risks::Rows(&r), ties, |b, t| {
             alpha[b] = t.a0;
             own[b] = t.a1;
             for j in 0..p {
@@ -67,7 +67,7 @@ pub(super) fn sandwich(
             }
             let Block { start, end } = prep.blocks[b];
             for k in start..end {
-                let zk = &prep.z[k * p..(k + 1) * p];
+                let zk = prep.row(k);
                 let risk = (eta[k] - c).exp();
                 let entry = prep.entry.as_ref().map(|e| e[k]);
                 let ea = entry.map_or(0.0, |u| entered_a.at(u));
