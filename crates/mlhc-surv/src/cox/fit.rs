@@ -80,6 +80,8 @@ pub(super) struct Eval {
     pub eta: Vec<f64>,
     /// The largest of `eta`.
     pub eta_max: f64,
+    /// Without the information: the pass it came from, to add the information later.
+    pub pass: Option<Pass>,
 }
 
 const ROWS_PER_TASK: usize = 8192;
@@ -166,10 +168,7 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
         Some(s) => encode_labels(s),
         None => (vec![0; n], vec![0]),
     };
-    // By stratum, then descending time, ties in input order.
-    let mut keys: Vec<(usize, f64, usize)> = (0..n).map(|i| (stratum_codes[i], data.durations[i], i)).collect();
-    keys.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
-    let order: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
+    let order = sort_order(&stratum_codes, stratum_levels.len(), data.durations);
     let w: Vec<f64> = order.iter().map(|&i| data.weights.map_or(1.0, |w| w[i])).collect();
     let event: Vec<bool> = order.iter().map(|&i| data.events[i]).collect();
     let time: Vec<f64> = order.iter().map(|&i| data.durations[i]).collect();
@@ -337,6 +336,48 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
         zmax,
         event_z,
     })
+}
+
+/// The rows by stratum, then by descending time (in `f64::total_cmp`'s order), ties in input order:
+/// a stable least-significant-digit radix sort on the times' bits, one pass per byte that is not the
+/// same in every time (times in whole days differ in three bytes), then one by stratum.
+fn sort_order(stratum_codes: &[usize], strata: usize, durations: &[f64]) -> Vec<usize> {
+    // Ascending keys for descending times: the bit pattern that sorts like `total_cmp`, complemented.
+    let key = |t: f64| {
+        let bits = t.to_bits();
+        !(if bits >> 63 == 1 { !bits } else { bits | 1 << 63 })
+    };
+    let mut rows: Vec<(u64, usize)> = durations.iter().enumerate().map(|(i, &t)| (key(t), i)).collect();
+    let (all_or, all_and) = rows.iter().fold((0u64, u64::MAX), |(o, a), &(k, _)| (o | k, a & k));
+    let mut scratch = vec![(0u64, 0usize); rows.len()];
+    for byte in 0..8 {
+        let shift = 8 * byte;
+        // A byte that is the same in every key leaves the order as it is.
+        if (all_or >> shift) & 0xff != (all_and >> shift) & 0xff {
+            radix_pass(&mut rows, &mut scratch, |&(k, _)| ((k >> shift) & 0xff) as usize, 256);
+        }
+    }
+    if strata > 1 {
+        radix_pass(&mut rows, &mut scratch, |&(_, i)| stratum_codes[i], strata);
+    }
+    rows.into_iter().map(|(_, i)| i).collect()
+}
+
+/// One stable counting-sort pass of `rows` by `digit` (below `buckets`), through `scratch`.
+fn radix_pass<T: Copy>(rows: &mut Vec<T>, scratch: &mut Vec<T>, digit: impl Fn(&T) -> usize, buckets: usize) {
+    let mut start = vec![0usize; buckets + 1];
+    for r in rows.iter() {
+        start[digit(r) + 1] += 1;
+    }
+    for b in 0..buckets {
+        start[b + 1] += start[b];
+    }
+    for r in rows.iter() {
+        let d = digit(r);
+        scratch[start[d]] = *r;
+        start[d] += 1;
+    }
+    std::mem::swap(rows, scratch);
 }
 
 /// Rearranges the rows of the row-major `n × p` matrix `x` so that row `k` becomes the former row
@@ -680,18 +721,44 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
     evaluate_near(prep, beta, ties, full, None)
 }
 
-/// [`evaluate`], given an earlier evaluation `near` (for the shift of η, see below).
+/// What a pass over the rows at one β leaves for the sums over the risk sets: the shift c of η and,
+/// with sorted rows, `rₖ = wₖ exp(ηₖ − c)` per sorted row; with rows in input order, η per input row
+/// and the per-segment sums.
+pub(super) struct Pass {
+    c: f64,
+    r: Vec<f64>,
+    eta_in: Vec<f64>,
+    summed: Option<SegmentSums>,
+}
+
+/// [`evaluate`], given an earlier evaluation `near` (for the shift of η, see [`pass`]).
 pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: bool, near: Option<&Eval>) -> Eval {
+    let (eta, pass) = pass(prep, beta, near);
+    terms(prep, eta, pass, beta, ties, full)
+}
+
+/// `e` with the information added, at the same β: from the pass `e` kept, without reading the rows
+/// again when they are in input order.
+pub(super) fn with_information(prep: &Prepared, e: Eval, ties: Ties) -> Eval {
+    match e.pass {
+        Some(pass) => terms(prep, e.eta, pass, &e.beta, ties, true),
+        None => e,
+    }
+}
+
+/// The pass over the rows at `beta`: η in sorted order, and what [`terms`] needs.
+fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) {
     let p = prep.p;
     // Shifting η by a constant c leaves the partial likelihood unchanged and keeps exp() finite.
     // Sorted rows: c is the largest η. Rows in input order are read once, so c must be known before
     // the pass: an upper bound from an earlier evaluation (or from |z| ≤ zmax), redone with the exact
     // largest η when the bound was far above it.
-    let (eta, c, eta_in, summed) = match &prep.input {
+    match &prep.input {
         None => {
             let eta = linear_predictor(prep, beta);
             let c = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (eta, c, Vec::new(), None)
+            let r = eta.par_iter().zip(&prep.w).map(|(e, w)| w * (e - c).exp()).collect();
+            (eta, Pass { c, r, eta_in: Vec::new(), summed: None })
         }
         Some(rows) => {
             let bound = |from: &[f64]| -> f64 {
@@ -710,16 +777,18 @@ pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: boo
                 (eta_in, summed) = scatter_sums(prep, rows, beta, c);
             }
             let eta = prep.order.par_iter().map(|&i| eta_in[i]).collect();
-            (eta, c, eta_in, Some(summed))
+            (eta, Pass { c, r: Vec::new(), eta_in, summed: Some(summed) })
         }
-    };
+    }
+}
+
+/// The likelihood, score and (with `full`) information from a pass at `beta`.
+fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, full: bool) -> Eval {
+    let p = prep.p;
+    let c = pass.c;
     let eta_max = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let r: Vec<f64> = match summed {
-        None => eta.par_iter().zip(&prep.w).map(|(e, w)| w * (e - c).exp()).collect(),
-        Some(_) => Vec::new(),
-    };
-    let risks = match &summed {
-        None => Risks::Rows(&r),
+    let risks = match &pass.summed {
+        None => Risks::Rows(&pass.r),
         Some(t) => Risks::Summed(t),
     };
     let mut ll: f64 =
@@ -768,7 +837,7 @@ pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: boo
     }
     flush(&mut rows, &mut rank_one);
     if !full {
-        return Eval { ll, grad, info: Vec::new(), beta: beta.to_vec(), eta, eta_max };
+        return Eval { ll, grad, info: Vec::new(), beta: beta.to_vec(), eta, eta_max, pass: Some(pass) };
     }
     // aₖ: Σ alpha over the blocks at or after k's block in its stratum (times ≤ tₖ), less those at or
     // before its entry time. qₖ = rₖ·aₖ (less `own` for the block's events), in the rows' kept order.
@@ -781,7 +850,8 @@ pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: boo
         }
     }
     let q: Vec<f64> = match &prep.input {
-        Some(input) => eta_in
+        Some(input) => pass
+            .eta_in
             .par_iter()
             .enumerate()
             .map(|(i, e)| {
@@ -798,7 +868,7 @@ pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: boo
                     let Block { start, end } = prep.blocks[b];
                     for k in start..end {
                         let entered = prep.entry.as_ref().map_or(0.0, |e| before.at(e[k]));
-                        q[k] = r[k] * (acc[b] - entered - if prep.event[k] { own[b] } else { 0.0 });
+                        q[k] = pass.r[k] * (acc[b] - entered - if prep.event[k] { own[b] } else { 0.0 });
                     }
                 }
             }
@@ -812,7 +882,7 @@ pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: boo
             info[j * p + i] = info[i * p + j];
         }
     }
-    Eval { ll, grad, info, beta: beta.to_vec(), eta, eta_max }
+    Eval { ll, grad, info, beta: beta.to_vec(), eta, eta_max, pass: None }
 }
 
 /// A per-block quantity summed over a stratum's blocks with time ≤ u, for any u (a step function
@@ -1003,18 +1073,25 @@ pub(super) fn fit_as(
         });
     }
     // With `full`, the information too (an O(n·p²) pass; the likelihood and score are O(n·p)).
-    let evaluate = |beta: &[f64], full: bool, near: Option<&Eval>| {
-        let mut e = evaluate_near(&prep, beta, params.ties, full, near);
+    let penalize = |mut e: Eval, full: bool| {
         if ridge > 0.0 {
             for j in 0..p {
-                e.ll -= 0.5 * ridge * beta[j] * beta[j];
-                e.grad[j] -= ridge * beta[j];
+                e.ll -= 0.5 * ridge * e.beta[j] * e.beta[j];
+                e.grad[j] -= ridge * e.beta[j];
                 if full {
                     e.info[j * p + j] += ridge;
                 }
             }
         }
         e
+    };
+    let evaluate = |beta: &[f64], full: bool, near: Option<&Eval>| {
+        penalize(evaluate_near(&prep, beta, params.ties, full, near), full)
+    };
+    // The information at the evaluation's own β (where it holds a reused one, or none).
+    let refresh = |e: Eval| match e.pass {
+        Some(_) => penalize(with_information(&prep, e, params.ties), true),
+        None => evaluate(&e.beta, true, Some(&e)),
     };
     let diverging = |beta: &[f64], limit: f64| -> Option<Error> {
         let (j, b) = beta.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
@@ -1041,7 +1118,7 @@ pub(super) fn fit_as(
             let chol = match Cholesky::factor(&e.info, p) {
                 Ok(c) => c,
                 Err(_) if !fresh => {
-                    e = evaluate(&beta, true, Some(&e));
+                    e = refresh(e);
                     fresh = true;
                     continue;
                 }
@@ -1056,7 +1133,7 @@ pub(super) fn fit_as(
                 if fresh {
                     break chol;
                 }
-                e = evaluate(&beta, true, Some(&e));
+                e = refresh(e);
                 fresh = true;
                 continue;
             }
@@ -1090,7 +1167,7 @@ pub(super) fn fit_as(
             fresh = full;
             if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
                 if !fresh {
-                    e = evaluate(&beta, true, Some(&e));
+                    e = refresh(e);
                     fresh = true;
                 }
                 // The likelihood no longer moves. If the Newton step is still large, the maximum is at
@@ -1385,6 +1462,30 @@ mod tests {
     }
 
     #[test]
+    fn information_added_later_is_the_information_of_a_full_evaluation() -> TestResult {
+        let (x, names, t, e, w, strata) = tied_strata(3000, 3, 13);
+        let mut data = CoxData::new(&x, &names, &t, &e);
+        data.weights = Some(&w);
+        data.strata = Some(&strata);
+        let beta = [0.4, -0.2, 0.1];
+        for layout in LAYOUTS {
+            let prep = prepare_as(&data, None, layout)?;
+            let start = evaluate(&prep, &[0.0; 3], Ties::Efron, false);
+            for ties in [Ties::Efron, Ties::Breslow] {
+                let full = evaluate_near(&prep, &beta, ties, true, Some(&start));
+                let partial = evaluate_near(&prep, &beta, ties, false, Some(&start));
+                assert!(partial.info.is_empty() && partial.pass.is_some());
+                let later = with_information(&prep, partial, ties);
+                assert_eq!(later.ll, full.ll, "{layout:?} {ties:?}");
+                assert_eq!(later.grad, full.grad, "{layout:?} {ties:?}");
+                assert_eq!(later.info, full.info, "{layout:?} {ties:?}");
+                assert!(later.pass.is_none());
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
     fn a_loose_shift_is_replaced_by_the_largest_linear_predictor() -> TestResult {
         // One outlier per column, in different rows: the bound Σ|βⱼ|·max|zⱼ| is about three times the
         // largest η, so exp(η − bound) would underflow the risk sets and overflow 1/den².
@@ -1418,6 +1519,25 @@ mod tests {
             assert_eq!(a.eta, b.eta);
         }
         Ok(())
+    }
+
+    #[test]
+    fn the_radix_order_is_the_comparison_order() {
+        let mut rng = mlhc_core::Rng::seed_from_u64(21);
+        let specials = [0.0, -0.0, 1.0, -1.0, f64::MIN_POSITIVE, 5e-324, -5e-324, 1e300, -1e300, 3650.0];
+        for (n, strata, whole) in [(0, 1, true), (1, 1, false), (500, 1, true), (2000, 3, true), (2000, 4, false)] {
+            let times: Vec<f64> = (0..n)
+                .map(|i| match i % 7 {
+                    0 => specials[i % specials.len()],
+                    _ if whole => (rng.uniform() * 100.0).ceil(),
+                    _ => rng.normal() * 10.0,
+                })
+                .collect();
+            let codes: Vec<usize> = (0..n).map(|i| (i * 7 + i / 3) % strata).collect();
+            let mut want: Vec<usize> = (0..n).collect();
+            want.sort_by(|&a, &b| codes[a].cmp(&codes[b]).then(times[b].total_cmp(&times[a])).then(a.cmp(&b)));
+            assert_eq!(sort_order(&codes, strata, &times), want, "n {n}, strata {strata}");
+        }
     }
 
     #[test]
