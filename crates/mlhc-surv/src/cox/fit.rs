@@ -231,12 +231,12 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
             let k = first + r;
             source(k, out);
             let (wk, ek) = kept(k);
-            for (j, o) in out.iter_mut().enumerate() {
-                *o = (*o - mean[j]) / scale[j];
-                zmax[j] = o.abs().max(zmax[j]);
-                if ek {
-                    event_z[j] += wk * *o;
-                }
+            for ((o, m), s) in out.iter_mut().zip(&mean).zip(&scale) {
+                *o = (*o - m) / s;
+            }
+            zmax.iter_mut().zip(out.iter()).for_each(|(a, o)| *a = o.abs().max(*a));
+            if ek {
+                event_z.iter_mut().zip(out.iter()).for_each(|(a, o)| *a += wk * o);
             }
         }
         (zmax, event_z)
