@@ -4,8 +4,8 @@
 //! the very time of another's event counts as still at risk then (comparable), two events at the same
 //! time are not. The pair is concordant when the earlier event has the higher risk score; tied scores
 //! count one half. These are the definitions of lifelines' `concordance_index` (which takes
-//! `-risk`) and of scikit-survival's `concordance_index_censored`. Counting uses a Fenwick tree over
-//! risk ranks, so it is O(n log n).
+//! `-risk`) and of scikit-survival's `concordance_index_censored`. Counting sweeps the subjects by
+//! score with a Fenwick tree over their times, so it is O(n log n).
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -51,38 +51,6 @@ impl Fenwick {
     }
 }
 
-/// The subjects at risk, counted for the risk ranks `lo..hi` only: a Fenwick tree over those ranks,
-/// the count at each, and how many have a rank below `lo`.
-struct RankRange {
-    lo: usize,
-    hi: usize,
-    tree: Fenwick,
-    count_at: Vec<u32>,
-    below_lo: u64,
-}
-
-impl RankRange {
-    fn new(lo: usize, hi: usize) -> Self {
-        Self { lo, hi, tree: Fenwick(vec![0; hi - lo + 1]), count_at: vec![0; hi - lo], below_lo: 0 }
-    }
-
-    fn add(&mut self, rank: usize) {
-        if rank < self.lo {
-            self.below_lo += 1;
-        } else if rank < self.hi {
-            self.tree.add(rank - self.lo);
-            self.count_at[rank - self.lo] += 1;
-        }
-    }
-
-    /// For a rank in this range: the subjects at risk with a lower rank, and with this rank.
-    fn count(&self, rank: usize) -> Option<(u64, u32)> {
-        (self.lo..self.hi)
-            .contains(&rank)
-            .then(|| (self.below_lo + self.tree.below(rank - self.lo), self.count_at[rank - self.lo]))
-    }
-}
-
 /// Harrell's C for risk scores where a higher score means an earlier event.
 pub fn harrell_c(durations: &[f64], events: &[bool], risk: &[f64]) -> Result<Concordance> {
     check_survival(durations, events)?;
@@ -99,68 +67,55 @@ fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f
         }
     }
     let n = durations.len();
-    // Dense ranks of the scores (equal scores share a rank), from one parallel sort.
-    let mut by_risk: Vec<(f64, usize)> = risk.iter().copied().zip(0..n).collect();
-    by_risk.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let mut rank = vec![0usize; n];
-    let mut levels = 0;
-    for (k, &(r, i)) in by_risk.iter().enumerate() {
-        if k > 0 && r > by_risk[k - 1].0 {
-            levels += 1;
-        }
-        rank[i] = levels;
-    }
-    let levels = levels + 1;
-    drop(by_risk);
+    // Subjects by descending time; `first_of_time[pos]`: where `order[pos]`'s time starts.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
-    // Subjects enter the risk set in descending time; at each time the censored enter before the
-    // events are compared (a censoring at an event's time is still at risk) and the events after (two
-    // events at one time are not comparable). `first_of_time[pos]`: where `order[pos]`'s time starts.
     let mut first_of_time = vec![0usize; n];
     for pos in 1..n {
         first_of_time[pos] =
             if durations[order[pos]] == durations[order[pos - 1]] { first_of_time[pos - 1] } else { pos };
     }
-    // Per event (by position): how many subjects already at risk have a lower risk rank, and how
-    // many the same. The rank range is split among tasks, each with a Fenwick tree over its ranks
-    // only (smaller trees, in cache); counts are integers, so the split changes nothing.
-    let parts = rayon::current_num_threads().clamp(2, 8).min(levels);
-    let per = levels.div_ceil(parts);
-    let counted: Vec<Vec<(usize, u64, u32)>> = (0..parts)
-        .into_par_iter()
-        .map(|part| {
-            let mut risk_set = RankRange::new(part * per, ((part + 1) * per).min(levels));
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < n {
-                let mut j = i;
-                while j < n && first_of_time[j] == i {
-                    j += 1;
-                }
-                let group = &order[i..j];
-                for &k in group.iter().filter(|&&k| !events[k]) {
-                    risk_set.add(rank[k]);
-                }
-                for (pos, &k) in (i..j).zip(group) {
-                    if events[k] {
-                        if let Some((below, same)) = risk_set.count(rank[k]) {
-                            out.push((pos, below, same));
-                        }
-                    }
-                }
-                for &k in group.iter().filter(|&&k| events[k]) {
-                    risk_set.add(rank[k]);
-                }
-                i = j;
-            }
-            out
-        })
-        .collect();
-    let mut below_at = vec![(0u64, 0u32); n];
-    for (pos, below, same) in counted.into_iter().flatten() {
-        below_at[pos] = (below, same);
+    // Each subject's score, key and time position. Subjects at risk at an event's time (a later time,
+    // or censored at that time; two events at one time are not comparable) are exactly those with a
+    // smaller key than the event's: twice the index of the time, plus one for an event.
+    let mut groups = 0usize;
+    let mut by_risk: Vec<(f64, usize, usize)> = Vec::with_capacity(n);
+    for (pos, &k) in order.iter().enumerate() {
+        if pos > 0 && first_of_time[pos] == pos {
+            groups += 1;
+        }
+        by_risk.push((risk[k], 2 * groups + usize::from(events[k]), pos));
     }
+    // Per event (by time position): the subjects at risk with a lower score, and with the same score.
+    // Subjects are swept in ascending score, a run of equal scores at a time: its events are counted
+    // against the tree of lower scores (a Fenwick tree over keys, twice the number of distinct times),
+    // then the run enters the tree.
+    by_risk.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut tree = Fenwick(vec![0; 2 * groups + 3]);
+    let mut below_at = vec![(0u64, 0u32); n];
+    let mut run_keys: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && by_risk[j].0 == by_risk[i].0 {
+            j += 1;
+        }
+        let run = &by_risk[i..j];
+        if run.len() > 1 {
+            run_keys.clear();
+            run_keys.extend(run.iter().map(|&(_, key, _)| key));
+            run_keys.sort_unstable();
+        }
+        for &(_, key, pos) in run.iter().filter(|&&(_, key, _)| key % 2 == 1) {
+            let same = if run.len() > 1 { run_keys.partition_point(|&m| m < key) } else { 0 };
+            below_at[pos] = (tree.below(key), u32::try_from(same).unwrap_or(u32::MAX));
+        }
+        for &(_, key, _) in run {
+            tree.add(key);
+        }
+        i = j;
+    }
+    drop(by_risk);
     let (mut comparable, mut concordant, mut tied) = (0.0, 0.0, 0.0);
     let mut inserted = 0.0;
     let mut i = 0;
@@ -291,6 +246,47 @@ mod tests {
             harrell_c(&[1.0, 1.0, 2.0, 3.0, 3.0], &[true, false, true, true, false], &[-1.0, -2.0, -2.0, -3.0, -1.0])
                 .unwrap();
         assert!((c.c_index - 0.642_857_142_857_142_9).abs() < 1e-15);
+    }
+
+    #[test]
+    fn weighted_counts_equal_all_pairs() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        // Ties in time and in score (signed zeros among them), weights on the earlier subject, and one
+        // problem where every score is the same.
+        let mut rng = mlhc_core::Rng::seed_from_u64(8);
+        for case in 0..30 {
+            let n = 1 + rng.below(80) as usize;
+            let d: Vec<f64> = (0..n).map(|_| rng.below(12) as f64).collect();
+            let e: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.5)).collect();
+            let r: Vec<f64> = (0..n)
+                .map(|i| match (case, i % 4) {
+                    (0, _) => 1.0,
+                    (_, 0) => 0.0,
+                    (_, 1) => -0.0,
+                    _ => rng.below(6) as f64 - 3.0,
+                })
+                .collect();
+            let w: Vec<f64> = (0..n).map(|i| if i % 5 == 0 { 0.0 } else { 0.5 + rng.below(4) as f64 }).collect();
+            let (mut comparable, mut concordant, mut tied) = (0.0, 0.0, 0.0);
+            for i in 0..n {
+                for j in 0..n {
+                    if events_comparable(&d, &e, i, j) {
+                        comparable += w[i];
+                        if r[i] > r[j] {
+                            concordant += w[i];
+                        } else if r[i] == r[j] {
+                            tied += w[i];
+                        }
+                    }
+                }
+            }
+            let c = weighted_c(&d, &e, &r, &w)?;
+            assert_eq!((c.comparable, c.concordant, c.tied_risk), (comparable, concordant, tied), "case {case}");
+        }
+        Ok(())
+    }
+
+    fn events_comparable(d: &[f64], e: &[bool], i: usize, j: usize) -> bool {
+        e[i] && (d[i] < d[j] || (d[i] == d[j] && !e[j]))
     }
 
     #[test]
