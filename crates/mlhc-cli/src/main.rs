@@ -73,10 +73,6 @@ enum Command {
     Causal(cmd::causal::CausalCommand),
 }
 
-/// mimalloc, which reuses freed memory rather than handing it back to the system (see Cargo.toml).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
