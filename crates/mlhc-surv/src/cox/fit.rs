@@ -1405,20 +1405,35 @@ mod tests {
         (x, vec!["a".into(), "b".into()], t, e)
     }
 
-    /// Covariates, names, times, events, weights and strata.
-    type TiedStrata = (Vec<f64>, Vec<String>, Vec<f64>, Vec<bool>, Vec<f64>, Vec<usize>);
+    /// Covariates, names, integer times with ties, events, weights and two strata.
+    struct TiedStrata {
+        x: Vec<f64>,
+        names: Vec<String>,
+        t: Vec<f64>,
+        e: Vec<bool>,
+        w: Vec<f64>,
+        strata: Vec<usize>,
+    }
 
-    /// Integer times with ties, two strata and weights.
-    fn tied_strata(n: usize, p: usize, seed: u64) -> TiedStrata {
-        let mut rng = mlhc_core::Rng::seed_from_u64(seed);
-        let x: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
-        let t: Vec<f64> =
-            (0..n).map(|i| (rng.exponential((0.5 * x[i * p] - 0.3 * x[i * p + 1]).exp()) * 50.0).ceil()).collect();
-        let e: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.7)).collect();
-        let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64 / 2.0).collect();
-        let strata: Vec<usize> = (0..n).map(|i| i % 2).collect();
-        let names: Vec<String> = (0..p).map(|j| format!("x{j}")).collect();
-        (x, names, t, e, w, strata)
+    impl TiedStrata {
+        fn new(n: usize, p: usize, seed: u64) -> Self {
+            let mut rng = mlhc_core::Rng::seed_from_u64(seed);
+            let x: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
+            let t: Vec<f64> =
+                (0..n).map(|i| (rng.exponential((0.5 * x[i * p] - 0.3 * x[i * p + 1]).exp()) * 50.0).ceil()).collect();
+            let e: Vec<bool> = (0..n).map(|_| rng.bernoulli(0.7)).collect();
+            let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64 / 2.0).collect();
+            let strata: Vec<usize> = (0..n).map(|i| i % 2).collect();
+            let names: Vec<String> = (0..p).map(|j| format!("x{j}")).collect();
+            Self { x, names, t, e, w, strata }
+        }
+
+        fn data(&self) -> CoxData<'_> {
+            let mut data = CoxData::new(&self.x, &self.names, &self.t, &self.e);
+            data.weights = Some(&self.w);
+            data.strata = Some(&self.strata);
+            data
+        }
     }
 
     fn close(u: f64, v: f64) -> bool {
@@ -1427,10 +1442,8 @@ mod tests {
 
     #[test]
     fn both_layouts_fit_the_same_model() -> TestResult {
-        let (x, names, t, e, w, strata) = tied_strata(5000, 3, 11);
-        let mut data = CoxData::new(&x, &names, &t, &e);
-        data.weights = Some(&w);
-        data.strata = Some(&strata);
+        let problem = TiedStrata::new(5000, 3, 11);
+        let data = problem.data();
         // A few hundred blocks with events: the automatic choice keeps the input order.
         assert!(prepare(&data, None)?.input.is_some());
         for params in [
@@ -1454,7 +1467,7 @@ mod tests {
             // The owned matrix is standardized in place, in the same layout.
             let mut owned_data = data;
             owned_data.x = &[];
-            let c = fit_as(&params, &owned_data, Some(x.clone()), Layout::Input)?;
+            let c = fit_as(&params, &owned_data, Some(problem.x.clone()), Layout::Input)?;
             assert_eq!(c.coefficients, b.coefficients);
             assert_eq!(c.covariance, b.covariance);
         }
@@ -1463,10 +1476,8 @@ mod tests {
 
     #[test]
     fn information_added_later_is_the_information_of_a_full_evaluation() -> TestResult {
-        let (x, names, t, e, w, strata) = tied_strata(3000, 3, 13);
-        let mut data = CoxData::new(&x, &names, &t, &e);
-        data.weights = Some(&w);
-        data.strata = Some(&strata);
+        let problem = TiedStrata::new(3000, 3, 13);
+        let data = problem.data();
         let beta = [0.4, -0.2, 0.1];
         for layout in LAYOUTS {
             let prep = prepare_as(&data, None, layout)?;
@@ -1489,13 +1500,11 @@ mod tests {
     fn a_loose_shift_is_replaced_by_the_largest_linear_predictor() -> TestResult {
         // One outlier per column, in different rows: the bound Σ|βⱼ|·max|zⱼ| is about three times the
         // largest η, so exp(η − bound) would underflow the risk sets and overflow 1/den².
-        let (mut x, names, t, e, w, strata) = tied_strata(5000, 3, 12);
-        x[0] = 1e4;
-        x[3 + 1] = -1e4;
-        x[6 + 2] = 1e4;
-        let mut data = CoxData::new(&x, &names, &t, &e);
-        data.weights = Some(&w);
-        data.strata = Some(&strata);
+        let mut problem = TiedStrata::new(5000, 3, 12);
+        problem.x[0] = 1e4;
+        problem.x[3 + 1] = -1e4;
+        problem.x[6 + 2] = 1e4;
+        let data = problem.data();
         let sorted = prepare_as(&data, None, Layout::Sorted)?;
         let input = prepare_as(&data, None, Layout::Input)?;
         let beta = [3.0, -3.0, 3.0];
