@@ -183,9 +183,10 @@ impl CoxParams {
     }
 
     /// Fits the model on a covariate matrix handed over by the caller: `x` (row-major, `n ×
-    /// data.names.len()`) takes the place of `data.x`, which must be empty. The fit sorts and
-    /// standardizes `x` in place instead of copying it, so the peak memory holds one `n × p` matrix
-    /// instead of two. The result is the same as [`CoxParams::fit`]'s.
+    /// data.names.len()`) takes the place of `data.x`, which must be empty. The fit standardizes `x`
+    /// in place (and, when the event times are many, sorts its rows in place) instead of copying it, so
+    /// the peak memory holds one `n × p` matrix instead of two. The result is the same as
+    /// [`CoxParams::fit`]'s.
     pub fn fit_owned(&self, data: &CoxData<'_>, x: Vec<f64>) -> Result<CoxModel> {
         if !data.x.is_empty() {
             return Err(Error::InvalidParam {
