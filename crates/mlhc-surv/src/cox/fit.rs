@@ -938,14 +938,15 @@ const TILE: usize = 4;
 const PANEL: usize = 64;
 
 /// `Σₖ qₖ zₖ zₖ'` over one chunk of rows, upper triangle of a `p × p` matrix. A panel of rows is
-/// scaled into a zero-padded buffer (`qₖ zₖ`, width a multiple of [`TILE`]); each `TILE × TILE` block
-/// of the upper triangle is accumulated over the panel in registers, from that buffer and `z` itself,
-/// so every loaded value is used `TILE` times.
+/// copied into two zero-padded buffers (`qₖ zₖ` and `zₖ`, width a multiple of [`TILE`]); the upper
+/// triangle is accumulated over the panel in registers, `TILE` rows by `2·TILE` columns at a time
+/// (eight independent vector sums, enough to keep both adders busy) and `TILE × TILE` where one
+/// tile is left at the end of a row of tiles.
 ///
 /// The kernel is compiled for the widest vector instructions the CPU offers (AVX2 where present,
-/// detected at run time) and dispatched there. It has no fused multiply-adds and no reordered sums,
-/// so every width computes the same products in the same order: the result is bit-identical on
-/// every machine.
+/// detected at run time) and dispatched there. It has no fused multiply-adds and no reordered sums:
+/// every entry is the same products added in row order, whatever the width or the tile shape, so the
+/// result is bit-identical on every machine.
 fn gram_chunk(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
     pulp::Arch::new().dispatch(GramChunk { z, q, p })
 }
@@ -968,46 +969,48 @@ impl pulp::WithSimd for GramChunk<'_> {
     }
 }
 
+/// Adds `Σ_rows a[ib..ib + TILE] ⊗ b[jb..jb + W]` over a panel's padded rows into `acc` (row stride
+/// `ps`), the sum for each entry running over the rows in order.
+#[inline(always)]
+fn gram_tile<const W: usize>(weighted: &[f64], padded: &[f64], ps: usize, ib: usize, jb: usize, acc: &mut [f64]) {
+    let mut t = [[0.0_f64; W]; TILE];
+    for (wr, zr) in weighted.chunks_exact(ps).zip(padded.chunks_exact(ps)) {
+        let a: [f64; TILE] = wr[ib..ib + TILE].try_into().unwrap_or([0.0; TILE]);
+        let b: [f64; W] = zr[jb..jb + W].try_into().unwrap_or([0.0; W]);
+        for x in 0..TILE {
+            for y in 0..W {
+                t[x][y] += a[x] * b[y];
+            }
+        }
+    }
+    for (x, tx) in t.iter().enumerate() {
+        acc[(ib + x) * ps + jb..(ib + x) * ps + jb + W].iter_mut().zip(tx).for_each(|(o, v)| *o += v);
+    }
+}
+
 #[inline(always)]
 fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
     let ps = p.div_ceil(TILE) * TILE;
-    // Columns below `full` are read from `z` itself; the last, partial tile from a zero-padded copy.
-    let full = p / TILE * TILE;
     let mut acc = vec![0.0; ps * ps];
     let mut weighted = vec![0.0; PANEL * ps];
-    let mut tail = vec![0.0; PANEL * TILE];
+    let mut padded = vec![0.0; PANEL * ps];
     for (zp, qp) in z.chunks(p * PANEL).zip(q.chunks(PANEL)) {
         let rows = qp.len();
-        for (((row, &qk), wr), tr) in
-            zp.chunks_exact(p).zip(qp).zip(weighted.chunks_exact_mut(ps)).zip(tail.chunks_exact_mut(TILE))
+        for (((row, &qk), wr), pr) in
+            zp.chunks_exact(p).zip(qp).zip(weighted.chunks_exact_mut(ps)).zip(padded.chunks_exact_mut(ps))
         {
             wr[..p].iter_mut().zip(row).for_each(|(w, v)| *w = qk * v);
-            tr[..p - full].copy_from_slice(&row[full..]);
+            pr[..p].copy_from_slice(row);
         }
+        let (weighted, padded) = (&weighted[..rows * ps], &padded[..rows * ps]);
         for ib in (0..ps).step_by(TILE) {
-            for jb in (ib..ps).step_by(TILE) {
-                let mut t = [[0.0_f64; TILE]; TILE];
-                let mut add = |wr: &[f64], b: &[f64]| {
-                    let a: [f64; TILE] = wr[ib..ib + TILE].try_into().unwrap_or([0.0; TILE]);
-                    let b: [f64; TILE] = b.try_into().unwrap_or([0.0; TILE]);
-                    for x in 0..TILE {
-                        for y in 0..TILE {
-                            t[x][y] += a[x] * b[y];
-                        }
-                    }
-                };
-                if jb < full {
-                    for (wr, zr) in weighted.chunks_exact(ps).zip(zp.chunks_exact(p)).take(rows) {
-                        add(wr, &zr[jb..jb + TILE]);
-                    }
-                } else {
-                    for (wr, tr) in weighted.chunks_exact(ps).zip(tail.chunks_exact(TILE)).take(rows) {
-                        add(wr, tr);
-                    }
-                }
-                for (x, tx) in t.iter().enumerate() {
-                    acc[(ib + x) * ps + jb..(ib + x) * ps + jb + TILE].iter_mut().zip(tx).for_each(|(o, v)| *o += v);
-                }
+            let mut jb = ib;
+            while jb + 2 * TILE <= ps {
+                gram_tile::<{ 2 * TILE }>(weighted, padded, ps, ib, jb, &mut acc);
+                jb += 2 * TILE;
+            }
+            if jb < ps {
+                gram_tile::<TILE>(weighted, padded, ps, ib, jb, &mut acc);
             }
         }
     }
@@ -1730,7 +1733,7 @@ mod tests {
     fn tiled_gram_matches_the_plain_sum() {
         let mut rng = mlhc_core::Rng::seed_from_u64(11);
         // Widths around the tile size and row counts around the panel and chunk sizes.
-        for (n, p) in [(1, 1), (3, 5), (70, 4), (130, 9), (ROWS_PER_TASK + 3, 6)] {
+        for (n, p) in [(1, 1), (3, 5), (70, 4), (130, 9), (65, 13), (40, 50), (ROWS_PER_TASK + 3, 6)] {
             let z: Vec<f64> = (0..n * p).map(|_| rng.normal()).collect();
             let q: Vec<f64> = (0..n).map(|_| rng.exponential(1.0)).collect();
             let g = weighted_gram(&z, &q, p);
