@@ -27,21 +27,33 @@ pub struct Concordance {
     pub tied_risk: f64,
 }
 
-/// A Fenwick (binary indexed) tree of subject counts over risk ranks (32-bit counts keep the tree
+/// A Fenwick (binary indexed) tree of subject counts over time keys (32-bit counts keep the tree
 /// compact in cache; pair weights only scale the queries).
 struct Fenwick(Vec<u32>);
 
 impl Fenwick {
-    fn add(&mut self, rank: usize) {
-        let mut i = rank + 1;
+    /// The tree holding `counts[key]` subjects at each key.
+    fn from_counts(counts: &[u32]) -> Self {
+        let mut tree = vec![0; counts.len() + 1];
+        tree[1..].copy_from_slice(counts);
+        for i in 1..tree.len() {
+            let parent = i + (i & i.wrapping_neg());
+            if parent < tree.len() {
+                tree[parent] += tree[i];
+            }
+        }
+        Fenwick(tree)
+    }
+    fn add(&mut self, key: usize) {
+        let mut i = key + 1;
         while i < self.0.len() {
             self.0[i] += 1;
             i += i & i.wrapping_neg();
         }
     }
-    /// The number of subjects at ranks `< rank`.
-    fn below(&self, rank: usize) -> u64 {
-        let mut i = rank;
+    /// The number of subjects at keys `< key`.
+    fn below(&self, key: usize) -> u64 {
+        let mut i = key;
         let mut s = 0u64;
         while i > 0 {
             s += u64::from(self.0[i]);
@@ -58,8 +70,28 @@ pub fn harrell_c(durations: &[f64], events: &[bool], risk: &[f64]) -> Result<Con
     weighted_c(durations, events, risk, &weights)
 }
 
+/// Subjects per part of the sweep by score (see [`weighted_c_in`]).
+const SWEEP_ROWS: usize = 1 << 16;
+/// The most parts the sweep by score is cut into.
+const SWEEP_PARTS: usize = 16;
+/// The parts' counts per key (two tables of 4 bytes per key and part) stay within this.
+const SWEEP_COUNT_BYTES: usize = 32 << 20;
+
 /// Concordance where each comparable pair is weighted by the weight of its earlier (event) subject.
 fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f64]) -> Result<Concordance> {
+    weighted_c_in(durations, events, risk, pair_weight, None)
+}
+
+/// [`weighted_c`] with the sweep by score cut into `parts` parts (by default a number set by n and
+/// the number of distinct times), run in parallel. A part starts from the counts of the parts before
+/// it, and the parts' sums are added in order, so the result does not depend on the thread count.
+fn weighted_c_in(
+    durations: &[f64],
+    events: &[bool],
+    risk: &[f64],
+    pair_weight: &[f64],
+    parts: Option<usize>,
+) -> Result<Concordance> {
     check_len("risk scores", risk.len(), durations.len())?;
     for (row, &r) in risk.iter().enumerate() {
         if !r.is_finite() {
@@ -67,78 +99,94 @@ fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f
         }
     }
     let n = durations.len();
-    // Subjects by descending time; `first_of_time[pos]`: where `order[pos]`'s time starts.
+    // Subjects by descending time. Those at risk at an event's time (a later time, or censored at that
+    // time; two events at one time are not comparable) are exactly those with a smaller key than the
+    // event's: twice the index of the time, plus one for an event. The comparable pairs follow from
+    // the counts by time alone.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
-    let mut first_of_time = vec![0usize; n];
-    for pos in 1..n {
-        first_of_time[pos] =
-            if durations[order[pos]] == durations[order[pos - 1]] { first_of_time[pos - 1] } else { pos };
-    }
-    // Each subject's score, key and time position. Subjects at risk at an event's time (a later time,
-    // or censored at that time; two events at one time are not comparable) are exactly those with a
-    // smaller key than the event's: twice the index of the time, plus one for an event.
-    let mut groups = 0usize;
-    let mut by_risk: Vec<(f64, usize, usize)> = Vec::with_capacity(n);
-    for (pos, &k) in order.iter().enumerate() {
-        if pos > 0 && first_of_time[pos] == pos {
-            groups += 1;
-        }
-        by_risk.push((risk[k], 2 * groups + usize::from(events[k]), pos));
-    }
-    // Per event (by time position): the subjects at risk with a lower score, and with the same score.
-    // Subjects are swept in ascending score, a run of equal scores at a time: its events are counted
-    // against the tree of lower scores (a Fenwick tree over keys, twice the number of distinct times),
-    // then the run enters the tree.
-    by_risk.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    let mut tree = Fenwick(vec![0; 2 * groups + 3]);
-    let mut below_at = vec![(0u64, 0u32); n];
-    let mut run_keys: Vec<usize> = Vec::new();
+    let mut by_risk: Vec<(f64, usize, f64)> = Vec::with_capacity(n);
+    let (mut comparable, mut inserted, mut times) = (0.0, 0.0, 0usize);
     let mut i = 0;
     while i < n {
-        let mut j = i + 1;
-        while j < n && by_risk[j].0 == by_risk[i].0 {
-            j += 1;
-        }
-        let run = &by_risk[i..j];
-        if run.len() > 1 {
-            run_keys.clear();
-            run_keys.extend(run.iter().map(|&(_, key, _)| key));
-            run_keys.sort_unstable();
-        }
-        for &(_, key, pos) in run.iter().filter(|&&(_, key, _)| key % 2 == 1) {
-            let same = if run.len() > 1 { run_keys.partition_point(|&m| m < key) } else { 0 };
-            below_at[pos] = (tree.below(key), u32::try_from(same).unwrap_or(u32::MAX));
-        }
-        for &(_, key, _) in run {
-            tree.add(key);
-        }
-        i = j;
-    }
-    drop(by_risk);
-    let (mut comparable, mut concordant, mut tied) = (0.0, 0.0, 0.0);
-    let mut inserted = 0.0;
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j < n && first_of_time[j] == i {
-            j += 1;
-        }
-        inserted += (i..j).filter(|&pos| !events[order[pos]]).count() as f64;
-        for pos in i..j {
-            let k = order[pos];
-            let w = pair_weight[k];
-            if !events[k] || w == 0.0 {
-                continue;
+        let t = durations[order[i]];
+        let j = i + order[i..].iter().take_while(|&&k| durations[k] == t).count();
+        let censored = order[i..j].iter().filter(|&&k| !events[k]).count() as f64;
+        inserted += censored;
+        for &k in &order[i..j] {
+            let w = if events[k] { pair_weight[k] } else { 0.0 };
+            if w != 0.0 {
+                comparable += w * inserted;
             }
-            let (below, same) = below_at[pos];
-            comparable += w * inserted;
-            concordant += w * below as f64;
-            tied += w * f64::from(same);
+            by_risk.push((risk[k], 2 * times + usize::from(events[k]), w));
         }
-        inserted += (i..j).filter(|&pos| events[order[pos]]).count() as f64;
+        inserted += (j - i) as f64 - censored;
+        times += 1;
         i = j;
     }
+    drop(order);
+    let keys = 2 * times;
+    let parts = parts.unwrap_or_else(|| {
+        let fit = SWEEP_COUNT_BYTES / (8 * keys.max(1));
+        (n / SWEEP_ROWS).min(fit).clamp(1, SWEEP_PARTS)
+    });
+    // Subjects are swept in ascending score, a run of equal scores at a time: its events are counted
+    // against the Fenwick tree of lower scores (over keys, twice the number of distinct times), then
+    // the run enters the tree. The sweep is cut into parts at runs' starts.
+    by_risk.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut cuts: Vec<usize> = (0..parts).map(|c| c * n / parts).collect();
+    cuts.push(n);
+    for c in 1..parts {
+        let mut at = cuts[c].max(cuts[c - 1]);
+        while at > 0 && at < n && by_risk[at].0 == by_risk[at - 1].0 {
+            at += 1;
+        }
+        cuts[c] = at;
+    }
+    let spans: Vec<&[(f64, usize, f64)]> = cuts.windows(2).map(|w| &by_risk[w[0]..w[1]]).collect();
+    let counts: Vec<Vec<u32>> = spans
+        .par_iter()
+        .map(|span| {
+            let mut count = vec![0u32; keys];
+            span.iter().for_each(|&(_, key, _)| count[key] += 1);
+            count
+        })
+        .collect();
+    let mut before = vec![vec![0u32; keys]; spans.len()];
+    for c in 1..spans.len() {
+        let (done, rest) = before.split_at_mut(c);
+        rest[0].iter_mut().zip(&done[c - 1]).zip(&counts[c - 1]).for_each(|((b, d), n)| *b = d + n);
+    }
+    let sums: Vec<(f64, f64)> = spans
+        .par_iter()
+        .zip(&before)
+        .map(|(span, below_span)| {
+            let mut tree = Fenwick::from_counts(below_span);
+            let (mut concordant, mut tied) = (0.0, 0.0);
+            let mut run_keys: Vec<usize> = Vec::new();
+            let mut i = 0;
+            while i < span.len() {
+                let j = i + span[i..].iter().take_while(|s| s.0 == span[i].0).count();
+                let run = &span[i..j];
+                if run.len() > 1 {
+                    run_keys.clear();
+                    run_keys.extend(run.iter().map(|&(_, key, _)| key));
+                    run_keys.sort_unstable();
+                }
+                for &(_, key, w) in run.iter().filter(|&&(_, key, w)| key % 2 == 1 && w != 0.0) {
+                    let same = if run.len() > 1 { run_keys.partition_point(|&m| m < key) } else { 0 };
+                    concordant += w * tree.below(key) as f64;
+                    tied += w * same as f64;
+                }
+                for &(_, key, _) in run {
+                    tree.add(key);
+                }
+                i = j;
+            }
+            (concordant, tied)
+        })
+        .collect();
+    let (concordant, tied) = sums.iter().fold((0.0, 0.0), |(c, t), &(pc, pt)| (c + pc, t + pt));
     let c_index = if comparable > 0.0 { (concordant + 0.5 * tied) / comparable } else { 0.5 };
     Ok(Concordance { c_index, comparable, concordant, tied_risk: tied })
 }
@@ -279,8 +327,12 @@ mod tests {
                     }
                 }
             }
-            let c = weighted_c(&d, &e, &r, &w)?;
-            assert_eq!((c.comparable, c.concordant, c.tied_risk), (comparable, concordant, tied), "case {case}");
+            // One part, and the sweep by score cut into several.
+            for parts in [1, 2, 3, 7] {
+                let c = weighted_c_in(&d, &e, &r, &w, Some(parts))?;
+                let got = (c.comparable, c.concordant, c.tied_risk);
+                assert_eq!(got, (comparable, concordant, tied), "case {case}, {parts} parts");
+            }
         }
         Ok(())
     }
