@@ -80,7 +80,8 @@ pub(super) struct Eval {
     pub eta: Vec<f64>,
     /// The largest of `eta`.
     pub eta_max: f64,
-    /// Without the information: the pass it came from, to add the information later.
+    /// Without the information, or with an estimated one: the pass it came from, to add the
+    /// (exact) information later.
     pub pass: Option<Pass>,
 }
 
@@ -734,14 +735,19 @@ pub(super) struct Pass {
 /// [`evaluate`], given an earlier evaluation `near` (for the shift of η, see [`pass`]).
 pub(super) fn evaluate_near(prep: &Prepared, beta: &[f64], ties: Ties, full: bool, near: Option<&Eval>) -> Eval {
     let (eta, pass) = pass(prep, beta, near);
-    terms(prep, eta, pass, beta, ties, full)
+    terms(prep, eta, pass, beta, ties, full, 1)
 }
 
 /// `e` with the information added, at the same β: from the pass `e` kept, without reading the rows
 /// again when they are in input order.
 pub(super) fn with_information(prep: &Prepared, e: Eval, ties: Ties) -> Eval {
+    with_information_every(prep, e, ties, 1)
+}
+
+/// [`with_information`], the sum over rows estimated from every `every`-th row (see [`terms`]).
+fn with_information_every(prep: &Prepared, e: Eval, ties: Ties, every: usize) -> Eval {
     match e.pass {
-        Some(pass) => terms(prep, e.eta, pass, &e.beta, ties, true),
+        Some(pass) => terms(prep, e.eta, pass, &e.beta, ties, true, every),
         None => e,
     }
 }
@@ -783,7 +789,10 @@ fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) 
 }
 
 /// The likelihood, score and (with `full`) information from a pass at `beta`.
-fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, full: bool) -> Eval {
+///
+/// With `every` > 1 the information's O(n·p²) sum over rows, `Σₖ qₖ zₖ zₖ'`, is estimated from every
+/// `every`-th row (weights scaled by `every`), and the pass is kept for the exact information later.
+fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, full: bool, every: usize) -> Eval {
     let p = prep.p;
     let c = pass.c;
     let eta_max = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -854,6 +863,7 @@ fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, f
             .eta_in
             .par_iter()
             .enumerate()
+            .step_by(every)
             .map(|(i, e)| {
                 let b = input.block[i] as usize;
                 let a = acc[b] - if input.event[i] { own[b] } else { 0.0 };
@@ -872,17 +882,27 @@ fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, f
                     }
                 }
             }
-            q
+            if every > 1 {
+                q.into_iter().step_by(every).collect()
+            } else {
+                q
+            }
         }
     };
-    let mut info = weighted_gram(&prep.z, &q, p);
+    let mut info = if every > 1 {
+        let scaled: Vec<f64> = q.iter().map(|v| v * every as f64).collect();
+        weighted_gram_every(&prep.z, &scaled, p, every)
+    } else {
+        weighted_gram(&prep.z, &q, p)
+    };
     for i in 0..p {
         for j in i..p {
             info[i * p + j] -= rank_one[i * p + j];
             info[j * p + i] = info[i * p + j];
         }
     }
-    Eval { ll, grad, info, beta: beta.to_vec(), eta, eta_max, pass: None }
+    let pass = (every > 1).then_some(pass);
+    Eval { ll, grad, info, beta: beta.to_vec(), eta, eta_max, pass }
 }
 
 /// A per-block quantity summed over a stratum's blocks with time ≤ u, for any u (a step function
@@ -914,13 +934,19 @@ impl Cumulative {
 /// `Σₖ qₖ zₖ zₖ'` (upper triangle filled), in parallel over row chunks whose partial matrices are
 /// added in chunk order (so the result does not depend on the thread count).
 fn weighted_gram(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
+    weighted_gram_every(z, q, p, 1)
+}
+
+/// [`weighted_gram`] over every `every`-th row of `z` (rows 0, `every`, 2·`every`, …), `q` holding
+/// one weight per row taken.
+fn weighted_gram_every(z: &[f64], q: &[f64], p: usize, every: usize) -> Vec<f64> {
     if p == 0 {
         return Vec::new();
     }
     let parts: Vec<Vec<f64>> = z
-        .par_chunks(p * ROWS_PER_TASK)
+        .par_chunks(p * ROWS_PER_TASK * every)
         .zip(q.par_chunks(ROWS_PER_TASK))
-        .map(|(zc, qc)| gram_chunk(zc, qc, p))
+        .map(|(zc, qc)| gram_chunk(zc, qc, p, every))
         .collect();
     let mut total = vec![0.0; p * p];
     for part in parts {
@@ -947,8 +973,8 @@ const PANEL: usize = 64;
 /// detected at run time) and dispatched there. It has no fused multiply-adds and no reordered sums:
 /// every entry is the same products added in row order, whatever the width or the tile shape, so the
 /// result is bit-identical on every machine.
-fn gram_chunk(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
-    pulp::Arch::new().dispatch(GramChunk { z, q, p })
+fn gram_chunk(z: &[f64], q: &[f64], p: usize, every: usize) -> Vec<f64> {
+    pulp::Arch::new().dispatch(GramChunk { z, q, p, every })
 }
 
 /// [`gram_chunk`]'s arguments, for dispatch to the CPU's vector instructions.
@@ -956,6 +982,7 @@ struct GramChunk<'a> {
     z: &'a [f64],
     q: &'a [f64],
     p: usize,
+    every: usize,
 }
 
 impl pulp::WithSimd for GramChunk<'_> {
@@ -965,7 +992,7 @@ impl pulp::WithSimd for GramChunk<'_> {
     // each of them.
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<f64> {
-        gram_chunk_kernel(self.z, self.q, self.p)
+        gram_chunk_kernel(self.z, self.q, self.p, self.every)
     }
 }
 
@@ -989,15 +1016,15 @@ fn gram_tile<const W: usize>(weighted: &[f64], padded: &[f64], ps: usize, ib: us
 }
 
 #[inline(always)]
-fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize) -> Vec<f64> {
+fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize, every: usize) -> Vec<f64> {
     let ps = p.div_ceil(TILE) * TILE;
     let mut acc = vec![0.0; ps * ps];
     let mut weighted = vec![0.0; PANEL * ps];
     let mut padded = vec![0.0; PANEL * ps];
-    for (zp, qp) in z.chunks(p * PANEL).zip(q.chunks(PANEL)) {
+    for (zp, qp) in z.chunks(p * PANEL * every).zip(q.chunks(PANEL)) {
         let rows = qp.len();
-        for (((row, &qk), wr), pr) in
-            zp.chunks_exact(p).zip(qp).zip(weighted.chunks_exact_mut(ps)).zip(padded.chunks_exact_mut(ps))
+        let taken = zp.chunks_exact(p).step_by(every);
+        for (((row, &qk), wr), pr) in taken.zip(qp).zip(weighted.chunks_exact_mut(ps)).zip(padded.chunks_exact_mut(ps))
         {
             wr[..p].iter_mut().zip(row).for_each(|(w, v)| *w = qk * v);
             pr[..p].copy_from_slice(row);
@@ -1034,16 +1061,25 @@ const DIVERGED: f64 = 15.0;
 /// because the coefficient is running off to infinity, not because covariates are collinear.
 const DIVERGING_AT_SINGULAR: f64 = 5.0;
 
+/// Rows per row taken for the information of the first Newton step: from twice this many rows on,
+/// that step's O(n·p²) sum is estimated from every k-th row (k = n / this, at most
+/// [`FIRST_STEP_EVERY`]).
+const FIRST_STEP_ROWS: usize = 1 << 17;
+/// The largest k of [`FIRST_STEP_ROWS`].
+const FIRST_STEP_EVERY: usize = 8;
+
 pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<CoxModel> {
-    fit_as(params, data, owned, Layout::Auto)
+    fit_as(params, data, owned, Layout::Auto, None)
 }
 
-/// [`fit`] with the covariate rows kept as `layout` says.
+/// [`fit`] with the covariate rows kept as `layout` says, and the first Newton step's information
+/// from every `first_every`-th row (1: all rows; by default set by n, see [`FIRST_STEP_ROWS`]).
 pub(super) fn fit_as(
     params: &CoxParams,
     data: &CoxData<'_>,
     owned: Option<Vec<f64>>,
     layout: Layout,
+    first_every: Option<usize>,
 ) -> Result<CoxModel> {
     if params.max_iter == 0 {
         return Err(Error::InvalidParam { name: "max_iter", message: "0 iterations".into() });
@@ -1101,7 +1137,22 @@ pub(super) fn fit_as(
         (b.abs() > limit).then(|| Error::Separation { covariate: names[j].clone(), coefficient: b / prep.scale[j] })
     };
     let mut beta = vec![0.0; p];
-    let mut e = evaluate(&beta, true, None);
+    // The first Newton step, from β = 0, only needs a direction: on large data its information is
+    // estimated from a systematic sample of rows (a subsampled Newton step). It counts as not fresh,
+    // like a reused information: every later step (after a large first one), the convergence test
+    // and the covariance use the exact information, and a sample that gives a singular matrix is
+    // replaced by the exact one.
+    let every = match first_every {
+        Some(k) => k.max(1),
+        None => (prep.n / FIRST_STEP_ROWS).clamp(1, FIRST_STEP_EVERY),
+    };
+    let sampled = every > 1 && lasso == 0.0;
+    let mut e = if sampled {
+        let e = evaluate_near(&prep, &beta, params.ties, false, None);
+        penalize(with_information_every(&prep, e, params.ties, every), true)
+    } else {
+        evaluate(&beta, true, None)
+    };
     let null_ll = e.ll;
     let mut iterations = 0;
     let mut last_change = f64::NAN;
@@ -1116,7 +1167,7 @@ pub(super) fn fit_as(
         // After a small step the information barely changes, so the next step reuses it (its error
         // shrinks by about the step's size each time) instead of recomputing the O(n·p²) sum; a large
         // step, convergence and the covariance always use the information at the current β.
-        let mut fresh = true;
+        let mut fresh = !sampled;
         let chol = loop {
             let chol = match Cholesky::factor(&e.info, p) {
                 Ok(c) => c,
@@ -1455,8 +1506,8 @@ mod tests {
             CoxParams { penalizer: 0.01, ..CoxParams::default() },
             CoxParams { penalizer: 0.01, l1_ratio: 0.5, ..CoxParams::default() },
         ] {
-            let a = fit_as(&params, &data, None, Layout::Sorted)?;
-            let b = fit_as(&params, &data, None, Layout::Input)?;
+            let a = fit_as(&params, &data, None, Layout::Sorted, None)?;
+            let b = fit_as(&params, &data, None, Layout::Input, None)?;
             let same = |u: &[f64], v: &[f64]| u.len() == v.len() && u.iter().zip(v).all(|(u, v)| close(*u, *v));
             assert!(same(&a.coefficients, &b.coefficients), "{params:?}: {:?} vs {:?}", a.coefficients, b.coefficients);
             assert!(same(&a.covariance, &b.covariance), "{params:?}");
@@ -1470,10 +1521,51 @@ mod tests {
             // The owned matrix is standardized in place, in the same layout.
             let mut owned_data = data;
             owned_data.x = &[];
-            let c = fit_as(&params, &owned_data, Some(problem.x.clone()), Layout::Input)?;
+            let c = fit_as(&params, &owned_data, Some(problem.x.clone()), Layout::Input, None)?;
             assert_eq!(c.coefficients, b.coefficients);
             assert_eq!(c.covariance, b.covariance);
         }
+        Ok(())
+    }
+
+    #[test]
+    fn a_first_step_from_sampled_rows_reaches_the_same_model() -> TestResult {
+        // The last covariate is 1 in a few rows that a sample of every third row never takes.
+        let mut problem = TiedStrata::new(3000, 4, 5);
+        for i in 0..3000 {
+            problem.x[i * 4 + 3] = f64::from(u8::from(i % 3 == 1 && i % 40 < 8));
+        }
+        let data = problem.data();
+        let mut changed = 0;
+        for layout in LAYOUTS {
+            for params in [
+                CoxParams::default(),
+                CoxParams { ties: Ties::Breslow, robust: true, ..CoxParams::default() },
+                CoxParams { penalizer: 0.01, ..CoxParams::default() },
+            ] {
+                let exact = fit_as(&params, &data, None, layout, Some(1))?;
+                for every in [2, 3, 7] {
+                    let sampled = fit_as(&params, &data, None, layout, Some(every))?;
+                    let at = format!("{layout:?}, {params:?}, every {every}");
+                    // (The sample changes the path.)
+                    changed += usize::from(sampled.coefficients != exact.coefficients);
+                    // Either fit stops once the likelihood no longer moves in floating point, on its own
+                    // path: the coefficients agree far within their standard errors, not to the bit.
+                    let p = exact.coefficients.len();
+                    for j in 0..p {
+                        let se = exact.covariance[j * p + j].sqrt();
+                        let off = (exact.coefficients[j] - sampled.coefficients[j]).abs() / se;
+                        assert!(off <= 1e-6, "{at}: coefficient {j} moved {off:e} standard errors");
+                    }
+                    for (u, v) in exact.covariance.iter().zip(&sampled.covariance) {
+                        assert!((u - v).abs() <= 1e-6 * u.abs(), "{at}: covariance {u} vs {v}");
+                    }
+                    assert!(close(exact.log_likelihood, sampled.log_likelihood), "{at}");
+                    assert_eq!(exact.null_log_likelihood, sampled.null_log_likelihood, "{at}");
+                }
+            }
+        }
+        assert!(changed > 0);
         Ok(())
     }
 
