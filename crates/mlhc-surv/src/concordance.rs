@@ -66,8 +66,7 @@ impl Fenwick {
 /// Harrell's C for risk scores where a higher score means an earlier event.
 pub fn harrell_c(durations: &[f64], events: &[bool], risk: &[f64]) -> Result<Concordance> {
     check_survival(durations, events)?;
-    let weights = vec![1.0; durations.len()];
-    weighted_c(durations, events, risk, &weights)
+    weighted_c_in(durations, events, risk, None, None)
 }
 
 /// Subjects per part of the sweep by score (see [`weighted_c_in`]).
@@ -79,20 +78,37 @@ const SWEEP_COUNT_BYTES: usize = 32 << 20;
 
 /// Concordance where each comparable pair is weighted by the weight of its earlier (event) subject.
 fn weighted_c(durations: &[f64], events: &[bool], risk: &[f64], pair_weight: &[f64]) -> Result<Concordance> {
-    weighted_c_in(durations, events, risk, pair_weight, None)
+    weighted_c_in(durations, events, risk, Some(pair_weight), None)
 }
 
-/// [`weighted_c`] with the sweep by score cut into `parts` parts (by default a number set by n and
+/// A score as an unsigned integer in the same order, both zeros as one.
+fn score_key(r: f64) -> u64 {
+    let bits = if r == 0.0 { 0 } else { r.to_bits() };
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// [`weighted_c`] (pair weights all 1 when `None`) with the sweep by score cut into `parts` parts (by default a number set by n and
 /// the number of distinct times), run in parallel. A part starts from the counts of the parts before
 /// it, and the parts' sums are added in order, so the result does not depend on the thread count.
 fn weighted_c_in(
     durations: &[f64],
     events: &[bool],
     risk: &[f64],
-    pair_weight: &[f64],
+    pair_weight: Option<&[f64]>,
     parts: Option<usize>,
 ) -> Result<Concordance> {
     check_len("risk scores", risk.len(), durations.len())?;
+    // Keys (twice the number of distinct times) and subjects are held in 32 bits.
+    if durations.len() > (u32::MAX / 2) as usize {
+        return Err(Error::InvalidParam {
+            name: "risk scores",
+            message: format!("{} subjects; at most {} are supported", durations.len(), u32::MAX / 2),
+        });
+    }
     for (row, &r) in risk.iter().enumerate() {
         if !r.is_finite() {
             return Err(Error::InvalidParam { name: "risk scores", message: format!("row {row} is {r}") });
@@ -105,7 +121,8 @@ fn weighted_c_in(
     // the counts by time alone.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
-    let mut by_risk: Vec<(f64, usize, f64)> = Vec::with_capacity(n);
+    let weight = |k: usize| pair_weight.map_or(1.0, |w| w[k]);
+    let mut by_risk: Vec<(u64, u32, u32)> = Vec::with_capacity(n);
     let (mut comparable, mut inserted, mut times) = (0.0, 0.0, 0usize);
     let mut i = 0;
     while i < n {
@@ -114,11 +131,14 @@ fn weighted_c_in(
         let censored = order[i..j].iter().filter(|&&k| !events[k]).count() as f64;
         inserted += censored;
         for &k in &order[i..j] {
-            let w = if events[k] { pair_weight[k] } else { 0.0 };
-            if w != 0.0 {
-                comparable += w * inserted;
+            if events[k] {
+                let w = weight(k);
+                if w != 0.0 {
+                    comparable += w * inserted;
+                }
             }
-            by_risk.push((risk[k], 2 * times + usize::from(events[k]), w));
+            // (Fits: 2·times + 1 < 2n.)
+            by_risk.push((score_key(risk[k]), (2 * times) as u32 + u32::from(events[k]), k as u32));
         }
         inserted += (j - i) as f64 - censored;
         times += 1;
@@ -133,7 +153,7 @@ fn weighted_c_in(
     // Subjects are swept in ascending score, a run of equal scores at a time: its events are counted
     // against the Fenwick tree of lower scores (over keys, twice the number of distinct times), then
     // the run enters the tree. The sweep is cut into parts at runs' starts.
-    by_risk.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    by_risk.par_sort_unstable_by_key(|s| s.0);
     let mut cuts: Vec<usize> = (0..parts).map(|c| c * n / parts).collect();
     cuts.push(n);
     for c in 1..parts {
@@ -143,12 +163,12 @@ fn weighted_c_in(
         }
         cuts[c] = at;
     }
-    let spans: Vec<&[(f64, usize, f64)]> = cuts.windows(2).map(|w| &by_risk[w[0]..w[1]]).collect();
+    let spans: Vec<&[(u64, u32, u32)]> = cuts.windows(2).map(|w| &by_risk[w[0]..w[1]]).collect();
     let counts: Vec<Vec<u32>> = spans
         .par_iter()
         .map(|span| {
             let mut count = vec![0u32; keys];
-            span.iter().for_each(|&(_, key, _)| count[key] += 1);
+            span.iter().for_each(|&(_, key, _)| count[key as usize] += 1);
             count
         })
         .collect();
@@ -163,7 +183,7 @@ fn weighted_c_in(
         .map(|(span, below_span)| {
             let mut tree = Fenwick::from_counts(below_span);
             let (mut concordant, mut tied) = (0.0, 0.0);
-            let mut run_keys: Vec<usize> = Vec::new();
+            let mut run_keys: Vec<u32> = Vec::new();
             let mut i = 0;
             while i < span.len() {
                 let j = i + span[i..].iter().take_while(|s| s.0 == span[i].0).count();
@@ -173,13 +193,17 @@ fn weighted_c_in(
                     run_keys.extend(run.iter().map(|&(_, key, _)| key));
                     run_keys.sort_unstable();
                 }
-                for &(_, key, w) in run.iter().filter(|&&(_, key, w)| key % 2 == 1 && w != 0.0) {
+                for &(_, key, k) in run.iter().filter(|&&(_, key, _)| key % 2 == 1) {
+                    let w = weight(k as usize);
+                    if w == 0.0 {
+                        continue;
+                    }
                     let same = if run.len() > 1 { run_keys.partition_point(|&m| m < key) } else { 0 };
-                    concordant += w * tree.below(key) as f64;
+                    concordant += w * tree.below(key as usize) as f64;
                     tied += w * same as f64;
                 }
                 for &(_, key, _) in run {
-                    tree.add(key);
+                    tree.add(key as usize);
                 }
                 i = j;
             }
@@ -329,7 +353,7 @@ mod tests {
             }
             // One part, and the sweep by score cut into several.
             for parts in [1, 2, 3, 7] {
-                let c = weighted_c_in(&d, &e, &r, &w, Some(parts))?;
+                let c = weighted_c_in(&d, &e, &r, Some(&w), Some(parts))?;
                 let got = (c.comparable, c.concordant, c.tied_risk);
                 assert_eq!(got, (comparable, concordant, tied), "case {case}, {parts} parts");
             }
