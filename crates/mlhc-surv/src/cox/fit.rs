@@ -6,7 +6,9 @@
 //! `Σₖ rₖ aₖ zₖ zₖ'`, where aₖ adds up `1/den` over the terms whose risk set holds k, a weighted Gram
 //! matrix computed in parallel over rows. The S1 S1' part of a block of d tied events expands, over
 //! its Efron terms `S1 − (j/d)·S1_D`, into three symmetric products of S1 and S1_D with scalar sums,
-//! so a block costs O(p²) whatever its number of ties.
+//! so a block costs O(p²) whatever its number of ties. On large data the first Newton step, from
+//! β = 0, takes the Gram matrix from a systematic sample of rows; every later step, the convergence
+//! test and the covariance use the exact one.
 //!
 //! The covariate rows themselves need not move. When the blocks with events are few (times in whole
 //! days give a few thousand), the n × p matrix stays in input order ([`Layout::Input`]): one pass
@@ -157,53 +159,61 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
     if !data.events.iter().any(|&e| e) {
         return Err(Error::NoEvents { rows: n });
     }
-    let (mean, scale) = moments(x, n, p).map_err(|(row, j)| Error::NonFiniteCovariate {
+    // The columns' moments (parallel, bound by memory) and the order and blocks (mostly serial) at once.
+    let (moments, sorted) = rayon::join(
+        || moments(x, n, p),
+        || {
+            let (stratum_codes, stratum_levels) = match data.strata {
+                Some(s) => encode_labels(s),
+                None => (vec![0; n], vec![0]),
+            };
+            let order = sort_order(&stratum_codes, stratum_levels.len(), data.durations);
+            let w: Vec<f64> = order.iter().map(|&i| data.weights.map_or(1.0, |w| w[i])).collect();
+            let event: Vec<bool> = order.iter().map(|&i| data.events[i]).collect();
+            let time: Vec<f64> = order.iter().map(|&i| data.durations[i]).collect();
+            let mut blocks = Vec::new();
+            let mut strata = Vec::new();
+            let mut i = 0;
+            while i < n {
+                let s = stratum_codes[order[i]];
+                let first_block = blocks.len();
+                while i < n && stratum_codes[order[i]] == s {
+                    let mut j = i;
+                    while j < n && stratum_codes[order[j]] == s && time[j] == time[i] {
+                        j += 1;
+                    }
+                    blocks.push(Block { start: i, end: j });
+                    i = j;
+                }
+                strata.push((first_block..blocks.len(), stratum_levels[s]));
+            }
+            // The blocks with events and, for each, the first row it adds to the risk set: the rows after the
+            // previous block with events (blocks without events only add rows).
+            let mut segments = Vec::new();
+            let mut stratum_segments = Vec::with_capacity(strata.len());
+            for (range, _) in &strata {
+                let first = segments.len();
+                let mut from = blocks[range.start].start;
+                for b in range.clone() {
+                    let Block { start, end } = blocks[b];
+                    if event[start..end].iter().any(|&e| e) {
+                        segments.push((b, from));
+                        from = end;
+                    }
+                }
+                stratum_segments.push(first..segments.len());
+            }
+            (order, w, event, time, blocks, strata, segments, stratum_segments)
+        },
+    );
+    let (order, w, event, time, blocks, strata, segments, stratum_segments) = sorted;
+    let (mean, scale) = moments.map_err(|(row, j)| Error::NonFiniteCovariate {
         covariate: data.names[j].clone(),
         row,
         value: x[row * p + j],
     })?;
     if let Some(j) = scale.iter().position(|&s| s == 0.0) {
         return Err(Error::ConstantCovariate { covariate: data.names[j].clone(), value: x[j] });
-    }
-    let (stratum_codes, stratum_levels) = match data.strata {
-        Some(s) => encode_labels(s),
-        None => (vec![0; n], vec![0]),
-    };
-    let order = sort_order(&stratum_codes, stratum_levels.len(), data.durations);
-    let w: Vec<f64> = order.iter().map(|&i| data.weights.map_or(1.0, |w| w[i])).collect();
-    let event: Vec<bool> = order.iter().map(|&i| data.events[i]).collect();
-    let time: Vec<f64> = order.iter().map(|&i| data.durations[i]).collect();
-    let mut blocks = Vec::new();
-    let mut strata = Vec::new();
-    let mut i = 0;
-    while i < n {
-        let s = stratum_codes[order[i]];
-        let first_block = blocks.len();
-        while i < n && stratum_codes[order[i]] == s {
-            let mut j = i;
-            while j < n && stratum_codes[order[j]] == s && time[j] == time[i] {
-                j += 1;
-            }
-            blocks.push(Block { start: i, end: j });
-            i = j;
-        }
-        strata.push((first_block..blocks.len(), stratum_levels[s]));
-    }
-    // The blocks with events and, for each, the first row it adds to the risk set: the rows after the
-    // previous block with events (blocks without events only add rows).
-    let mut segments = Vec::new();
-    let mut stratum_segments = Vec::with_capacity(strata.len());
-    for (range, _) in &strata {
-        let first = segments.len();
-        let mut from = blocks[range.start].start;
-        for b in range.clone() {
-            let Block { start, end } = blocks[b];
-            if event[start..end].iter().any(|&e| e) {
-                segments.push((b, from));
-                from = end;
-            }
-        }
-        stratum_segments.push(first..segments.len());
     }
     let table_bytes = segments.len() * (2 * p + 4) * std::mem::size_of::<f64>();
     let fits_u32 = u32::try_from(n).is_ok_and(|n| n < NO_SEGMENT);
@@ -242,39 +252,68 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
         }
         (zmax, event_z)
     };
+    // The rows' blocks and segments in input order, built while the rows are standardized.
+    let input_rows = || {
+        by_input.then(|| {
+            let mut block = vec![0; n];
+            let mut segment = vec![NO_SEGMENT; n];
+            for (b, &Block { start, end }) in blocks.iter().enumerate() {
+                for &i in &order[start..end] {
+                    block[i] = b as u32;
+                }
+            }
+            for (s, &(b, from)) in segments.iter().enumerate() {
+                for &i in &order[from..blocks[b].end] {
+                    segment[i] = s as u32;
+                }
+            }
+            let chunks = (INPUT_TABLES_BYTES / table_bytes.max(1)).clamp(1, INPUT_CHUNKS).min(n.div_ceil(1024).max(1));
+            InputRows {
+                block,
+                segment,
+                w: data.weights.map_or_else(|| vec![1.0; n], <[f64]>::to_vec),
+                event: data.events.to_vec(),
+                chunks,
+            }
+        })
+    };
     let width = p.max(1);
     type ChunkStats = (Vec<f64>, Vec<f64>);
-    let (z, parts): (Vec<f64>, Vec<ChunkStats>) = match owned {
-        // Rows move along the permutation's cycles (unless they stay in input order), then are
-        // standardized in parallel: no second n × p buffer (fresh memory costs more in page faults
-        // than the moves).
-        Some(mut z) => {
-            if !by_input {
-                permute_rows(&mut z, p, &order);
+    let standardized = || -> (Vec<f64>, Vec<ChunkStats>) {
+        match owned {
+            // Rows move along the permutation's cycles (unless they stay in input order), then are
+            // standardized in parallel: no second n × p buffer (fresh memory costs more in page faults
+            // than the moves).
+            Some(mut z) => {
+                if !by_input {
+                    permute_rows(&mut z, p, &order);
+                }
+                let parts = z
+                    .par_chunks_mut(width * ROWS_PER_TASK)
+                    .enumerate()
+                    .map(|(c, chunk)| standardize(c * ROWS_PER_TASK, chunk, &|_, _| {}))
+                    .collect();
+                (z, parts)
             }
-            let parts = z
-                .par_chunks_mut(width * ROWS_PER_TASK)
-                .enumerate()
-                .map(|(c, chunk)| standardize(c * ROWS_PER_TASK, chunk, &|_, _| {}))
-                .collect();
-            (z, parts)
-        }
-        None => {
-            let mut z = vec![0.0; n * p];
-            let parts = z
-                .par_chunks_mut(width * ROWS_PER_TASK)
-                .enumerate()
-                .map(|(c, chunk)| {
-                    let source = |k: usize, out: &mut [f64]| {
-                        let i = if by_input { k } else { order[k] };
-                        out.copy_from_slice(&x[i * p..(i + 1) * p]);
-                    };
-                    standardize(c * ROWS_PER_TASK, chunk, &source)
-                })
-                .collect();
-            (z, parts)
+            // No matrix handed over: the rows are `data.x`'s.
+            None => {
+                let mut z = vec![0.0; n * p];
+                let parts = z
+                    .par_chunks_mut(width * ROWS_PER_TASK)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let source = |k: usize, out: &mut [f64]| {
+                            let i = if by_input { k } else { order[k] };
+                            out.copy_from_slice(&data.x[i * p..(i + 1) * p]);
+                        };
+                        standardize(c * ROWS_PER_TASK, chunk, &source)
+                    })
+                    .collect();
+                (z, parts)
+            }
         }
     };
+    let ((z, parts), input) = rayon::join(standardized, input_rows);
     // Chunk results in chunk order, so the sums do not depend on the thread count.
     let mut zmax = vec![0.0; p];
     let mut event_z = vec![0.0; p];
@@ -282,28 +321,6 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
         zmax.iter_mut().zip(m).for_each(|(a, b)| *a = b.max(*a));
         event_z.iter_mut().zip(e).for_each(|(a, b)| *a += b);
     }
-    let input = by_input.then(|| {
-        let mut block = vec![0; n];
-        let mut segment = vec![NO_SEGMENT; n];
-        for (b, &Block { start, end }) in blocks.iter().enumerate() {
-            for &i in &order[start..end] {
-                block[i] = b as u32;
-            }
-        }
-        for (s, &(b, from)) in segments.iter().enumerate() {
-            for &i in &order[from..blocks[b].end] {
-                segment[i] = s as u32;
-            }
-        }
-        let chunks = (INPUT_TABLES_BYTES / table_bytes.max(1)).clamp(1, INPUT_CHUNKS).min(n.div_ceil(1024).max(1));
-        InputRows {
-            block,
-            segment,
-            w: data.weights.map_or_else(|| vec![1.0; n], <[f64]>::to_vec),
-            event: data.events.to_vec(),
-            chunks,
-        }
-    });
     let entry: Option<Vec<f64>> = data.entries.map(|e| order.iter().map(|&i| e[i]).collect());
     let leave_order = match &entry {
         Some(entry) => strata
