@@ -522,6 +522,44 @@ pub(super) struct BlockSums<'a> {
     pub nt: f64,
 }
 
+/// A block's sums over its terms (the scalars of [`BlockSums`]), from the risk set's Σ r (`s0`), its
+/// events' Σ r (`s0d`) and Σ w (`wd`), and its number of events `d`.
+#[derive(Clone, Copy)]
+struct TermSums {
+    log_den: f64,
+    a0: f64,
+    a1: f64,
+    c0: f64,
+    c1: f64,
+    c2: f64,
+    e0: f64,
+    e1: f64,
+    nt: f64,
+}
+
+fn term_sums(s0: f64, s0d: f64, wd: f64, d: usize, ties: Ties) -> TermSums {
+    let mut sums = TermSums { log_den: 0.0, a0: 0.0, a1: 0.0, c0: 0.0, c1: 0.0, c2: 0.0, e0: 0.0, e1: 0.0, nt: 0.0 };
+    let (nt, wt) = match ties {
+        Ties::Breslow => (1, wd),
+        Ties::Efron => (d, wd / d as f64),
+    };
+    for j in 0..nt {
+        let f = if nt == 1 { 0.0 } else { j as f64 / nt as f64 };
+        let den = s0 - f * s0d;
+        let inv = 1.0 / den;
+        sums.log_den += wt * den.ln();
+        sums.a0 += wt * inv;
+        sums.a1 += wt * f * inv;
+        sums.c0 += wt * inv * inv;
+        sums.c1 += wt * f * inv * inv;
+        sums.c2 += wt * f * f * inv * inv;
+        sums.e0 += inv;
+        sums.e1 += f * inv;
+    }
+    sums.nt = nt as f64;
+    sums
+}
+
 /// Per segment (see [`Prepared::segments`]): Σ r·z over its rows and over its block's events, Σ r
 /// over both, and its events' total weight and count.
 pub(super) struct SegmentSums {
@@ -617,7 +655,32 @@ pub(super) fn walk_terms(
                 .collect(),
             Risks::Summed(t) => (first..first + group.len()).map(|s| (t.s0[s], t.s0d[s], t.wd[s], t.d[s])).collect(),
         };
-        for (g, (&(b, _), &(seg_s0, s0d, wd, d))) in group.iter().zip(&scalars).enumerate() {
+        // Σ r over each block's risk set (the same sums, in the same order, as the walk below), then
+        // the blocks' sums over their terms in parallel (one ln per tied event with Efron's method).
+        let mut s0_at = Vec::with_capacity(group.len());
+        let mut s0_walk = s0;
+        let mut leaving_walk = leaving.clone();
+        for (&(b, _), &(seg_s0, ..)) in group.iter().zip(&scalars) {
+            s0_walk += seg_s0;
+            if let (Some(entry), Some(leaving), Risks::Rows(r)) = (&prep.entry, leaving_walk.as_mut(), risks) {
+                let t = prep.time[prep.blocks[b].start];
+                while let Some(&&k) = leaving.peek() {
+                    if entry[k] < t {
+                        break;
+                    }
+                    s0_walk -= r[k];
+                    leaving.next();
+                }
+            }
+            s0_at.push(s0_walk);
+        }
+        let block_terms: Vec<TermSums> = scalars
+            .par_iter()
+            .zip(&s0_at)
+            .with_min_len(64)
+            .map(|(&(_, s0d, wd, d), &s0)| term_sums(s0, s0d, wd, d, ties))
+            .collect();
+        for (g, (&(b, _), &(seg_s0, ..))) in group.iter().zip(&scalars).enumerate() {
             let Block { start, .. } = prep.blocks[b];
             let (seg_s1, s1d) = match risks {
                 Risks::Rows(_) => (&inc[g * p..(g + 1) * p], &evs[g * p..(g + 1) * p]),
@@ -642,37 +705,21 @@ pub(super) fn walk_terms(
                     leaving.next();
                 }
             }
-            let mut sums = BlockSums {
+            debug_assert_eq!(s0.to_bits(), s0_at[g].to_bits());
+            let t = block_terms[g];
+            let sums = BlockSums {
                 s1: &s1,
                 s1d,
-                log_den: 0.0,
-                a0: 0.0,
-                a1: 0.0,
-                c0: 0.0,
-                c1: 0.0,
-                c2: 0.0,
-                e0: 0.0,
-                e1: 0.0,
-                nt: 0.0,
+                log_den: t.log_den,
+                a0: t.a0,
+                a1: t.a1,
+                c0: t.c0,
+                c1: t.c1,
+                c2: t.c2,
+                e0: t.e0,
+                e1: t.e1,
+                nt: t.nt,
             };
-            let (nt, wt) = match ties {
-                Ties::Breslow => (1, wd),
-                Ties::Efron => (d, wd / d as f64),
-            };
-            for j in 0..nt {
-                let f = if nt == 1 { 0.0 } else { j as f64 / nt as f64 };
-                let den = s0 - f * s0d;
-                let inv = 1.0 / den;
-                sums.log_den += wt * den.ln();
-                sums.a0 += wt * inv;
-                sums.a1 += wt * f * inv;
-                sums.c0 += wt * inv * inv;
-                sums.c1 += wt * f * inv * inv;
-                sums.c2 += wt * f * f * inv * inv;
-                sums.e0 += inv;
-                sums.e1 += f * inv;
-            }
-            sums.nt = nt as f64;
             visit(b, &sums);
         }
     }
@@ -1285,11 +1332,12 @@ pub(super) fn fit_as(
     }
     // The last evaluation's linear predictor, when it was at the final β.
     let eta_sorted = if e.beta == beta { std::mem::take(&mut e.eta) } else { linear_predictor(&prep, &beta) };
-    let concordance = match prep.entry {
-        None => Some(stratified_concordance(&prep, &eta_sorted)?),
-        Some(_) => None,
-    };
-    let baseline = baseline_hazard(&prep, &eta_sorted);
+    // (Harrell's C runs in parallel parts; the baseline is a serial sweep beside it.)
+    let (concordance, baseline) = rayon::join(
+        || prep.entry.is_none().then(|| stratified_concordance(&prep, &eta_sorted)).transpose(),
+        || baseline_hazard(&prep, &eta_sorted),
+    );
+    let concordance = concordance?;
     Ok(CoxModel {
         names: names.to_vec(),
         coefficients,
