@@ -553,6 +553,9 @@ pub(super) struct BlockSums<'a> {
     pub nt: f64,
 }
 
+/// Events in a group of blocks from which [`walk_terms`] takes the blocks' term sums in parallel.
+const PARALLEL_TERMS: usize = 16_384;
+
 /// A block's sums over its terms (the scalars of [`BlockSums`]), from the risk set's Σ r (`s0`), its
 /// events' Σ r (`s0d`) and Σ w (`wd`), and its number of events `d`.
 #[derive(Clone, Copy)]
@@ -705,12 +708,13 @@ pub(super) fn walk_terms(
             }
             s0_at.push(s0_walk);
         }
-        let block_terms: Vec<TermSums> = scalars
-            .par_iter()
-            .zip(&s0_at)
-            .with_min_len(64)
-            .map(|(&(_, s0d, wd, d), &s0)| term_sums(s0, s0d, wd, d, ties))
-            .collect();
+        let terms_of = |(&(_, s0d, wd, d), &s0): (&(f64, f64, f64, usize), &f64)| term_sums(s0, s0d, wd, d, ties);
+        let events: usize = scalars.iter().map(|s| s.3).sum();
+        let block_terms: Vec<TermSums> = if events >= PARALLEL_TERMS {
+            scalars.par_iter().zip(&s0_at).with_min_len(64).map(terms_of).collect()
+        } else {
+            scalars.iter().zip(&s0_at).map(terms_of).collect()
+        };
         for (g, (&(b, _), &(seg_s0, ..))) in group.iter().zip(&scalars).enumerate() {
             let Block { start, .. } = prep.blocks[b];
             let (seg_s1, s1d) = match risks {
