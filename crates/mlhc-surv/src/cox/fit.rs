@@ -457,58 +457,116 @@ fn permute_rows(x: &mut [f64], p: usize, order: &[usize]) {
     }
 }
 
-/// Column means and population standard deviations of the row-major `n × p` matrix `x` (two passes,
-/// in parallel over row chunks whose partial sums are added in chunk order, so the result does not
-/// depend on the thread count), or the (row, column) of the first non-finite value.
+/// Rows whose moments are taken in two passes while they stay in the cache, before they are merged
+/// into the running moments of [`moments`].
+const MOMENT_ROWS: usize = 1024;
+
+/// Count, means and sums of squared deviations from the means of some rows.
+struct Moments {
+    n: f64,
+    mean: Vec<f64>,
+    m2: Vec<f64>,
+}
+
+impl Moments {
+    /// Adds the rows summarized by `b` (Chan, Golub and LeVeque's pairwise update).
+    fn merge(&mut self, b: &Moments) {
+        if b.n == 0.0 {
+            return;
+        }
+        let n = self.n + b.n;
+        let (wa, wb) = (self.n * b.n / n, b.n / n);
+        for ((m, s), (mb, sb)) in self.mean.iter_mut().zip(self.m2.iter_mut()).zip(b.mean.iter().zip(&b.m2)) {
+            let d = mb - *m;
+            *m += d * wb;
+            *s += sb + d * d * wa;
+        }
+        self.n = n;
+    }
+}
+
+/// Column means and population standard deviations of the row-major `n × p` matrix `x`, or the
+/// (row, column) of the first non-finite value.
+///
+/// One pass over `x`: each block of [`MOMENT_ROWS`] rows gets its means and squared deviations in
+/// two passes while it is in the cache, and blocks are merged pairwise-exactly, in parallel over row
+/// chunks merged in chunk order, so the result does not depend on the thread count. The values are
+/// taken relative to the first block's means, so a column far from zero keeps the digits of its
+/// spread (as with two passes over the whole matrix).
 fn moments(x: &[f64], n: usize, p: usize) -> std::result::Result<(Vec<f64>, Vec<f64>), (usize, usize)> {
     if p == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
-    let chunks = |centre: Option<&[f64]>| -> Vec<std::result::Result<Vec<f64>, (usize, usize)>> {
-        x.par_chunks(p * ROWS_PER_TASK)
-            .enumerate()
-            .map(|(c, chunk)| {
-                let mut acc = vec![0.0; p];
-                match centre {
-                    None => {
-                        for row in chunk.chunks_exact(p) {
-                            acc.iter_mut().zip(row).for_each(|(a, v)| *a += v);
-                        }
-                        // A non-finite value makes its column's sum non-finite: only then look for it
-                        // (a sum can also overflow, which is not an error here).
-                        if acc.iter().any(|a| !a.is_finite()) {
-                            let bad = chunk.iter().position(|v| !v.is_finite());
-                            if let Some(at) = bad {
-                                return Err((c * ROWS_PER_TASK + at / p, at % p));
-                            }
-                        }
-                    }
-                    Some(m) => {
-                        for row in chunk.chunks_exact(p) {
-                            acc.iter_mut().zip(row).zip(m).for_each(|((a, v), m)| *a += (v - m) * (v - m));
-                        }
+    let empty = || Moments { n: 0.0, mean: vec![0.0; p], m2: vec![0.0; p] };
+    let first = &x[..x.len().min(p * MOMENT_ROWS)];
+    let mut origin = vec![0.0; p];
+    for row in first.chunks_exact(p) {
+        origin.iter_mut().zip(row).for_each(|(o, v)| *o += v);
+    }
+    let rows = (first.len() / p).max(1) as f64;
+    origin.iter_mut().for_each(|o| *o = if o.is_finite() { *o / rows } else { 0.0 });
+    let parts: Vec<std::result::Result<Moments, (usize, usize)>> = x
+        .par_chunks(p * ROWS_PER_TASK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut total = empty();
+            let mut block = empty();
+            for (b, rows) in chunk.chunks(p * MOMENT_ROWS).enumerate() {
+                let count = rows.len() / p;
+                block.mean.fill(0.0);
+                for row in rows.chunks_exact(p) {
+                    block.mean.iter_mut().zip(row).zip(&origin).for_each(|((a, v), o)| *a += v - o);
+                }
+                // A non-finite value makes its column's sum non-finite: only then look for it (a sum can
+                // also overflow, which is not an error here).
+                if block.mean.iter().any(|a| !a.is_finite()) {
+                    if let Some(at) = rows.iter().position(|v| !v.is_finite()) {
+                        return Err((c * ROWS_PER_TASK + b * MOMENT_ROWS + at / p, at % p));
                     }
                 }
-                Ok(acc)
-            })
-            .collect()
-    };
-    let total =
-        |parts: Vec<std::result::Result<Vec<f64>, (usize, usize)>>| -> std::result::Result<Vec<f64>, (usize, usize)> {
-            let mut sum = vec![0.0; p];
-            for part in parts {
-                sum.iter_mut().zip(part?).for_each(|(s, v)| *s += v);
+                block.mean.iter_mut().for_each(|m| *m /= count as f64);
+                block.m2.fill(0.0);
+                for row in rows.chunks_exact(p) {
+                    block.m2.iter_mut().zip(row).zip(block.mean.iter().zip(&origin)).for_each(|((a, v), (m, o))| {
+                        let d = (v - o) - m;
+                        *a += d * d;
+                    });
+                }
+                block.n = count as f64;
+                total.merge(&block);
             }
-            Ok(sum.into_iter().map(|v| v / n as f64).collect())
-        };
-    let mean = total(chunks(None))?;
-    let var = total(chunks(Some(&mean)))?;
-    Ok((mean, var.into_iter().map(f64::sqrt).collect()))
+            Ok(total)
+        })
+        .collect();
+    let mut total = empty();
+    for part in parts {
+        total.merge(&part?);
+    }
+    let mean = total.mean.iter().zip(&origin).map(|(m, o)| o + m).collect();
+    let sd = total.m2.iter().map(|s| (s / n as f64).sqrt()).collect();
+    Ok((mean, sd))
 }
 
-/// `z'β` of one row.
+/// Partial sums of [`dot`].
+const DOT_LANES: usize = 8;
+
+/// `z'β` of one row, in [`DOT_LANES`] partial sums (lane k adds the products of columns k, k + 8, …,
+/// in order) added pairwise at the end: independent sums the CPU runs side by side (one running sum
+/// would wait on each addition in turn), in an order fixed by the code alone, so the result is the
+/// same bits on every machine.
 fn dot(row: &[f64], beta: &[f64]) -> f64 {
-    row.iter().zip(beta).map(|(a, b)| a * b).sum()
+    let mut lanes = [0.0; DOT_LANES];
+    let (row_body, row_tail) = row.split_at(row.len() - row.len() % DOT_LANES);
+    for (r, b) in row_body.chunks_exact(DOT_LANES).zip(beta.chunks_exact(DOT_LANES)) {
+        for k in 0..DOT_LANES {
+            lanes[k] += r[k] * b[k];
+        }
+    }
+    for (k, (r, b)) in row_tail.iter().zip(&beta[row_body.len().min(beta.len())..]).enumerate() {
+        lanes[k] += r * b;
+    }
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + e) + (b + f)) + ((c + g) + (d + h))
 }
 
 /// Linear predictor `z'β` for every sorted row, in parallel.
@@ -1930,6 +1988,49 @@ mod tests {
             matches!(&err, Error::NonFiniteCovariate { covariate, row, value } if covariate == "a" && *row == ROWS_PER_TASK + 5 && value.is_infinite()),
             "{err}"
         );
+        // In a later block of the first chunk.
+        x[(3 * MOMENT_ROWS + 7) * p] = f64::NAN;
+        let err = CoxParams::default().fit(&CoxData::new(&x, &names, &t, &e)).unwrap_err();
+        assert!(
+            matches!(&err, Error::NonFiniteCovariate { covariate, row, .. } if covariate == "a" && *row == 3 * MOMENT_ROWS + 7),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dot_adds_every_product() {
+        // Widths around the number of partial sums; small integers, which every order adds exactly.
+        for p in 0..=3 * DOT_LANES + 3 {
+            let row: Vec<f64> = (0..p).map(|j| j as f64 - 3.0).collect();
+            let beta: Vec<f64> = (0..p).map(|j| 2.0 * j as f64 + 1.0).collect();
+            let plain: f64 = row.iter().zip(&beta).map(|(a, b)| a * b).sum();
+            assert_eq!(dot(&row, &beta), plain, "p = {p}");
+        }
+    }
+
+    #[test]
+    fn one_pass_moments_match_two_passes() -> TestResult {
+        // Several chunks and blocks and a short last block; one column far from zero (where sums of
+        // squares about zero would keep no digit of its variance) and one constant column.
+        let (n, p) = (2 * ROWS_PER_TASK + 3 * MOMENT_ROWS + 17, 4);
+        let mut rng = mlhc_core::Rng::seed_from_u64(5);
+        let x: Vec<f64> = (0..n * p)
+            .map(|i| match i % p {
+                0 => rng.normal(),
+                1 => 1e9 + rng.normal(),
+                2 => (i / p % 5) as f64,
+                _ => 7.0,
+            })
+            .collect();
+        let (mean, sd) = moments(&x, n, p).map_err(|at| format!("non-finite at {at:?}"))?;
+        for j in 0..p {
+            let m = x.iter().skip(j).step_by(p).sum::<f64>() / n as f64;
+            let s = (x.iter().skip(j).step_by(p).map(|v| (v - m) * (v - m)).sum::<f64>() / n as f64).sqrt();
+            assert!((mean[j] - m).abs() <= 1e-13 * m.abs().max(1.0), "column {j}: mean {} vs {m}", mean[j]);
+            assert!((sd[j] - s).abs() <= 1e-11 * s.max(1e-300), "column {j}: sd {} vs {s}", sd[j]);
+        }
+        assert_eq!(sd[3], 0.0);
+        Ok(())
     }
 
     #[test]
