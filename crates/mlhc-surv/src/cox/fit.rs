@@ -554,6 +554,7 @@ const DOT_LANES: usize = 8;
 /// in order) added pairwise at the end: independent sums the CPU runs side by side (one running sum
 /// would wait on each addition in turn), in an order fixed by the code alone, so the result is the
 /// same bits on every machine.
+#[inline(always)]
 fn dot(row: &[f64], beta: &[f64]) -> f64 {
     let mut lanes = [0.0; DOT_LANES];
     let (row_body, row_tail) = row.split_at(row.len() - row.len() % DOT_LANES);
@@ -831,29 +832,8 @@ fn scatter_sums(prep: &Prepared, rows: &InputRows, beta: &[f64], c: f64) -> (Vec
         .zip(prep.z.par_chunks(p * per_chunk))
         .enumerate()
         .map(|(ci, (eta, z))| {
-            let mut t = SegmentSums::zeros(segments, p);
-            for (r, (e, zi)) in eta.iter_mut().zip(z.chunks_exact(p)).enumerate() {
-                let i = ci * per_chunk + r;
-                *e = dot(zi, beta);
-                let s = rows.segment[i];
-                if s == NO_SEGMENT {
-                    continue;
-                }
-                let s = s as usize;
-                let ri = rows.w[i] * (*e - c).exp();
-                // Events and the other rows go to separate sums (added when the tables are merged),
-                // so that each row updates one row of a table.
-                if rows.event[i] {
-                    t.s0d[s] += ri;
-                    t.wd[s] += rows.w[i];
-                    t.d[s] += 1;
-                    t.evs[s * p..(s + 1) * p].iter_mut().zip(zi).for_each(|(a, z)| *a += ri * z);
-                } else {
-                    t.s0[s] += ri;
-                    t.inc[s * p..(s + 1) * p].iter_mut().zip(zi).for_each(|(a, z)| *a += ri * z);
-                }
-            }
-            t
+            let first = ci * per_chunk;
+            pulp::Arch::new().dispatch(ScatterChunk { rows, beta, c, segments, p, first, eta, z })
         })
         .collect();
     let mut parts = parts.into_iter();
@@ -867,6 +847,51 @@ fn scatter_sums(prep: &Prepared, rows: &InputRows, beta: &[f64], c: f64) -> (Vec
     });
     total.s0.iter_mut().zip(&total.s0d).for_each(|(a, b)| *a += b);
     (eta, total)
+}
+
+/// One chunk of [`scatter_sums`] (its first row `first`), for dispatch to the CPU's vector
+/// instructions (the products and sums are the same, in the same order, on every machine).
+struct ScatterChunk<'a> {
+    rows: &'a InputRows,
+    beta: &'a [f64],
+    c: f64,
+    segments: usize,
+    p: usize,
+    first: usize,
+    eta: &'a mut [f64],
+    z: &'a [f64],
+}
+
+impl pulp::WithSimd for ScatterChunk<'_> {
+    type Output = SegmentSums;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> SegmentSums {
+        let Self { rows, beta, c, segments, p, first, eta, z } = self;
+        let mut t = SegmentSums::zeros(segments, p);
+        for (r, (e, zi)) in eta.iter_mut().zip(z.chunks_exact(p)).enumerate() {
+            let i = first + r;
+            *e = dot(zi, beta);
+            let s = rows.segment[i];
+            if s == NO_SEGMENT {
+                continue;
+            }
+            let s = s as usize;
+            let ri = rows.w[i] * (*e - c).exp();
+            // Events and the other rows go to separate sums (added when the tables are merged), so
+            // that each row updates one row of a table.
+            if rows.event[i] {
+                t.s0d[s] += ri;
+                t.wd[s] += rows.w[i];
+                t.d[s] += 1;
+                t.evs[s * p..(s + 1) * p].iter_mut().zip(zi).for_each(|(a, z)| *a += ri * z);
+            } else {
+                t.s0[s] += ri;
+                t.inc[s * p..(s + 1) * p].iter_mut().zip(zi).for_each(|(a, z)| *a += ri * z);
+            }
+        }
+        t
+    }
 }
 
 /// How far below the shift `c` the largest η may fall before the pass is redone with `c` = that
