@@ -77,7 +77,8 @@ pub(super) struct Eval {
     pub ll: f64,
     pub grad: Vec<f64>,
     pub info: Vec<f64>,
-    /// The β evaluated at and its linear predictor (sorted rows).
+    /// The β evaluated at and its linear predictor, in the order the rows are kept (sorted, or in
+    /// input order with [`Layout::Input`]; see [`sorted_eta`]).
     pub beta: Vec<f64>,
     pub eta: Vec<f64>,
     /// The largest of `eta`.
@@ -905,13 +906,20 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
 }
 
 /// What a pass over the rows at one β leaves for the sums over the risk sets: the shift c of η and,
-/// with sorted rows, `rₖ = wₖ exp(ηₖ − c)` per sorted row; with rows in input order, η per input row
-/// and the per-segment sums.
+/// with sorted rows, `rₖ = wₖ exp(ηₖ − c)` per sorted row; with rows in input order, the per-segment
+/// sums.
 pub(super) struct Pass {
     c: f64,
     r: Vec<f64>,
-    eta_in: Vec<f64>,
     summed: Option<SegmentSums>,
+}
+
+/// A linear predictor in the order `prep` keeps its rows, in sorted order.
+pub(super) fn sorted_eta(prep: &Prepared, eta: Vec<f64>) -> Vec<f64> {
+    match prep.input {
+        Some(_) => prep.order.par_iter().map(|&i| eta[i]).collect(),
+        None => eta,
+    }
 }
 
 /// [`evaluate`], given an earlier evaluation `near` (for the shift of η, see [`pass`]).
@@ -934,7 +942,7 @@ fn with_information_every(prep: &Prepared, e: Eval, ties: Ties, every: usize) ->
     }
 }
 
-/// The pass over the rows at `beta`: η in sorted order, and what [`terms`] needs.
+/// The pass over the rows at `beta`: η in the order the rows are kept, and what [`terms`] needs.
 fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) {
     let p = prep.p;
     // Shifting η by a constant c leaves the partial likelihood unchanged and keeps exp() finite.
@@ -946,7 +954,7 @@ fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) 
             let eta = linear_predictor(prep, beta);
             let c = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let r = eta.par_iter().zip(&prep.w).map(|(e, w)| w * (e - c).exp()).collect();
-            (eta, Pass { c, r, eta_in: Vec::new(), summed: None })
+            (eta, Pass { c, r, summed: None })
         }
         Some(rows) => {
             let bound = |from: &[f64]| -> f64 {
@@ -964,8 +972,7 @@ fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) 
                 c = largest;
                 (eta_in, summed) = scatter_sums(prep, rows, beta, c);
             }
-            let eta = prep.order.par_iter().map(|&i| eta_in[i]).collect();
-            (eta, Pass { c, r: Vec::new(), eta_in, summed: Some(summed) })
+            (eta_in, Pass { c, r: Vec::new(), summed: Some(summed) })
         }
     }
 }
@@ -982,8 +989,12 @@ fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, f
         None => Risks::Rows(&pass.r),
         Some(t) => Risks::Summed(t),
     };
-    let mut ll: f64 =
-        eta.iter().zip(&prep.w).zip(&prep.event).filter(|(_, &e)| e).map(|((eta, w), _)| w * (eta - c)).sum();
+    // Σ over events of w·(η − c), with the weights and events in the order of `eta`.
+    let (w, event) = match &prep.input {
+        Some(input) => (&input.w, &input.event),
+        None => (&prep.w, &prep.event),
+    };
+    let mut ll: f64 = eta.iter().zip(w).zip(event).filter(|(_, &e)| e).map(|((eta, w), _)| w * (eta - c)).sum();
     let mut grad = prep.event_z.clone();
     let mut rank_one = vec![0.0; p * p];
     // The S1 S1' part as a Gram matrix of up to two rows per block with events, gathered in batches.
@@ -1041,8 +1052,7 @@ fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, f
         }
     }
     let q: Vec<f64> = match &prep.input {
-        Some(input) => pass
-            .eta_in
+        Some(input) => eta
             .par_iter()
             .enumerate()
             .step_by(every)
@@ -1449,7 +1459,8 @@ pub(super) fn fit_as(
         }
     }
     // The last evaluation's linear predictor, when it was at the final β.
-    let eta_sorted = if e.beta == beta { std::mem::take(&mut e.eta) } else { linear_predictor(&prep, &beta) };
+    let eta_sorted =
+        if e.beta == beta { sorted_eta(&prep, std::mem::take(&mut e.eta)) } else { linear_predictor(&prep, &beta) };
     // (Harrell's C runs in parallel parts; the baseline is a serial sweep beside it.)
     let (concordance, baseline) = rayon::join(
         || prep.entry.is_none().then(|| stratified_concordance(&prep, &eta_sorted)).transpose(),
@@ -1803,7 +1814,7 @@ mod tests {
                 a.info,
                 b.info
             );
-            assert_eq!(a.eta, b.eta);
+            assert_eq!(a.eta, sorted_eta(&input, b.eta.clone()));
         }
         Ok(())
     }
