@@ -1240,6 +1240,9 @@ fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize, every: usize) -> Vec<f64> {
     out
 }
 
+/// Values of the covariate matrix from which it is freed on a thread of its own (16 MB).
+const RELEASE_BESIDE: usize = 1 << 21;
+
 /// A Newton step whose largest relative coordinate change `|Δβⱼ|/(1 + |βⱼ|)` is below this keeps the
 /// information matrix for the next step.
 const REUSE_INFORMATION_BELOW: f64 = 1e-3;
@@ -1288,7 +1291,7 @@ pub(super) fn fit_as(
     if !(0.0..=1.0).contains(&params.l1_ratio) {
         return Err(Error::InvalidParam { name: "l1_ratio", message: format!("{} is not in [0, 1]", params.l1_ratio) });
     }
-    let prep = prepare_as(data, owned, layout)?;
+    let mut prep = prepare_as(data, owned, layout)?;
     let p = prep.p;
     let names = data.names;
     // The penalty n·λ·(r·Σ|βⱼ sdⱼ| + (1−r)/2·Σ(βⱼ sdⱼ)²) in the standardized units of the fit, whose
@@ -1461,11 +1464,17 @@ pub(super) fn fit_as(
     // The last evaluation's linear predictor, when it was at the final β.
     let eta_sorted =
         if e.beta == beta { sorted_eta(&prep, std::mem::take(&mut e.eta)) } else { linear_predictor(&prep, &beta) };
+    // The covariate rows are no longer needed: a large matrix is handed back to the system (which
+    // takes a while) on its own thread, beside the concordance and the baseline.
+    let rows = std::mem::take(&mut prep.z);
+    let release = (rows.len() >= RELEASE_BESIDE).then(|| std::thread::spawn(move || drop(rows)));
     // (Harrell's C runs in parallel parts; the baseline is a serial sweep beside it.)
     let (concordance, baseline) = rayon::join(
         || prep.entry.is_none().then(|| stratified_concordance(&prep, &eta_sorted)).transpose(),
         || baseline_hazard(&prep, &eta_sorted),
     );
+    // (A thread that panicked while freeing memory has nothing left to report.)
+    let _ = release.map(std::thread::JoinHandle::join);
     let concordance = concordance?;
     Ok(CoxModel {
         names: names.to_vec(),
