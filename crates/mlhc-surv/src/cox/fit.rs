@@ -637,11 +637,14 @@ fn term_sums(s0: f64, s0d: f64, wd: f64, d: usize, ties: Ties) -> TermSums {
         Ties::Breslow => (1, wd),
         Ties::Efron => (d, wd / d as f64),
     };
+    // Σ ln den_j as the logarithm of a product, one ln per block rather than per term (see
+    // [`LogProduct`]).
+    let mut log = LogProduct::new();
     for j in 0..nt {
         let f = if nt == 1 { 0.0 } else { j as f64 / nt as f64 };
         let den = s0 - f * s0d;
         let inv = 1.0 / den;
-        sums.log_den += wt * den.ln();
+        log.add(den);
         sums.a0 += wt * inv;
         sums.a1 += wt * f * inv;
         sums.c0 += wt * inv * inv;
@@ -650,8 +653,47 @@ fn term_sums(s0: f64, s0d: f64, wd: f64, d: usize, ties: Ties) -> TermSums {
         sums.e0 += inv;
         sums.e1 += f * inv;
     }
+    sums.log_den = wt * log.ln();
     sums.nt = nt as f64;
     sums
+}
+
+/// `Σ ln xᵢ` of positive numbers as `ln Π xᵢ`: the product is kept between 2⁻⁵⁰⁰ and 2⁵⁰⁰ by taking
+/// its power of two out (exactly) into a separate exponent, and a factor outside 2^±400 (or not
+/// positive) adds its own logarithm, so the product never overflows or underflows.
+struct LogProduct {
+    product: f64,
+    exponent: i64,
+    logs: f64,
+}
+
+impl LogProduct {
+    /// 2⁴⁰⁰ and 2⁵⁰⁰.
+    const SAFE: f64 = f64::from_bits((1023 + 400) << 52);
+    const KEEP: f64 = f64::from_bits((1023 + 500) << 52);
+
+    fn new() -> Self {
+        Self { product: 1.0, exponent: 0, logs: 0.0 }
+    }
+
+    fn add(&mut self, x: f64) {
+        if !(1.0 / Self::SAFE..=Self::SAFE).contains(&x) {
+            self.logs += x.ln();
+            return;
+        }
+        self.product *= x;
+        if !(1.0 / Self::KEEP..=Self::KEEP).contains(&self.product) {
+            // A normal number between 2^-900 and 2^900: its binary exponent, and the number scaled
+            // by that power of two into [1, 2) (exact).
+            let e = ((self.product.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+            self.product *= f64::from_bits(((1023 - e) as u64) << 52);
+            self.exponent += e;
+        }
+    }
+
+    fn ln(&self) -> f64 {
+        self.product.ln() + self.exponent as f64 * std::f64::consts::LN_2 + self.logs
+    }
 }
 
 /// Per segment (see [`Prepared::segments`]): Σ r·z over its rows and over its block's events, Σ r
@@ -2040,6 +2082,31 @@ mod tests {
             matches!(&err, Error::NonFiniteCovariate { covariate, row, .. } if covariate == "a" && *row == 3 * MOMENT_ROWS + 7),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_log_of_a_product_is_the_sum_of_logs() {
+        let mut rng = mlhc_core::Rng::seed_from_u64(3);
+        // Factors near one, spread over 2^±100 (the product leaves 2^±500 again and again), and
+        // often beyond 2^±400 (added as logarithms).
+        for spread in [1.0, 100.0, 500.0] {
+            let mut log = LogProduct::new();
+            let mut want = 0.0;
+            let mut scale = 0.0_f64;
+            for _ in 0..10_000 {
+                let x = (rng.normal() * spread).clamp(-1000.0, 1000.0).exp2();
+                log.add(x);
+                want += x.ln();
+                scale += x.ln().abs();
+            }
+            assert!((log.ln() - want).abs() <= 1e-13 * scale.max(1.0), "spread {spread}: {} vs {want}", log.ln());
+        }
+        let mut log = LogProduct::new();
+        log.add(2.0);
+        log.add(0.0);
+        assert_eq!(log.ln(), f64::NEG_INFINITY);
+        log.add(-1.0);
+        assert!(log.ln().is_nan());
     }
 
     #[test]
