@@ -15,11 +15,12 @@ only = sys.argv[3] if len(sys.argv) > 3 else ""
 py = sys.executable
 SUPPORT2 = "age,sex,num.co,diabetes,dementia,ca,meanbp,hrt,resp,temp,wblc,sod,crea"
 CASES = [
-    # name, file, duration, event, covariates (None = all others), runs, anchors
+    # name, file, duration, event, covariates (None = all others), mlhc runs, anchors (at most 3 runs;
+    # one at 1M, where each takes 15-20 s)
     ("rossi 432x7", "testdata/survival/rossi.csv", "week", "arrest", None, 5, ["lifelines", "sksurv"]),
     ("SUPPORT2 8873x14", "testdata/survival/support2_cc.csv.gz", "d.time", "death", SUPPORT2, 5, ["lifelines", "sksurv"]),
-    ("synthetic 100k x 50", f"{out}/synth_100k_50.parquet", "days", "event", None, 3, ["lifelines", "sksurv"]),
-    ("synthetic 1M x 50", f"{out}/synth_1m_50.parquet", "days", "event", None, 3, ["lifelines"]),
+    ("synthetic 100k x 50", f"{out}/synth_100k_50.parquet", "days", "event", None, 5, ["lifelines", "sksurv"]),
+    ("synthetic 1M x 50", f"{out}/synth_1m_50.parquet", "days", "event", None, 5, ["lifelines"]),
 ]
 
 
@@ -54,7 +55,7 @@ for name, path, dur, ev, covs, runs, anchors in CASES:
     m_wall = statistics.median(walls)
     print(f"{name:<22} {'mlhc':<10} {m_wall:>8.2f} {'':>8} {max(mems):>9.0f} {'':>11}")
     for tool in anchors:
-        a_runs = runs if "1M" not in name else 1
+        a_runs = 1 if "1M" in name else min(runs, 3)
         a_walls, a_fits, a_mems = [], [], []
         for _ in range(a_runs):
             acmd = [py, "bench/survival/fit_lifelines.py", tool, path, dur, ev] + ([covs] if covs else [])

@@ -1509,7 +1509,9 @@ pub(super) fn fit_as(
     // The covariate rows are no longer needed: a large matrix is handed back to the system (which
     // takes a while) on its own thread, beside the concordance and the baseline.
     let rows = std::mem::take(&mut prep.z);
-    let release = (rows.len() >= RELEASE_BESIDE).then(|| std::thread::spawn(move || drop(rows)));
+    // (When no thread can be started, the matrix is freed here, as the closure is dropped.)
+    let release =
+        (rows.len() >= RELEASE_BESIDE).then(|| std::thread::Builder::new().spawn(move || drop(rows)).ok()).flatten();
     // (Harrell's C runs in parallel parts; the baseline is a serial sweep beside it.)
     let (concordance, baseline) = rayon::join(
         || prep.entry.is_none().then(|| stratified_concordance(&prep, &eta_sorted)).transpose(),
