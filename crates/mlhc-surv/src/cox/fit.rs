@@ -242,6 +242,7 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
     };
     // Standardizes one chunk of kept rows (the first is row `first`), each from `source(k, row)`,
     // and returns its columns' largest |z| and its events' Σ wₖ zₖ.
+    let inverse: Vec<f64> = scale.iter().map(|s| 1.0 / s).collect();
     let standardize = |first: usize, chunk: &mut [f64], source: &dyn Fn(usize, &mut [f64])| {
         let mut zmax = vec![0.0; p];
         let mut event_z = vec![0.0; p];
@@ -249,8 +250,8 @@ pub(super) fn prepare_as(data: &CoxData<'_>, owned: Option<Vec<f64>>, layout: La
             let k = first + r;
             source(k, out);
             let (wk, ek) = kept(k);
-            for ((o, m), s) in out.iter_mut().zip(&mean).zip(&scale) {
-                *o = (*o - m) / s;
+            for ((o, m), v) in out.iter_mut().zip(&mean).zip(&inverse) {
+                *o = (*o - m) * v;
             }
             zmax.iter_mut().zip(out.iter()).for_each(|(a, o)| *a = o.abs().max(*a));
             if ek {
