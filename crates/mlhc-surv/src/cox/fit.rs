@@ -1190,6 +1190,41 @@ fn weighted_gram_every(z: &[f64], q: &[f64], p: usize, every: usize) -> Vec<f64>
     total
 }
 
+/// Whether every `every`-th row of the standardized rows `z` (rows 0, `every`, …) stands for all the
+/// rows in each column: the sample's mean of zⱼ², which is 1 over all rows, is within
+/// [`SAMPLE_SPREAD`] of 1. A rare binary covariate whose few ones the sample misses (or takes
+/// too many of) fails this.
+fn sample_covers_columns(z: &[f64], p: usize, every: usize) -> bool {
+    if p == 0 {
+        return true;
+    }
+    let (rows, sums) = z
+        .par_chunks(p * ROWS_PER_TASK * every)
+        .map(|chunk| {
+            let mut sums = vec![0.0; p];
+            let mut rows = 0usize;
+            for row in chunk.chunks_exact(p).step_by(every) {
+                sums.iter_mut().zip(row).for_each(|(s, v)| *s += v * v);
+                rows += 1;
+            }
+            (rows, sums)
+        })
+        .reduce(
+            || (0, vec![0.0; p]),
+            |(n, mut a), (m, b)| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                (n + m, a)
+            },
+        );
+    rows > 0 && sums.iter().all(|s| (s / rows as f64 - 1.0).abs() <= SAMPLE_SPREAD)
+}
+
+/// How far a sample's mean of a standardized column's squares may be from 1 (see
+/// [`sample_covers_columns`]). For a binary covariate of prevalence π that mean's standard error
+/// over m rows is about 1/√(π·m): 9% for π = 10⁻³ in a sample of 2¹⁷ rows, so such a column
+/// passes unless its sample is about three standard errors off.
+const SAMPLE_SPREAD: f64 = 0.25;
+
 /// Rows of the S1 S1' part gathered before their Gram matrix is added (a few MB at p = 50).
 const RANK_ONE_BATCH: usize = 2 * ROWS_PER_TASK;
 
@@ -1288,7 +1323,7 @@ const RELEASE_BESIDE: usize = 1 << 21;
 
 /// A Newton step whose largest relative coordinate change `|Δβⱼ|/(1 + |βⱼ|)` is below this keeps the
 /// information matrix for the next step.
-const REUSE_INFORMATION_BELOW: f64 = 1e-3;
+const REUSE_INFORMATION_BELOW: f64 = 3e-3;
 
 /// A standardized coefficient beyond this (a hazard ratio above e¹⁵ per standard deviation) is taken
 /// as diverging when the iterations run out.
@@ -1305,6 +1340,10 @@ const DIVERGING_AT_SINGULAR: f64 = 5.0;
 const FIRST_STEP_ROWS: usize = 1 << 17;
 /// The largest k of [`FIRST_STEP_ROWS`].
 const FIRST_STEP_EVERY: usize = 8;
+/// After a sampled first step, a step whose largest relative coordinate change is above this is
+/// followed by another information from the same sample: so far from the maximum, the step's own
+/// size (the error of Newton's quadratic model) outweighs the sample's error in the information.
+const SAMPLED_INFORMATION_ABOVE: f64 = 0.1;
 
 pub(super) fn fit(params: &CoxParams, data: &CoxData<'_>, owned: Option<Vec<f64>>) -> Result<CoxModel> {
     fit_as(params, data, owned, Layout::Auto, None)
@@ -1376,10 +1415,11 @@ pub(super) fn fit_as(
     };
     let mut beta = vec![0.0; p];
     // The first Newton step, from β = 0, only needs a direction: on large data its information is
-    // estimated from a systematic sample of rows (a subsampled Newton step). It counts as not fresh,
-    // like a reused information: every later step (after a large first one), the convergence test
-    // and the covariance use the exact information, and a sample that gives a singular matrix is
-    // replaced by the exact one.
+    // estimated from a systematic sample of rows (a subsampled Newton step). So is the next one's
+    // when the first step was large and the sample stands for every column (see
+    // [`SAMPLED_INFORMATION_ABOVE`], [`sample_covers_columns`]). A sampled information counts as
+    // not fresh, like a reused one: the steps after, the convergence test and the covariance use
+    // the exact information, and a sample that gives a singular matrix is replaced by the exact one.
     let every = match first_every {
         Some(k) => k.max(1),
         None => (prep.n / FIRST_STEP_ROWS).clamp(1, FIRST_STEP_EVERY),
@@ -1406,6 +1446,8 @@ pub(super) fn fit_as(
         // shrinks by about the step's size each time) instead of recomputing the O(n·p²) sum; a large
         // step, convergence and the covariance always use the information at the current β.
         let mut fresh = !sampled;
+        // Whether the sample's rows stand for every column (checked once, when first needed).
+        let mut covered = None;
         let chol = loop {
             let chol = match Cholesky::factor(&e.info, p) {
                 Ok(c) => c,
@@ -1437,13 +1479,18 @@ pub(super) fn fit_as(
             iterations += 1;
             let size = delta.iter().zip(&beta).map(|(d, b)| d.abs() / (1.0 + b.abs())).fold(0.0, f64::max);
             let full = size > REUSE_INFORMATION_BELOW;
+            // Far from the maximum, the next information is estimated from the sample again, when the
+            // sample represents every covariate.
+            let sample = sampled
+                && size > SAMPLED_INFORMATION_ABOVE
+                && *covered.get_or_insert_with(|| sample_covers_columns(&prep.z, p, every));
             // Step halving: never accept a step that lowers the likelihood.
             let mut step = 1.0;
             let mut next;
             let mut candidate;
             loop {
                 candidate = beta.iter().zip(&delta).map(|(b, d)| b + step * d).collect::<Vec<_>>();
-                next = evaluate(&candidate, full, Some(&e));
+                next = evaluate(&candidate, full && !sample, Some(&e));
                 if next.ll >= e.ll - 1e-12 * e.ll.abs() || step < 1e-6 {
                     break;
                 }
@@ -1452,11 +1499,13 @@ pub(super) fn fit_as(
             let change = next.ll - e.ll;
             last_change = change;
             beta = candidate;
-            if !full {
+            if sample {
+                next = penalize(with_information_every(&prep, next, params.ties, every), true);
+            } else if !full {
                 next.info = std::mem::take(&mut e.info);
             }
             e = next;
-            fresh = full;
+            fresh = full && !sample;
             if change.abs() <= 1e-13 * e.ll.abs().max(1.0) {
                 if !fresh {
                     e = refresh(e);
@@ -1815,6 +1864,28 @@ mod tests {
         }
         assert!(changed > 0);
         Ok(())
+    }
+
+    #[test]
+    fn a_sample_that_misses_a_rare_covariate_does_not_cover_it() {
+        // Column 0 is ±1 (every z² is 1); column 1 standardizes a covariate that is 1 in 2 rows of 30,
+        // rows 1 and 16 (mod 30): both ≡ 1 (mod 3) and (mod 5), one odd and one even.
+        let n = 3000;
+        let ones = |i: usize| i % 30 == 1 || i % 30 == 16;
+        let prevalence: f64 = 2.0 / 30.0;
+        let sd = (prevalence * (1.0 - prevalence)).sqrt();
+        let z: Vec<f64> = (0..n)
+            .flat_map(|i| [if i % 2 == 0 { 1.0 } else { -1.0 }, (f64::from(u8::from(ones(i))) - prevalence) / sd])
+            .collect();
+        // All rows, and the even rows (which hold half the ones).
+        assert!(sample_covers_columns(&z, 2, 1));
+        assert!(sample_covers_columns(&z, 2, 2));
+        // Every 3rd or 5th row from row 0 takes none of them.
+        assert!(!sample_covers_columns(&z, 2, 3));
+        assert!(!sample_covers_columns(&z, 2, 5));
+        // Column 0 alone is covered by any sample.
+        let first: Vec<f64> = z.iter().step_by(2).copied().collect();
+        assert!([1, 2, 3, 5, 7].iter().all(|&k| sample_covers_columns(&first, 1, k)));
     }
 
     #[test]
