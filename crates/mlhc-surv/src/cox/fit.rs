@@ -913,8 +913,20 @@ impl pulp::WithSimd for ScatterChunk<'_> {
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> SegmentSums {
         let Self { rows, beta, c, segments, p, first, eta, z } = self;
         let mut t = SegmentSums::zeros(segments, p);
+        let prefetch = Prefetch::new();
         for (r, (e, zi)) in eta.iter_mut().zip(z.chunks_exact(p)).enumerate() {
             let i = first + r;
+            let ahead = (r + SCATTER_AHEAD) * p;
+            if ahead < z.len() {
+                prefetch.lines(&z[ahead..(ahead + p).min(z.len())]);
+                let k = i + SCATTER_AHEAD;
+                let s = rows.segment[k];
+                if s != NO_SEGMENT {
+                    let s = s as usize;
+                    let table = if rows.event[k] { &t.evs } else { &t.inc };
+                    prefetch.lines(&table[s * p..(s + 1) * p]);
+                }
+            }
             *e = dot(zi, beta);
             let s = rows.segment[i];
             if s == NO_SEGMENT {
@@ -941,6 +953,10 @@ impl pulp::WithSimd for ScatterChunk<'_> {
 /// How far below the shift `c` the largest η may fall before the pass is redone with `c` = that
 /// largest η: every r stays at most 1, and the largest at least e⁻⁶⁴.
 const SHIFT_SLACK: f64 = 64.0;
+
+/// Rows ahead of the one being summed in [`scatter_sums`] whose covariates and table row are asked
+/// for (the tables are larger than the core's own cache, and the rows fall on them at random).
+const SCATTER_AHEAD: usize = 8;
 
 /// Evaluates the log partial likelihood (and, with `full`, the score and information) at `beta`.
 #[cfg(test)]
@@ -1285,13 +1301,51 @@ fn gram_tile<const W: usize>(weighted: &[f64], padded: &[f64], ps: usize, ib: us
     }
 }
 
+/// A hint to the CPU to start loading memory that is read soon (without waiting for it), where the
+/// CPU takes such hints (x86-64); nothing elsewhere.
+#[derive(Clone, Copy)]
+struct Prefetch {
+    #[cfg(target_arch = "x86_64")]
+    sse: Option<pulp::core_arch::x86::Sse>,
+}
+
+impl Prefetch {
+    fn new() -> Self {
+        Self {
+            #[cfg(target_arch = "x86_64")]
+            sse: pulp::core_arch::x86::Sse::try_new(),
+        }
+    }
+
+    /// Asks for the cache lines of `values`.
+    #[inline(always)]
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+    fn lines(self, values: &[f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(sse) = self.sse {
+            // (One request per 64-byte line.)
+            for line in values.chunks(8) {
+                sse._mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T1 }>(line.as_ptr().cast());
+            }
+        }
+    }
+}
+
 #[inline(always)]
 fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize, every: usize) -> Vec<f64> {
     let ps = p.div_ceil(TILE) * TILE;
     let mut acc = vec![0.0; ps * ps];
     let mut weighted = vec![0.0; PANEL * ps];
     let mut padded = vec![0.0; PANEL * ps];
-    for (zp, qp) in z.chunks(p * PANEL * every).zip(q.chunks(PANEL)) {
+    let prefetch = Prefetch::new();
+    let span = p * PANEL * every;
+    // The next panel's rows are asked for a few at a time while the current one is summed: the
+    // CPU's own prefetcher stops when a panel's reads stop, and each panel's copy would wait on
+    // memory.
+    let row_tiles = ps / TILE;
+    let ahead_rows = PANEL.div_ceil(row_tiles.max(1));
+    for (k, (zp, qp)) in z.chunks(span).zip(q.chunks(PANEL)).enumerate() {
+        let next = z.get((k + 1) * span..).map_or(&[][..], |rest| &rest[..span.min(rest.len())]);
         let rows = qp.len();
         let taken = zp.chunks_exact(p).step_by(every);
         for (((row, &qk), wr), pr) in taken.zip(qp).zip(weighted.chunks_exact_mut(ps)).zip(padded.chunks_exact_mut(ps))
@@ -1301,6 +1355,10 @@ fn gram_chunk_kernel(z: &[f64], q: &[f64], p: usize, every: usize) -> Vec<f64> {
         }
         let (weighted, padded) = (&weighted[..rows * ps], &padded[..rows * ps]);
         for ib in (0..ps).step_by(TILE) {
+            for t in (ib / TILE * ahead_rows..(ib / TILE + 1) * ahead_rows).take_while(|t| t * every * p < next.len()) {
+                let at = t * every * p;
+                prefetch.lines(&next[at..(at + p).min(next.len())]);
+            }
             let mut jb = ib;
             while jb + 2 * TILE <= ps {
                 gram_tile::<{ 2 * TILE }>(weighted, padded, ps, ib, jb, &mut acc);
