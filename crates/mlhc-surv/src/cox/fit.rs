@@ -969,6 +969,8 @@ pub(super) fn evaluate(prep: &Prepared, beta: &[f64], ties: Ties, full: bool) ->
 /// sums.
 pub(super) struct Pass {
     c: f64,
+    /// The largest η.
+    largest: f64,
     r: Vec<f64>,
     summed: Option<SegmentSums>,
 }
@@ -1011,9 +1013,9 @@ fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) 
     match &prep.input {
         None => {
             let eta = linear_predictor(prep, beta);
-            let c = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let c = largest(&eta);
             let r = eta.par_iter().zip(&prep.w).map(|(e, w)| w * (e - c).exp()).collect();
-            (eta, Pass { c, r, summed: None })
+            (eta, Pass { c, largest: c, r, summed: None })
         }
         Some(rows) => {
             let bound = |from: &[f64]| -> f64 {
@@ -1024,16 +1026,24 @@ fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) 
                 None => bound(&vec![0.0; p]),
             };
             let (mut eta_in, mut summed) = scatter_sums(prep, rows, beta, c);
-            let largest = eta_in.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let largest = largest(&eta_in);
             // (Also when the bound is not a number.)
             let close_enough = c - largest <= SHIFT_SLACK;
             if !close_enough {
                 c = largest;
                 (eta_in, summed) = scatter_sums(prep, rows, beta, c);
             }
-            (eta_in, Pass { c, r: Vec::new(), summed: Some(summed) })
+            (eta_in, Pass { c, largest, r: Vec::new(), summed: Some(summed) })
         }
     }
+}
+
+/// The largest of `values` (NaNs passed over; −∞ for none), over parts in parallel.
+fn largest(values: &[f64]) -> f64 {
+    values
+        .par_chunks(ROWS_PER_TASK)
+        .map(|part| part.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        .reduce(|| f64::NEG_INFINITY, f64::max)
 }
 
 /// The likelihood, score and (with `full`) information from a pass at `beta`.
@@ -1043,17 +1053,27 @@ fn pass(prep: &Prepared, beta: &[f64], near: Option<&Eval>) -> (Vec<f64>, Pass) 
 fn terms(prep: &Prepared, eta: Vec<f64>, pass: Pass, beta: &[f64], ties: Ties, full: bool, every: usize) -> Eval {
     let p = prep.p;
     let c = pass.c;
-    let eta_max = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let eta_max = pass.largest;
     let risks = match &pass.summed {
         None => Risks::Rows(&pass.r),
         Some(t) => Risks::Summed(t),
     };
-    // Σ over events of w·(η − c), with the weights and events in the order of `eta`.
+    // Σ over events of w·(η − c), with the weights and events in the order of `eta` (summed over
+    // fixed parts, in parallel, and the parts' sums added in order).
     let (w, event) = match &prep.input {
         Some(input) => (&input.w, &input.event),
         None => (&prep.w, &prep.event),
     };
-    let mut ll: f64 = eta.iter().zip(w).zip(event).filter(|(_, &e)| e).map(|((eta, w), _)| w * (eta - c)).sum();
+    let mut ll: f64 = eta
+        .par_chunks(ROWS_PER_TASK)
+        .zip(w.par_chunks(ROWS_PER_TASK))
+        .zip(event.par_chunks(ROWS_PER_TASK))
+        .map(|((eta, w), event)| {
+            eta.iter().zip(w).zip(event).filter(|(_, &e)| e).map(|((eta, w), _)| w * (eta - c)).sum::<f64>()
+        })
+        .collect::<Vec<f64>>()
+        .iter()
+        .sum();
     let mut grad = prep.event_z.clone();
     let mut rank_one = vec![0.0; p * p];
     // The S1 S1' part as a Gram matrix of up to two rows per block with events, gathered in batches.
