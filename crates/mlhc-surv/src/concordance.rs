@@ -91,6 +91,27 @@ fn score_key(r: f64) -> u64 {
     }
 }
 
+/// The subjects by descending time, ties in index order (a stable sort): read off directly when the
+/// times ascend already (as a Cox fit holds them), sorted in parallel otherwise.
+fn by_descending_time(durations: &[f64]) -> Vec<usize> {
+    let n = durations.len();
+    let ascending = durations.par_windows(2).all(|w| w[0].total_cmp(&w[1]).is_le());
+    if !ascending {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.par_sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
+        return order;
+    }
+    let mut order = Vec::with_capacity(n);
+    let mut end = n;
+    while end > 0 {
+        let t = durations[end - 1];
+        let start = durations[..end].iter().rposition(|d| d.total_cmp(&t).is_ne()).map_or(0, |i| i + 1);
+        order.extend(start..end);
+        end = start;
+    }
+    order
+}
+
 /// [`weighted_c`] (pair weights all 1 when `None`) with the sweep by score cut into `parts` parts (by default a number set by n and
 /// the number of distinct times), run in parallel. A part starts from the counts of the parts before
 /// it, and the parts' sums are added in order, so the result does not depend on the thread count.
@@ -119,8 +140,7 @@ fn weighted_c_in(
     // time; two events at one time are not comparable) are exactly those with a smaller key than the
     // event's: twice the index of the time, plus one for an event. The comparable pairs follow from
     // the counts by time alone.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
+    let order = by_descending_time(durations);
     let weight = |k: usize| pair_weight.map_or(1.0, |w| w[k]);
     let mut by_risk: Vec<(u64, u32, u32)> = Vec::with_capacity(n);
     let (mut comparable, mut inserted, mut times) = (0.0, 0.0, 0usize);
@@ -363,6 +383,17 @@ mod tests {
 
     fn events_comparable(d: &[f64], e: &[bool], i: usize, j: usize) -> bool {
         e[i] && (d[i] < d[j] || (d[i] == d[j] && !e[j]))
+    }
+
+    #[test]
+    fn times_in_descending_order_keep_ties_in_index_order() {
+        let cases: [&[f64]; 5] =
+            [&[], &[3.0], &[1.0, 1.0, 2.0, 5.0, 5.0, 5.0, 7.0], &[4.0, 1.0, 4.0, 2.0, 1.0, 4.0], &[2.0, 1.0]];
+        for durations in cases {
+            let mut want: Vec<usize> = (0..durations.len()).collect();
+            want.sort_by(|&a, &b| durations[b].total_cmp(&durations[a]));
+            assert_eq!(by_descending_time(durations), want, "{durations:?}");
+        }
     }
 
     #[test]
